@@ -1,0 +1,450 @@
+//! The command line: one subcommand per operator task. Each prints what it
+//! did on stdout and errors on stderr, and exits non-zero on failure.
+
+use crate::config::{Config, Overrides};
+use crate::domain::actor::Actor;
+use crate::domain::duration::Duration;
+use crate::domain::email::EmailAddress;
+use crate::domain::password::NewPassword;
+use crate::domain::role::ProjectRole;
+use crate::domain::slug::ProjectSlug;
+use crate::http::AppState;
+use crate::service::{self, ServiceError, accounts::NewUser};
+use crate::store::{self, Db};
+use anyhow::{Context, anyhow};
+use clap::{Args, Parser, Subcommand};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Embargo: a self-hosted security response desk.
+#[derive(Debug, Parser)]
+#[command(name = "embargo", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (TOML); EMBARGO_* environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Manage team accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage projects and their teams.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Manage personal API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Inspect and verify the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `embargo serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (overrides `listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// On an empty instance, create a demo project and an administrator and print how to sign in.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// `embargo config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print the effective values (secrets redacted).
+    Check,
+}
+
+/// `embargo user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a random password is generated and printed.
+    Add {
+        /// Login address.
+        #[arg(long)]
+        email: String,
+        /// Name shown to others.
+        #[arg(long)]
+        name: String,
+        /// Make the account an instance administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password (ends the account's sessions).
+    SetPassword {
+        /// Login address.
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Turn off an account's two-factor authentication (lost device); it must enrol again.
+    Reset2fa {
+        /// Login address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// `embargo project …`.
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project.
+    Add {
+        /// URL name: lower-case letters, digits, hyphens.
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List projects.
+    List,
+    /// Manage a project's security team.
+    #[command(subcommand)]
+    Member(MemberCommand),
+}
+
+/// `embargo project member …`.
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Add an account to a project's team.
+    Add {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// Account address.
+        #[arg(long)]
+        email: String,
+        /// Role in the project.
+        #[arg(long, default_value = "team")]
+        role: String,
+    },
+    /// Remove an account from a project's team.
+    Remove {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// Account address.
+        #[arg(long)]
+        email: String,
+    },
+    /// List a project's team.
+    List {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+    },
+}
+
+/// `embargo token …`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a personal API token for an account and print it (shown once).
+    Create {
+        /// Account address.
+        #[arg(long)]
+        email: String,
+        /// A label, such as the script that will use it.
+        #[arg(long)]
+        name: String,
+        /// Lifetime, such as "90 days" (default: no expiry).
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        /// Token id, as printed by `token create`.
+        id: i64,
+    },
+}
+
+/// `embargo audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 1 naming the first broken link if any event was altered, removed or reordered.
+    Verify,
+    /// Print the newest events.
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+/// Run the parsed command line; errors are printed here.
+pub async fn run(cli: Cli) -> ExitCode {
+    let overrides = match &cli.command {
+        Command::Serve(args) => Overrides { listen: args.listen.clone() },
+        _ => Overrides::default(),
+    };
+    let cfg = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(cfg) => cfg,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(78);
+        }
+    };
+    init_tracing(&cfg, matches!(cli.command, Command::Serve(_)));
+    match dispatch(cli.command, cfg).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(cfg: &Config, serving: bool) {
+    let filter = if serving { cfg.log.clone() } else { format!("warn,{}", cfg.log.replace("info", "warn")) };
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn open(cfg: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&cfg.database).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+fn parse<T: std::str::FromStr>(text: &str) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse::<T>().map_err(|e| anyhow!("{e}"))
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<(NewPassword, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        let text = line.trim_end_matches(['\r', '\n']).to_owned();
+        Ok((NewPassword::new(text).map_err(|e| anyhow!("{e}"))?, false))
+    } else {
+        let generated = crate::auth::secret::random_token(15);
+        Ok((NewPassword::new(generated).map_err(|e| anyhow!("{e}"))?, true))
+    }
+}
+
+fn service_err(err: ServiceError) -> anyhow::Error {
+    anyhow!("{err}")
+}
+
+async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
+    let actor = Actor::Cli;
+    match command {
+        Command::Serve(args) => serve(cfg, args.demo).await,
+        Command::Migrate => {
+            open(&cfg).await?;
+            println!("database at {} is up to date", cfg.database.redacted());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCommand::Check) => {
+            print!("{}", cfg.describe());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(cmd) => {
+            let db = open(&cfg).await?;
+            match cmd {
+                UserCommand::Add { email, name, admin, password_stdin } => {
+                    let email: EmailAddress = parse(&email)?;
+                    let (password, generated) = read_password(password_stdin)?;
+                    let shown = generated.then(|| password.expose().to_owned());
+                    let user = service::accounts::create(&db, &actor, NewUser { email, display_name: name, password, is_admin: admin })
+                        .await
+                        .map_err(service_err)?;
+                    println!("created account #{} {}{}", user.id, user.email, if user.is_admin { " (administrator)" } else { "" });
+                    if let Some(p) = shown {
+                        println!("password: {p}");
+                    }
+                }
+                UserCommand::List => {
+                    for u in service::accounts::list(&db).await.map_err(service_err)? {
+                        let mut flags = Vec::new();
+                        if u.is_admin { flags.push("admin"); }
+                        if u.totp_enabled { flags.push("2fa"); }
+                        if u.disabled { flags.push("disabled"); }
+                        println!("#{}\t{}\t{}\t{}", u.id, u.email, u.display_name, flags.join(","));
+                    }
+                }
+                UserCommand::SetPassword { email, password_stdin } => {
+                    let email: EmailAddress = parse(&email)?;
+                    let (password, generated) = read_password(password_stdin)?;
+                    service::accounts::set_password(&db, &actor, &email, &password).await.map_err(service_err)?;
+                    println!("password changed for {email}; its sessions were ended");
+                    if generated {
+                        println!("password: {}", password.expose());
+                    }
+                }
+                UserCommand::Reset2fa { email } => {
+                    let email: EmailAddress = parse(&email)?;
+                    service::accounts::reset_totp(&db, &actor, &email).await.map_err(service_err)?;
+                    println!("two-factor authentication turned off for {email}; it must enrol again at its next sign-in");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Project(cmd) => {
+            let db = open(&cfg).await?;
+            match cmd {
+                ProjectCommand::Add { slug, name } => {
+                    let slug: ProjectSlug = parse(&slug)?;
+                    let p = service::projects::create(&db, &actor, &slug, &name).await.map_err(service_err)?;
+                    println!("created project {} ({}) at {}", p.slug, p.name, cfg.link(&format!("/p/{}/", p.slug)));
+                }
+                ProjectCommand::List => {
+                    for p in service::projects::list(&db).await.map_err(service_err)? {
+                        println!("{}\t{}", p.slug, p.name);
+                    }
+                }
+                ProjectCommand::Member(MemberCommand::Add { project, email, role }) => {
+                    let slug: ProjectSlug = parse(&project)?;
+                    let email: EmailAddress = parse(&email)?;
+                    let role: ProjectRole = parse(&role)?;
+                    service::projects::add_member(&db, &actor, &slug, &email, role).await.map_err(service_err)?;
+                    println!("{email} is now on the {role} of {slug}");
+                }
+                ProjectCommand::Member(MemberCommand::Remove { project, email }) => {
+                    let slug: ProjectSlug = parse(&project)?;
+                    let email: EmailAddress = parse(&email)?;
+                    service::projects::remove_member(&db, &actor, &slug, &email).await.map_err(service_err)?;
+                    println!("{email} was removed from {slug}");
+                }
+                ProjectCommand::Member(MemberCommand::List { project }) => {
+                    let p = service::projects::find(&db, &project).await.map_err(service_err)?;
+                    for m in service::projects::members(&db, p.id).await.map_err(service_err)? {
+                        println!("{}\t{}\t{}", m.email, m.display_name, m.role);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(cmd) => {
+            let db = open(&cfg).await?;
+            match cmd {
+                TokenCommand::Create { email, name, expires } => {
+                    let email: EmailAddress = parse(&email)?;
+                    let lifetime = expires.as_deref().map(parse::<Duration>).transpose()?;
+                    let (id, token) = service::tokens::create(&db, &actor, &email, &name, lifetime).await.map_err(service_err)?;
+                    eprintln!("created API token #{id} for {email}; it is shown only this once:");
+                    println!("{token}");
+                }
+                TokenCommand::Revoke { id } => {
+                    service::tokens::revoke(&db, &actor, id).await.map_err(service_err)?;
+                    println!("API token #{id} revoked");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open(&cfg).await?;
+            match service::audit::verify(&db).await.map_err(service_err)? {
+                Ok(v) => {
+                    println!("audit trail intact: {} events, head {}", v.events, v.head_hash);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(brk) => {
+                    eprintln!("audit trail BROKEN at {brk}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Audit(AuditCommand::List { limit }) => {
+            let db = open(&cfg).await?;
+            let mut c = db.acquire().await?;
+            for e in store::audit::recent(c.conn(), None, limit.clamp(1, 10_000)).await? {
+                let when = jiff::Timestamp::from_second(e.at).map(|t| t.to_string()).unwrap_or_default();
+                println!("#{}\t{}\t{}\t{}\t{} {}\t{}", e.seq, when, e.actor, e.action, e.object_type, e.object_id, e.details);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
+    if demo && !cfg.is_set("require_two_factor") {
+        cfg.require_two_factor = false;
+    }
+    let db = open(&cfg).await?;
+    if demo {
+        crate::demo::announce(&crate::demo::ensure(&db, &cfg).await.map_err(service_err)?, &cfg);
+    }
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (set --listen or EMBARGO_LISTEN to a free address)", cfg.listen))?;
+    let local = listener.local_addr()?;
+    let state = AppState::new(db.clone(), cfg.clone()).await.map_err(service_err)?;
+    let sweeper = tokio::spawn(sweep_sessions(db.clone(), cfg.clone()));
+    println!("Embargo is listening on http://{local}/ (public URL {})", cfg.public_url);
+    tracing::info!(%local, database = %cfg.database.redacted(), "serving");
+    crate::http::serve(state, listener, shutdown_signal()).await?;
+    sweeper.abort();
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Delete expired sessions every ten minutes.
+async fn sweep_sessions(db: Db, cfg: Config) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = store::now();
+        let result = async {
+            let mut c = db.acquire().await?;
+            store::sessions::delete_expired(
+                c.conn(),
+                now - cfg.session_idle_timeout.as_seconds_i64(),
+                now - cfg.session_max_age.as_seconds_i64(),
+            )
+            .await
+        }
+        .await;
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "session sweep failed; will retry");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,11 @@
+//! Pure domain types and rules. Nothing in here talks to a database, the
+//! network or a clock it was not handed: every value is parsed once at the
+//! edge into one of these types and is valid from then on.
+
+pub mod actor;
+pub mod audit;
+pub mod duration;
+pub mod email;
+pub mod password;
+pub mod role;
+pub mod slug;

@@ -1,0 +1,97 @@
+//! The JSON API under `/api/v1/`, authenticated with personal API tokens
+//! (`Authorization: Bearer emb_…`). Errors are JSON:
+//! `{"error": {"status": 404, "code": "not_found", "message": "…"}}`.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::service::{self, ServiceError};
+use crate::store::users::UserRow;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::header;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+/// The API routes (mounted at `/api/v1`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/projects", get(projects))
+        .route("/projects/{project}", get(project))
+        .fallback(not_found)
+}
+
+/// Unknown API paths.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("this API endpoint".into())
+}
+
+/// The account behind the request's bearer token.
+pub struct ApiUser(pub UserRow);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthorized)?;
+        service::tokens::authenticate(&state.db, token)
+            .await?
+            .map(Self)
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// An account as the API shows it.
+#[derive(Serialize)]
+pub struct UserView {
+    id: i64,
+    email: String,
+    display_name: String,
+    is_admin: bool,
+    two_factor_enabled: bool,
+}
+
+/// A project as the API shows it.
+#[derive(Serialize)]
+pub struct ProjectView {
+    slug: String,
+    name: String,
+    created_at: i64,
+}
+
+/// `GET /api/v1/me`.
+async fn me(ApiUser(user): ApiUser) -> Json<UserView> {
+    Json(UserView {
+        id: user.id,
+        email: user.email,
+        display_name: user.display_name,
+        is_admin: user.is_admin,
+        two_factor_enabled: user.totp_enabled,
+    })
+}
+
+/// `GET /api/v1/projects`: the projects the caller is on the team of.
+async fn projects(State(state): State<AppState>, ApiUser(user): ApiUser) -> Result<Json<Vec<ProjectView>>, ApiError> {
+    let rows = service::projects::visible_to(&state.db, user.id, user.is_admin).await?;
+    Ok(Json(rows.into_iter().map(|p| ProjectView { slug: p.slug, name: p.name, created_at: p.created_at }).collect()))
+}
+
+/// `GET /api/v1/projects/{slug}`.
+async fn project(State(state): State<AppState>, ApiUser(user): ApiUser, Path(slug): Path<String>) -> Result<Json<ProjectView>, ApiError> {
+    let p = match service::projects::find(&state.db, &slug).await {
+        Ok(p) => p,
+        Err(ServiceError::NotFound(_)) => return Err(ApiError::NotFound(format!("project `{slug}`"))),
+        Err(e) => return Err(e.into()),
+    };
+    if !service::projects::is_team(&state.db, p.id, user.id, user.is_admin).await? {
+        return Err(ApiError::NotFound(format!("project `{slug}`")));
+    }
+    Ok(Json(ProjectView { slug: p.slug, name: p.name, created_at: p.created_at }))
+}

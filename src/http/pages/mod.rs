@@ -1,0 +1,99 @@
+//! Server-rendered HTML pages. They work without JavaScript; forms carry a
+//! CSRF token (checked by [`crate::http::security::csrf`]).
+
+mod account;
+mod auth;
+mod public;
+mod team;
+
+use super::AppState;
+use super::error::PageError;
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
+
+/// The page routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::home))
+        .route("/healthz", get(public::healthz))
+        .route("/static/style.css", get(stylesheet))
+        .route("/p/{project}", get(public::project_redirect))
+        .route("/p/{project}/", get(public::project))
+        .route("/team", get(team::dashboard_redirect))
+        .route("/team/", get(team::dashboard))
+        .route("/team/login", get(auth::login_form).post(auth::login))
+        .route("/team/login/second-factor", get(auth::second_factor_form).post(auth::second_factor))
+        .route("/team/logout", post(auth::logout))
+        .route("/team/account", get(account::show))
+        .route("/team/account/two-factor/start", post(account::start_two_factor))
+        .route("/team/account/two-factor/qr.svg", get(account::qr_code))
+        .route("/team/account/two-factor/confirm", post(account::confirm_two_factor))
+        .route("/team/account/recovery-codes", post(account::regenerate_recovery_codes))
+        .route("/team/projects/{project}", get(team::project))
+        .route("/team/audit", get(team::audit))
+}
+
+/// The fallback for unknown pages.
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"))],
+        include_str!("../../../static/style.css"),
+    )
+        .into_response()
+}
+
+/// Render a template to an HTML response.
+pub fn render(template: &impl Template) -> Result<Html<String>, PageError> {
+    Ok(Html(template.render()?))
+}
+
+/// A form body; a malformed one is a 400 page that says which field is wrong.
+pub struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(value)) => Ok(Self(value)),
+            Err(rejection) => Err(PageError::BadRequest(format!(
+                "The form could not be read: {}. Go back and check the fields.",
+                rejection.body_text()
+            ))),
+        }
+    }
+}
+
+/// The navigation bar of team pages.
+pub struct Nav {
+    /// CSRF token for the sign-out form.
+    pub csrf: String,
+    /// The member's address.
+    pub email: String,
+    /// Whether to show administrator links.
+    pub is_admin: bool,
+}
+
+impl Nav {
+    fn new(user: &crate::store::users::UserRow, csrf: String) -> Self {
+        Self { csrf, email: user.email.clone(), is_admin: user.is_admin }
+    }
+}
+
+/// A `next` target is followed only if it is a team page on this site.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with("/team/") && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/team/".to_owned()
+    }
+}

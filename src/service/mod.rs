@@ -1,0 +1,13 @@
+//! Use cases. Each opens one transaction, applies the domain rules, writes
+//! through the store and appends the audit event for the change before
+//! committing — so a change and its audit record land together or not at all.
+//! HTTP handlers and CLI commands call these, never the store directly for writes.
+
+pub mod accounts;
+pub mod audit;
+pub mod error;
+pub mod login;
+pub mod projects;
+pub mod tokens;
+
+pub use error::ServiceError;

@@ -1,0 +1,46 @@
+//! Failed-login counters per account and per client address, in the
+//! database so that every process enforces the same limits.
+
+use super::{Conn, StoreError};
+use crate::on_conn;
+
+/// Record one failure for `key` in `scope` (`account` or `ip`), dropping entries older than `forget_before`.
+pub async fn record_failure(c: Conn<'_>, scope: &str, key: &str, now: i64, forget_before: i64) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(forget_before)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query("INSERT INTO login_failures (scope, key, at) VALUES ($1, $2, $3)")
+            .bind(scope)
+            .bind(key)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Failures for `key` in `scope` since `since`.
+pub async fn failures_since(c: Conn<'_>, scope: &str, key: &str, since: i64) -> Result<i64, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE scope = $1 AND key = $2 AND at >= $3")
+            .bind(scope)
+            .bind(key)
+            .bind(since)
+            .fetch_one(&mut *c)
+            .await?)
+    })
+}
+
+/// Forget the failures for `key` in `scope` (after a successful sign-in).
+pub async fn clear(c: Conn<'_>, scope: &str, key: &str) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("DELETE FROM login_failures WHERE scope = $1 AND key = $2")
+            .bind(scope)
+            .bind(key)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
