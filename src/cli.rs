@@ -197,7 +197,9 @@ pub enum AuditCommand {
 /// Run the parsed command line; errors are printed here.
 pub async fn run(cli: Cli) -> ExitCode {
     let overrides = match &cli.command {
-        Command::Serve(args) => Overrides { listen: args.listen.clone() },
+        Command::Serve(args) => Overrides {
+            listen: args.listen.clone(),
+        },
         _ => Overrides::default(),
     };
     let cfg = match Config::load(cli.config.as_deref(), &overrides) {
@@ -218,9 +220,17 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 fn init_tracing(cfg: &Config, serving: bool) {
-    let filter = if serving { cfg.log.clone() } else { format!("warn,{}", cfg.log.replace("info", "warn")) };
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = if serving {
+        cfg.log.clone()
+    } else {
+        format!("warn,{}", cfg.log.replace("info", "warn"))
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn open(cfg: &Config) -> anyhow::Result<Db> {
@@ -239,12 +249,18 @@ where
 fn read_password(from_stdin: bool) -> anyhow::Result<(NewPassword, bool)> {
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         let text = line.trim_end_matches(['\r', '\n']).to_owned();
         Ok((NewPassword::new(text).map_err(|e| anyhow!("{e}"))?, false))
     } else {
         let generated = crate::auth::secret::random_token(15);
-        Ok((NewPassword::new(generated).map_err(|e| anyhow!("{e}"))?, true))
+        Ok((
+            NewPassword::new(generated).map_err(|e| anyhow!("{e}"))?,
+            true,
+        ))
     }
 }
 
@@ -268,14 +284,37 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => {
             let db = open(&cfg).await?;
             match cmd {
-                UserCommand::Add { email, name, admin, password_stdin } => {
+                UserCommand::Add {
+                    email,
+                    name,
+                    admin,
+                    password_stdin,
+                } => {
                     let email: EmailAddress = parse(&email)?;
                     let (password, generated) = read_password(password_stdin)?;
                     let shown = generated.then(|| password.expose().to_owned());
-                    let user = service::accounts::create(&db, &actor, NewUser { email, display_name: name, password, is_admin: admin })
-                        .await
-                        .map_err(service_err)?;
-                    println!("created account #{} {}{}", user.id, user.email, if user.is_admin { " (administrator)" } else { "" });
+                    let user = service::accounts::create(
+                        &db,
+                        &actor,
+                        NewUser {
+                            email,
+                            display_name: name,
+                            password,
+                            is_admin: admin,
+                        },
+                    )
+                    .await
+                    .map_err(service_err)?;
+                    println!(
+                        "created account #{} {}{}",
+                        user.id,
+                        user.email,
+                        if user.is_admin {
+                            " (administrator)"
+                        } else {
+                            ""
+                        }
+                    );
                     if let Some(p) = shown {
                         println!("password: {p}");
                     }
@@ -283,16 +322,33 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
                 UserCommand::List => {
                     for u in service::accounts::list(&db).await.map_err(service_err)? {
                         let mut flags = Vec::new();
-                        if u.is_admin { flags.push("admin"); }
-                        if u.totp_enabled { flags.push("2fa"); }
-                        if u.disabled { flags.push("disabled"); }
-                        println!("#{}\t{}\t{}\t{}", u.id, u.email, u.display_name, flags.join(","));
+                        if u.is_admin {
+                            flags.push("admin");
+                        }
+                        if u.totp_enabled {
+                            flags.push("2fa");
+                        }
+                        if u.disabled {
+                            flags.push("disabled");
+                        }
+                        println!(
+                            "#{}\t{}\t{}\t{}",
+                            u.id,
+                            u.email,
+                            u.display_name,
+                            flags.join(",")
+                        );
                     }
                 }
-                UserCommand::SetPassword { email, password_stdin } => {
+                UserCommand::SetPassword {
+                    email,
+                    password_stdin,
+                } => {
                     let email: EmailAddress = parse(&email)?;
                     let (password, generated) = read_password(password_stdin)?;
-                    service::accounts::set_password(&db, &actor, &email, &password).await.map_err(service_err)?;
+                    service::accounts::set_password(&db, &actor, &email, &password)
+                        .await
+                        .map_err(service_err)?;
                     println!("password changed for {email}; its sessions were ended");
                     if generated {
                         println!("password: {}", password.expose());
@@ -300,8 +356,12 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
                 }
                 UserCommand::Reset2fa { email } => {
                     let email: EmailAddress = parse(&email)?;
-                    service::accounts::reset_totp(&db, &actor, &email).await.map_err(service_err)?;
-                    println!("two-factor authentication turned off for {email}; it must enrol again at its next sign-in");
+                    service::accounts::reset_totp(&db, &actor, &email)
+                        .await
+                        .map_err(service_err)?;
+                    println!(
+                        "two-factor authentication turned off for {email}; it must enrol again at its next sign-in"
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -311,30 +371,50 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             match cmd {
                 ProjectCommand::Add { slug, name } => {
                     let slug: ProjectSlug = parse(&slug)?;
-                    let p = service::projects::create(&db, &actor, &slug, &name).await.map_err(service_err)?;
-                    println!("created project {} ({}) at {}", p.slug, p.name, cfg.link(&format!("/p/{}/", p.slug)));
+                    let p = service::projects::create(&db, &actor, &slug, &name)
+                        .await
+                        .map_err(service_err)?;
+                    println!(
+                        "created project {} ({}) at {}",
+                        p.slug,
+                        p.name,
+                        cfg.link(&format!("/p/{}/", p.slug))
+                    );
                 }
                 ProjectCommand::List => {
                     for p in service::projects::list(&db).await.map_err(service_err)? {
                         println!("{}\t{}", p.slug, p.name);
                     }
                 }
-                ProjectCommand::Member(MemberCommand::Add { project, email, role }) => {
+                ProjectCommand::Member(MemberCommand::Add {
+                    project,
+                    email,
+                    role,
+                }) => {
                     let slug: ProjectSlug = parse(&project)?;
                     let email: EmailAddress = parse(&email)?;
                     let role: ProjectRole = parse(&role)?;
-                    service::projects::add_member(&db, &actor, &slug, &email, role).await.map_err(service_err)?;
+                    service::projects::add_member(&db, &actor, &slug, &email, role)
+                        .await
+                        .map_err(service_err)?;
                     println!("{email} is now on the {role} of {slug}");
                 }
                 ProjectCommand::Member(MemberCommand::Remove { project, email }) => {
                     let slug: ProjectSlug = parse(&project)?;
                     let email: EmailAddress = parse(&email)?;
-                    service::projects::remove_member(&db, &actor, &slug, &email).await.map_err(service_err)?;
+                    service::projects::remove_member(&db, &actor, &slug, &email)
+                        .await
+                        .map_err(service_err)?;
                     println!("{email} was removed from {slug}");
                 }
                 ProjectCommand::Member(MemberCommand::List { project }) => {
-                    let p = service::projects::find(&db, &project).await.map_err(service_err)?;
-                    for m in service::projects::members(&db, p.id).await.map_err(service_err)? {
+                    let p = service::projects::find(&db, &project)
+                        .await
+                        .map_err(service_err)?;
+                    for m in service::projects::members(&db, p.id)
+                        .await
+                        .map_err(service_err)?
+                    {
                         println!("{}\t{}\t{}", m.email, m.display_name, m.role);
                     }
                 }
@@ -344,15 +424,23 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::Token(cmd) => {
             let db = open(&cfg).await?;
             match cmd {
-                TokenCommand::Create { email, name, expires } => {
+                TokenCommand::Create {
+                    email,
+                    name,
+                    expires,
+                } => {
                     let email: EmailAddress = parse(&email)?;
                     let lifetime = expires.as_deref().map(parse::<Duration>).transpose()?;
-                    let (id, token) = service::tokens::create(&db, &actor, &email, &name, lifetime).await.map_err(service_err)?;
+                    let (id, token) = service::tokens::create(&db, &actor, &email, &name, lifetime)
+                        .await
+                        .map_err(service_err)?;
                     eprintln!("created API token #{id} for {email}; it is shown only this once:");
                     println!("{token}");
                 }
                 TokenCommand::Revoke { id } => {
-                    service::tokens::revoke(&db, &actor, id).await.map_err(service_err)?;
+                    service::tokens::revoke(&db, &actor, id)
+                        .await
+                        .map_err(service_err)?;
                     println!("API token #{id} revoked");
                 }
             }
@@ -362,7 +450,10 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             let db = open(&cfg).await?;
             match service::audit::verify(&db).await.map_err(service_err)? {
                 Ok(v) => {
-                    println!("audit trail intact: {} events, head {}", v.events, v.head_hash);
+                    println!(
+                        "audit trail intact: {} events, head {}",
+                        v.events, v.head_hash
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(brk) => {
@@ -375,8 +466,13 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             let db = open(&cfg).await?;
             let mut c = db.acquire().await?;
             for e in store::audit::recent(c.conn(), None, limit.clamp(1, 10_000)).await? {
-                let when = jiff::Timestamp::from_second(e.at).map(|t| t.to_string()).unwrap_or_default();
-                println!("#{}\t{}\t{}\t{}\t{} {}\t{}", e.seq, when, e.actor, e.action, e.object_type, e.object_id, e.details);
+                let when = jiff::Timestamp::from_second(e.at)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
+                println!(
+                    "#{}\t{}\t{}\t{}\t{} {}\t{}",
+                    e.seq, when, e.actor, e.action, e.object_type, e.object_id, e.details
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -389,15 +485,28 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
     }
     let db = open(&cfg).await?;
     if demo {
-        crate::demo::announce(&crate::demo::ensure(&db, &cfg).await.map_err(service_err)?, &cfg);
+        crate::demo::announce(
+            &crate::demo::ensure(&db, &cfg).await.map_err(service_err)?,
+            &cfg,
+        );
     }
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
-        .with_context(|| format!("cannot listen on {} (set --listen or EMBARGO_LISTEN to a free address)", cfg.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (set --listen or EMBARGO_LISTEN to a free address)",
+                cfg.listen
+            )
+        })?;
     let local = listener.local_addr()?;
-    let state = AppState::new(db.clone(), cfg.clone()).await.map_err(service_err)?;
+    let state = AppState::new(db.clone(), cfg.clone())
+        .await
+        .map_err(service_err)?;
     let sweeper = tokio::spawn(sweep_sessions(db.clone(), cfg.clone()));
-    println!("Embargo is listening on http://{local}/ (public URL {})", cfg.public_url);
+    println!(
+        "Embargo is listening on http://{local}/ (public URL {})",
+        cfg.public_url
+    );
     tracing::info!(%local, database = %cfg.database.redacted(), "serving");
     crate::http::serve(state, listener, shutdown_signal()).await?;
     sweeper.abort();

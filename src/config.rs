@@ -56,19 +56,84 @@ struct Key {
 }
 
 const KEYS: &[Key] = &[
-    Key { name: "data_dir", default: Some("./embargo-data"), secret: false, help: "directory for the SQLite database and key material" },
-    Key { name: "database_url", default: None, secret: true, help: "sqlite://PATH or postgres://USER:PASSWORD@HOST/DB (default: embargo.sqlite in data_dir)" },
-    Key { name: "public_url", default: None, secret: false, help: "the address people reach this instance at, used in links in mail (default: http:// and the listen address)" },
-    Key { name: "listen", default: Some("127.0.0.1:8080"), secret: false, help: "address and port `serve` listens on" },
-    Key { name: "secure_cookies", default: None, secret: false, help: "mark cookies Secure (default: true when public_url is https)" },
-    Key { name: "trust_forwarded_for", default: Some("false"), secret: false, help: "take the client address from X-Forwarded-For (only behind a reverse proxy you run)" },
-    Key { name: "require_two_factor", default: Some("true"), secret: false, help: "team members must enrol TOTP before using the team pages" },
-    Key { name: "session_idle_timeout", default: Some("2 hours"), secret: false, help: "a session ends after this long without a request" },
-    Key { name: "session_max_age", default: Some("12 hours"), secret: false, help: "a session ends this long after sign-in, whatever its use" },
-    Key { name: "login_max_failures_per_account", default: Some("5"), secret: false, help: "failed sign-ins for one account within login_failure_window before it is locked for the rest of the window" },
-    Key { name: "login_max_failures_per_ip", default: Some("20"), secret: false, help: "failed sign-ins from one address within login_failure_window before it is refused" },
-    Key { name: "login_failure_window", default: Some("15 minutes"), secret: false, help: "the window the login limits count over" },
-    Key { name: "log", default: Some("info"), secret: false, help: "log filter (tracing EnvFilter syntax, e.g. `info,embargo=debug`)" },
+    Key {
+        name: "data_dir",
+        default: Some("./embargo-data"),
+        secret: false,
+        help: "directory for the SQLite database and key material",
+    },
+    Key {
+        name: "database_url",
+        default: None,
+        secret: true,
+        help: "sqlite://PATH or postgres://USER:PASSWORD@HOST/DB (default: embargo.sqlite in data_dir)",
+    },
+    Key {
+        name: "public_url",
+        default: None,
+        secret: false,
+        help: "the address people reach this instance at, used in links in mail (default: http:// and the listen address)",
+    },
+    Key {
+        name: "listen",
+        default: Some("127.0.0.1:8080"),
+        secret: false,
+        help: "address and port `serve` listens on",
+    },
+    Key {
+        name: "secure_cookies",
+        default: None,
+        secret: false,
+        help: "mark cookies Secure (default: true when public_url is https)",
+    },
+    Key {
+        name: "trust_forwarded_for",
+        default: Some("false"),
+        secret: false,
+        help: "take the client address from X-Forwarded-For (only behind a reverse proxy you run)",
+    },
+    Key {
+        name: "require_two_factor",
+        default: Some("true"),
+        secret: false,
+        help: "team members must enrol TOTP before using the team pages",
+    },
+    Key {
+        name: "session_idle_timeout",
+        default: Some("2 hours"),
+        secret: false,
+        help: "a session ends after this long without a request",
+    },
+    Key {
+        name: "session_max_age",
+        default: Some("12 hours"),
+        secret: false,
+        help: "a session ends this long after sign-in, whatever its use",
+    },
+    Key {
+        name: "login_max_failures_per_account",
+        default: Some("5"),
+        secret: false,
+        help: "failed sign-ins for one account within login_failure_window before it is locked for the rest of the window",
+    },
+    Key {
+        name: "login_max_failures_per_ip",
+        default: Some("20"),
+        secret: false,
+        help: "failed sign-ins from one address within login_failure_window before it is refused",
+    },
+    Key {
+        name: "login_failure_window",
+        default: Some("15 minutes"),
+        secret: false,
+        help: "the window the login limits count over",
+    },
+    Key {
+        name: "log",
+        default: Some("info"),
+        secret: false,
+        help: "log filter (tracing EnvFilter syntax, e.g. `info,embargo=debug`)",
+    },
 ];
 
 /// The validated configuration.
@@ -121,7 +186,10 @@ impl DatabaseUrl {
         {
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err("an sqlite URL needs a file path, e.g. sqlite://./embargo-data/embargo.sqlite".into());
+                return Err(
+                    "an sqlite URL needs a file path, e.g. sqlite://./embargo-data/embargo.sqlite"
+                        .into(),
+                );
             }
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
@@ -204,7 +272,7 @@ impl Config {
         }
         for key in KEYS {
             let var = format!("EMBARGO_{}", key.name.to_ascii_uppercase());
-            if let Some((_, value)) = env.iter().find(|(k, _)| *k == var) {
+            if let Some((_, value)) = env.iter().rev().find(|(k, _)| *k == var) {
                 values.insert(key.name, (value.clone(), Source::Env(var)));
             }
         }
@@ -239,14 +307,20 @@ impl Config {
             match text(name).to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" | "on" => Ok(true),
                 "false" | "0" | "no" | "off" => Ok(false),
-                other => Err(fail(name, format!("`{other}` is not a boolean; use true or false"))),
+                other => Err(fail(
+                    name,
+                    format!("`{other}` is not a boolean; use true or false"),
+                )),
             }
         };
         let count = |name: &'static str| -> Result<u32, ConfigError> {
             let raw = text(name);
             match raw.parse::<u32>() {
                 Ok(n) if n > 0 => Ok(n),
-                _ => Err(fail(name, format!("`{raw}` is not a whole number of at least 1"))),
+                _ => Err(fail(
+                    name,
+                    format!("`{raw}` is not a whole number of at least 1"),
+                )),
             }
         };
 
@@ -258,6 +332,13 @@ impl Config {
             Some((raw, _)) => DatabaseUrl::parse(raw).map_err(|m| fail("database_url", m))?,
             None => DatabaseUrl::Sqlite(data_dir.join("embargo.sqlite")),
         };
+        let listen_raw = text("listen");
+        let listen: SocketAddr = listen_raw.parse().map_err(|_| {
+            fail(
+                "listen",
+                format!("`{listen_raw}` is not an address and port; use e.g. 127.0.0.1:8080 or [::]:8080"),
+            )
+        })?;
         let public_raw = match get("public_url") {
             Some((raw, _)) => raw.to_owned(),
             None => format!("http://{}", text("listen")),
@@ -271,13 +352,6 @@ impl Config {
                     format!("`{public_raw}` is not an http(s) URL; use e.g. https://security.example.org"),
                 )
             })?;
-        let listen_raw = text("listen");
-        let listen: SocketAddr = listen_raw.parse().map_err(|_| {
-            fail(
-                "listen",
-                format!("`{listen_raw}` is not an address and port; use e.g. 127.0.0.1:8080 or [::]:8080"),
-            )
-        })?;
         let secure_cookies = if values.contains_key("secure_cookies") {
             boolean("secure_cookies")?
         } else {
@@ -285,7 +359,10 @@ impl Config {
         };
         let log = text("log");
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
-            return Err(fail("log", format!("`{log}` is not a log filter; use e.g. info or info,embargo=debug")));
+            return Err(fail(
+                "log",
+                format!("`{log}` is not a log filter; use e.g. info or info,embargo=debug"),
+            ));
         }
         Ok(Self {
             data_dir,
@@ -307,7 +384,9 @@ impl Config {
 
     /// Whether `key` was set by a file, the environment or a flag (not left at its default).
     pub fn is_set(&self, key: &str) -> bool {
-        self.sources.get(key).is_some_and(|(_, s)| *s != Source::Default)
+        self.sources
+            .get(key)
+            .is_some_and(|(_, s)| *s != Source::Default)
     }
 
     /// The public URL of `path` (which starts with `/`).
@@ -320,15 +399,28 @@ impl Config {
         let mut out = String::new();
         for key in KEYS {
             let (value, source) = match (key.name, self.sources.get(key.name)) {
-                ("database_url", Some((_, source))) => (self.database.redacted(), source.to_string()),
-                ("database_url", None) => (self.database.redacted(), "derived from data_dir".into()),
-                ("secure_cookies", None) => (self.secure_cookies.to_string(), "derived from public_url".into()),
+                ("database_url", Some((_, source))) => {
+                    (self.database.redacted(), source.to_string())
+                }
+                ("database_url", None) => {
+                    (self.database.redacted(), "derived from data_dir".into())
+                }
+                ("secure_cookies", None) => (
+                    self.secure_cookies.to_string(),
+                    "derived from public_url".into(),
+                ),
                 ("public_url", None) => (self.public_url.to_string(), "derived from listen".into()),
-                (_, Some((value, source))) if key.secret => (format!("<redacted {} chars>", value.len()), source.to_string()),
+                (_, Some((value, source))) if key.secret => (
+                    format!("<redacted {} chars>", value.len()),
+                    source.to_string(),
+                ),
                 (_, Some((value, source))) => (value.clone(), source.to_string()),
                 (_, None) => (String::new(), "unset".into()),
             };
-            out.push_str(&format!("{} = {:?}    # {}; {}\n", key.name, value, source, key.help));
+            out.push_str(&format!(
+                "{} = {:?}    # {}; {}\n",
+                key.name, value, source, key.help
+            ));
         }
         out
     }
@@ -340,7 +432,8 @@ fn read_file(path: &Path) -> Result<Vec<(&'static str, String)>, ConfigError> {
         origin: path.display().to_string(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| fail(format!("not valid TOML: {}", e.message())))?;
@@ -362,7 +455,10 @@ fn read_file(path: &Path) -> Result<Vec<(&'static str, String)>, ConfigError> {
                 return Err(ConfigError {
                     key: name,
                     origin: path.display().to_string(),
-                    message: format!("expected a string, number or boolean, found {}", other.type_str()),
+                    message: format!(
+                        "expected a string, number or boolean, found {}",
+                        other.type_str()
+                    ),
                 });
             }
         };
@@ -376,14 +472,20 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn defaults_are_valid() {
         let c = Config::load_from(None, &[], &Overrides::default()).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.database, DatabaseUrl::Sqlite(PathBuf::from("./embargo-data/embargo.sqlite")));
+        assert_eq!(
+            c.database,
+            DatabaseUrl::Sqlite(PathBuf::from("./embargo-data/embargo.sqlite"))
+        );
         assert!(!c.secure_cookies);
     }
 
@@ -404,7 +506,9 @@ mod tests {
         let c = Config::load_from(
             Some(&file),
             &env(&[("EMBARGO_LISTEN", "127.0.0.1:9001")]),
-            &Overrides { listen: Some("127.0.0.1:9002".into()) },
+            &Overrides {
+                listen: Some("127.0.0.1:9002".into()),
+            },
         )
         .unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:9002");
@@ -412,16 +516,31 @@ mod tests {
 
     #[test]
     fn bad_values_name_key_and_source() {
-        let err = Config::load_from(None, &env(&[("EMBARGO_LISTEN", "nowhere")]), &Overrides::default()).unwrap_err();
+        let err = Config::load_from(
+            None,
+            &env(&[("EMBARGO_LISTEN", "nowhere")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.key, "listen");
         assert_eq!(err.origin, "EMBARGO_LISTEN");
         assert!(err.to_string().contains("127.0.0.1:8080"), "{err}");
 
-        let err = Config::load_from(None, &env(&[("EMBARGO_DATABASE_URL", "mysql://x")]), &Overrides::default()).unwrap_err();
+        let err = Config::load_from(
+            None,
+            &env(&[("EMBARGO_DATABASE_URL", "mysql://x")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.key, "database_url");
         assert!(err.message.contains("postgres://"), "{err}");
 
-        let err = Config::load_from(None, &env(&[("EMBARGO_SESSION_IDLE_TIMEOUT", "soon")]), &Overrides::default()).unwrap_err();
+        let err = Config::load_from(
+            None,
+            &env(&[("EMBARGO_SESSION_IDLE_TIMEOUT", "soon")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.key, "session_idle_timeout");
     }
 
@@ -439,12 +558,18 @@ mod tests {
     fn secrets_are_redacted() {
         let c = Config::load_from(
             None,
-            &env(&[("EMBARGO_DATABASE_URL", "postgres://embargo:hunter2hunter2@db.example.org/embargo")]),
+            &env(&[(
+                "EMBARGO_DATABASE_URL",
+                "postgres://embargo:hunter2hunter2@db.example.org/embargo",
+            )]),
             &Overrides::default(),
         )
         .unwrap();
         assert!(!c.describe().contains("hunter2"));
         assert!(!format!("{c:?}").contains("hunter2"));
-        assert!(c.describe().contains("postgres://embargo:***@db.example.org/embargo"));
+        assert!(
+            c.describe()
+                .contains("postgres://embargo:***@db.example.org/embargo")
+        );
     }
 }

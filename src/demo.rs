@@ -37,15 +37,20 @@ pub async fn ensure(db: &Db, _cfg: &Config) -> Result<DemoState, ServiceError> {
     }
     let password = crate::auth::secret::random_token(15);
     let actor = Actor::System;
-    let email: crate::domain::email::EmailAddress = DEMO_EMAIL.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
-    let slug: crate::domain::slug::ProjectSlug = DEMO_SLUG.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
+    let email: crate::domain::email::EmailAddress = DEMO_EMAIL
+        .parse()
+        .map_err(|e| ServiceError::Internal(format!("{e}")))?;
+    let slug: crate::domain::slug::ProjectSlug = DEMO_SLUG
+        .parse()
+        .map_err(|e| ServiceError::Internal(format!("{e}")))?;
     service::accounts::create(
         db,
         &actor,
         NewUser {
             email: email.clone(),
             display_name: "Demo Administrator".into(),
-            password: NewPassword::new(password.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            password: NewPassword::new(password.clone())
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
             is_admin: true,
         },
     )
@@ -64,11 +69,19 @@ pub fn announce(state: &DemoState, cfg: &Config) {
             println!("  Sign in at: {login}");
             println!("  E-mail:     {DEMO_EMAIL}");
             println!("  Password:   {password}");
-            println!("  Public page of the demo project: {}", cfg.link(&format!("/p/{DEMO_SLUG}/")));
+            println!(
+                "  Public page of the demo project: {}",
+                cfg.link(&format!("/p/{DEMO_SLUG}/"))
+            );
         }
         DemoState::Existing => {
-            println!("Demo data already present in {}; sign in at {login} as {DEMO_EMAIL}", cfg.data_dir.display());
-            println!("  (forgot the password? `cargo run -- user set-password --email {DEMO_EMAIL}` prints a new one)");
+            println!(
+                "Demo data already present in {}; sign in at {login} as {DEMO_EMAIL}",
+                cfg.data_dir.display()
+            );
+            println!(
+                "  (forgot the password? `cargo run -- user set-password --email {DEMO_EMAIL}` prints a new one)"
+            );
         }
     }
 }

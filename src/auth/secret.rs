@@ -70,6 +70,9 @@ mod tests {
     fn recovery_codes_normalise() {
         let code = recovery_code();
         assert_eq!(code.len(), 19);
-        assert_eq!(normalise_recovery_code(&code.to_uppercase().replace('-', " ")), code);
+        assert_eq!(
+            normalise_recovery_code(&code.to_uppercase().replace('-', " ")),
+            code
+        );
     }
 }

@@ -58,7 +58,9 @@ pub fn check(secret_base32: &str, code: &str, unix_seconds: u64) -> Result<Optio
 
 /// The code for `unix_seconds` (used by tests and by nobody else).
 pub fn code_at(secret_base32: &str, unix_seconds: u64) -> Result<String, TotpError> {
-    Ok(totp(secret_base32, "x", "x")?.generate(unix_seconds).to_string())
+    Ok(totp(secret_base32, "x", "x")?
+        .generate(unix_seconds)
+        .to_string())
 }
 
 #[cfg(test)]
@@ -80,7 +82,10 @@ mod tests {
     fn uri_and_qr() {
         let s = generate_secret();
         let uri = otpauth_uri(&s, "Embargo", "a@example.org").unwrap();
-        assert!(uri.starts_with("otpauth://totp/Embargo:a%40example.org?"), "{uri}");
+        assert!(
+            uri.starts_with("otpauth://totp/Embargo:a%40example.org?"),
+            "{uri}"
+        );
         assert!(qr_svg(&uri).unwrap().starts_with("<?xml"));
     }
 }

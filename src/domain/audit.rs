@@ -270,7 +270,13 @@ mod tests {
         let (s, h) = head(&events);
         events[2].details = r#"{"tampered":true}"#.into();
         let err = verify_chain(&events, s, &h).unwrap_err();
-        assert_eq!(err, ChainBreak { seq: 3, reason: BreakReason::Altered });
+        assert_eq!(
+            err,
+            ChainBreak {
+                seq: 3,
+                reason: BreakReason::Altered
+            }
+        );
     }
 
     #[test]
@@ -279,7 +285,13 @@ mod tests {
         let (s, h) = head(&events);
         events.remove(1);
         let err = verify_chain(&events, s, &h).unwrap_err();
-        assert_eq!(err, ChainBreak { seq: 3, reason: BreakReason::Gap { expected: 2 } });
+        assert_eq!(
+            err,
+            ChainBreak {
+                seq: 3,
+                reason: BreakReason::Gap { expected: 2 }
+            }
+        );
     }
 
     #[test]
@@ -300,6 +312,12 @@ mod tests {
         let (s, h) = head(&events);
         events.pop();
         let err = verify_chain(&events, s, &h).unwrap_err();
-        assert_eq!(err, ChainBreak { seq: 5, reason: BreakReason::Head { head_seq: 5 } });
+        assert_eq!(
+            err,
+            ChainBreak {
+                seq: 5,
+                reason: BreakReason::Head { head_seq: 5 }
+            }
+        );
     }
 }

@@ -17,7 +17,9 @@ pub struct Duration {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
     /// The text is not `<count> <unit>`.
-    #[error("`{0}` is not a duration; write a count and a unit, such as \"48 hours\" or \"7 days\"")]
+    #[error(
+        "`{0}` is not a duration; write a count and a unit, such as \"48 hours\" or \"7 days\""
+    )]
     Shape(String),
     /// The unit is not one we know.
     #[error("unknown unit `{0}`; use seconds, minutes, hours, days or weeks")]
@@ -86,7 +88,7 @@ impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (name, factor) = UNITS
             .iter()
-            .find(|(_, factor)| self.seconds != 0 && self.seconds % factor == 0)
+            .find(|(_, factor)| self.seconds != 0 && self.seconds.is_multiple_of(*factor))
             .copied()
             .unwrap_or(("second", 1));
         let count = self.seconds / factor;
@@ -132,9 +134,18 @@ mod tests {
 
     #[test]
     fn rejects_with_a_reason() {
-        assert!(matches!("soon".parse::<Duration>(), Err(DurationError::Shape(_))));
-        assert!(matches!("3 fortnights".parse::<Duration>(), Err(DurationError::Unit(_))));
-        assert!(matches!("-3 days".parse::<Duration>(), Err(DurationError::Shape(_))));
+        assert!(matches!(
+            "soon".parse::<Duration>(),
+            Err(DurationError::Shape(_))
+        ));
+        assert!(matches!(
+            "3 fortnights".parse::<Duration>(),
+            Err(DurationError::Unit(_))
+        ));
+        assert!(matches!(
+            "-3 days".parse::<Duration>(),
+            Err(DurationError::Shape(_))
+        ));
         assert!(matches!(
             "99999999999999999 weeks".parse::<Duration>(),
             Err(DurationError::Overflow(_))

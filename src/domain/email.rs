@@ -61,10 +61,18 @@ impl FromStr for EmailAddress {
             return Err(refuse(input, "it has no `@`"));
         };
         if local.is_empty() || local.len() > 64 {
-            return Err(refuse(input, "the part before `@` must be 1 to 64 characters"));
+            return Err(refuse(
+                input,
+                "the part before `@` must be 1 to 64 characters",
+            ));
         }
-        if local.contains('@') || local.contains(['<', '>', '(', ')', ',', ';', ':', '"', '\\', '[', ']']) {
-            return Err(refuse(input, "the part before `@` contains a character that needs quoting"));
+        if local.contains('@')
+            || local.contains(['<', '>', '(', ')', ',', ';', ':', '"', '\\', '[', ']'])
+        {
+            return Err(refuse(
+                input,
+                "the part before `@` contains a character that needs quoting",
+            ));
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(refuse(input, "the part before `@` has a misplaced dot"));
@@ -105,7 +113,17 @@ mod tests {
 
     #[test]
     fn refuses_with_reasons() {
-        for bad in ["", "no-at-sign", "@example.org", "a@", "a b@example.org", "a@exa_mple.org", "a..b@example.org", "a@-x.org", "a@b@c.org"] {
+        for bad in [
+            "",
+            "no-at-sign",
+            "@example.org",
+            "a@",
+            "a b@example.org",
+            "a@exa_mple.org",
+            "a..b@example.org",
+            "a@-x.org",
+            "a@b@c.org",
+        ] {
             assert!(bad.parse::<EmailAddress>().is_err(), "{bad} accepted");
         }
         let err = "x".parse::<EmailAddress>().unwrap_err().to_string();

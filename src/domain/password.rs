@@ -56,8 +56,14 @@ mod tests {
 
     #[test]
     fn length_rule() {
-        assert_eq!(NewPassword::new("short".into()), Err(PasswordError::TooShort));
-        assert_eq!(NewPassword::new("x".repeat(2000)), Err(PasswordError::TooLong));
+        assert_eq!(
+            NewPassword::new("short".into()),
+            Err(PasswordError::TooShort)
+        );
+        assert_eq!(
+            NewPassword::new("x".repeat(2000)),
+            Err(PasswordError::TooLong)
+        );
         let ok = NewPassword::new("correct horse battery".into()).unwrap();
         assert_eq!(format!("{ok:?}"), "NewPassword(<redacted>)");
     }

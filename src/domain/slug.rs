@@ -14,7 +14,9 @@ pub struct ProjectSlug(String);
 
 /// Why a slug was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a valid project slug: use 1 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit (for example `django` or `pylons-project`)")]
+#[error(
+    "`{0}` is not a valid project slug: use 1 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit (for example `django` or `pylons-project`)"
+)]
 pub struct SlugError(String);
 
 impl ProjectSlug {
@@ -59,7 +61,16 @@ mod tests {
     fn examples() {
         assert!("django".parse::<ProjectSlug>().is_ok());
         assert!("pylons-project2".parse::<ProjectSlug>().is_ok());
-        for bad in ["", "Django", "-x", "x-", "a--b", "a b", "a/b", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "Django",
+            "-x",
+            "x-",
+            "a--b",
+            "a b",
+            "a/b",
+            &"a".repeat(64),
+        ] {
             assert!(bad.parse::<ProjectSlug>().is_err(), "{bad} accepted");
         }
     }

@@ -41,7 +41,9 @@ fn log_if_server_error(status: StatusCode, err: &dyn std::fmt::Display) {
 
 fn retry_after(err: &ServiceError) -> Option<HeaderValue> {
     match err {
-        ServiceError::RateLimited { retry_after_minutes } => HeaderValue::from_str(&(retry_after_minutes * 60).to_string()).ok(),
+        ServiceError::RateLimited {
+            retry_after_minutes,
+        } => HeaderValue::from_str(&(retry_after_minutes * 60).to_string()).ok(),
         ServiceError::Store(StoreError::Unavailable(_)) => Some(HeaderValue::from_static("5")),
         _ => None,
     }
@@ -102,12 +104,20 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             Self::SignInRequired { next } => {
-                let query: String = form_urlencoded::Serializer::new(String::new()).append_pair("next", &next).finish();
+                let query: String = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("next", &next)
+                    .finish();
                 Redirect::to(&format!("/team/login?{query}")).into_response()
             }
             Self::EnrolmentRequired => Redirect::to("/team/account").into_response(),
-            Self::NotFound => error_page(StatusCode::NOT_FOUND, "Not found", "There is no page at this address."),
-            Self::BadRequest(message) => error_page(StatusCode::BAD_REQUEST, "Bad request", &message),
+            Self::NotFound => error_page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is no page at this address.",
+            ),
+            Self::BadRequest(message) => {
+                error_page(StatusCode::BAD_REQUEST, "Bad request", &message)
+            }
             Self::Service(err) => {
                 let (status, title, message) = describe(&err);
                 log_if_server_error(status, &err);
@@ -168,10 +178,13 @@ impl IntoResponse for ApiError {
                     StatusCode::UNAUTHORIZED,
                     "a valid API token is required: send `Authorization: Bearer emb_…` (create one with `embargo token create`)",
                 );
-                r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                r.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 r
             }
-            Self::NotFound(what) => json_error(StatusCode::NOT_FOUND, &format!("{what} was not found")),
+            Self::NotFound(what) => {
+                json_error(StatusCode::NOT_FOUND, &format!("{what} was not found"))
+            }
             Self::BadRequest(message) => json_error(StatusCode::BAD_REQUEST, &message),
             Self::Service(err) => {
                 let (status, _, message) = describe(&err);

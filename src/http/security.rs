@@ -10,7 +10,7 @@
 
 use super::AppState;
 use super::error::error_page;
-use super::session::{CSRF_COOKIE, cookie_name, build_cookie};
+use super::session::{CSRF_COOKIE, build_cookie, cookie_name};
 use crate::auth::{csrf, secret};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
@@ -30,15 +30,37 @@ pub async fn headers(req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
     if !h.contains_key(header::CACHE_CONTROL) {
-        let cache = if is_static { "public, max-age=3600" } else { "no-store" };
+        let cache = if is_static {
+            "public, max-age=3600"
+        } else {
+            "no-store"
+        };
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     }
     response
@@ -60,7 +82,10 @@ pub struct CsrfToken(pub String);
 impl FromRequestParts<AppState> for CsrfToken {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let binding = parts.extensions.get::<CsrfBinding>().cloned();
         Ok(match binding {
             Some(b) => {
@@ -80,8 +105,16 @@ fn binding_for(jar: &CookieJar, state: &AppState) -> CsrfBinding {
         .or_else(|| jar.get(&cookie_name(CSRF_COOKIE, secure)))
         .map(|c| c.value().to_owned());
     match existing {
-        Some(value) => CsrfBinding { value, fresh: false, used: Arc::default() },
-        None => CsrfBinding { value: secret::random_token(32), fresh: true, used: Arc::default() },
+        Some(value) => CsrfBinding {
+            value,
+            fresh: false,
+            used: Arc::default(),
+        },
+        None => CsrfBinding {
+            value: secret::random_token(32),
+            fresh: true,
+            used: Arc::default(),
+        },
     }
 }
 
@@ -90,7 +123,12 @@ fn refuse(status: StatusCode, message: &str) -> Response {
 }
 
 /// Check the CSRF token of unsafe requests; hand out the binding to pages.
-pub async fn csrf(State(state): State<AppState>, jar: CookieJar, req: Request, next: Next) -> Response {
+pub async fn csrf(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    req: Request,
+    next: Next,
+) -> Response {
     if req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
@@ -104,7 +142,10 @@ pub async fn csrf(State(state): State<AppState>, jar: CookieJar, req: Request, n
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if !is_form {
-            return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "This address accepts only HTML form submissions.");
+            return refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "This address accepts only HTML form submissions.",
+            );
         }
         let (parts, body) = req.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, super::BODY_LIMIT).await else {

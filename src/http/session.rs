@@ -16,7 +16,11 @@ pub const CSRF_COOKIE: &str = "embargo_csrf";
 
 /// The cookie's name: with the `__Host-` prefix when Secure, which pins it to this host and path `/`.
 pub fn cookie_name(base: &str, secure: bool) -> String {
-    if secure { format!("__Host-{base}") } else { base.to_owned() }
+    if secure {
+        format!("__Host-{base}")
+    } else {
+        base.to_owned()
+    }
 }
 
 /// A cookie as Embargo sets them: HttpOnly, SameSite=Lax, path `/`, Secure when configured.
@@ -43,7 +47,10 @@ pub struct ClientIp(pub String);
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if state.cfg.trust_forwarded_for
             && let Some(hop) = parts
                 .headers
@@ -71,12 +78,17 @@ pub struct AnySession(pub Option<ActiveSession>);
 impl FromRequestParts<AppState> for AnySession {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(&cookie_name(SESSION_COOKIE, state.cfg.secure_cookies)) else {
             return Ok(Self(None));
         };
-        Ok(Self(login::resolve(&state.db, &state.cfg, cookie.value()).await?))
+        Ok(Self(
+            login::resolve(&state.db, &state.cfg, cookie.value()).await?,
+        ))
     }
 }
 
@@ -87,9 +99,16 @@ pub struct TeamUser(pub ActiveSession);
 impl FromRequestParts<AppState> for TeamUser {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let next = if parts.method == axum::http::Method::GET {
-            parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/team/".into())
+            parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/team/".into())
         } else {
             "/team/".into()
         };

@@ -40,9 +40,19 @@ pub async fn create(db: &Db, actor: &Actor, new: NewUser) -> Result<UserRow, Ser
     let display_name = validate_display_name(&new.display_name)?;
     let hash = password::hash(&new.password).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let mut tx = db.begin().await?;
-    let id = store::users::insert(tx.conn(), new.email.as_str(), &display_name, &hash, new.is_admin, store::now())
-        .await
-        .map_err(ServiceError::conflict_as(format!("an account for {} already exists", new.email)))?;
+    let id = store::users::insert(
+        tx.conn(),
+        new.email.as_str(),
+        &display_name,
+        &hash,
+        new.is_admin,
+        store::now(),
+    )
+    .await
+    .map_err(ServiceError::conflict_as(format!(
+        "an account for {} already exists",
+        new.email
+    )))?;
     audit::record(
         &mut tx,
         actor,
@@ -74,7 +84,12 @@ pub async fn list(db: &Db) -> Result<Vec<UserRow>, ServiceError> {
 }
 
 /// Set a new password and end the account's sessions.
-pub async fn set_password(db: &Db, actor: &Actor, email: &EmailAddress, new: &NewPassword) -> Result<(), ServiceError> {
+pub async fn set_password(
+    db: &Db,
+    actor: &Actor,
+    email: &EmailAddress,
+    new: &NewPassword,
+) -> Result<(), ServiceError> {
     let hash = password::hash(new).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let mut tx = db.begin().await?;
     let user = store::users::by_email(tx.conn(), email.as_str())
@@ -82,7 +97,15 @@ pub async fn set_password(db: &Db, actor: &Actor, email: &EmailAddress, new: &Ne
         .ok_or_else(|| ServiceError::NotFound(format!("account {email}")))?;
     store::users::set_password(tx.conn(), user.id, &hash).await?;
     let ended = store::sessions::delete_for_user(tx.conn(), user.id).await?;
-    audit::record(&mut tx, actor, "user.password_changed", ("user", &user.id.to_string()), None, json!({"sessions_ended": ended})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.password_changed",
+        ("user", &user.id.to_string()),
+        None,
+        json!({"sessions_ended": ended}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -99,10 +122,13 @@ pub struct Enrolment {
 /// Start (or restart) TOTP enrolment: a fresh secret, stored unconfirmed.
 pub async fn begin_totp(db: &Db, user: &UserRow, issuer: &str) -> Result<Enrolment, ServiceError> {
     if user.totp_enabled {
-        return Err(ServiceError::Conflict("two-factor authentication is already enabled".into()));
+        return Err(ServiceError::Conflict(
+            "two-factor authentication is already enabled".into(),
+        ));
     }
     let secret = totp::generate_secret();
-    let uri = totp::otpauth_uri(&secret, issuer, &user.email).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let uri = totp::otpauth_uri(&secret, issuer, &user.email)
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
     let mut c = db.acquire().await?;
     store::users::set_pending_totp(c.conn(), user.id, &secret).await?;
     Ok(Enrolment { secret, uri })
@@ -112,8 +138,12 @@ pub async fn begin_totp(db: &Db, user: &UserRow, issuer: &str) -> Result<Enrolme
 pub fn pending_enrolment(user: &UserRow, issuer: &str) -> Result<Option<Enrolment>, ServiceError> {
     match (&user.totp_secret, user.totp_enabled) {
         (Some(secret), false) => {
-            let uri = totp::otpauth_uri(secret, issuer, &user.email).map_err(|e| ServiceError::Internal(e.to_string()))?;
-            Ok(Some(Enrolment { secret: secret.clone(), uri }))
+            let uri = totp::otpauth_uri(secret, issuer, &user.email)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            Ok(Some(Enrolment {
+                secret: secret.clone(),
+                uri,
+            }))
         }
         _ => Ok(None),
     }
@@ -121,13 +151,21 @@ pub fn pending_enrolment(user: &UserRow, issuer: &str) -> Result<Option<Enrolmen
 
 /// Confirm enrolment with a code from the app; turns the factor on, ends
 /// other sessions, and returns the recovery codes (shown once).
-pub async fn confirm_totp(db: &Db, actor: &Actor, user_id: i64, code: &str, keep_session: Option<&str>) -> Result<Vec<String>, ServiceError> {
+pub async fn confirm_totp(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    code: &str,
+    keep_session: Option<&str>,
+) -> Result<Vec<String>, ServiceError> {
     let mut tx = db.begin().await?;
     let user = store::users::by_id(tx.conn(), user_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("account".into()))?;
     let Some(secret) = user.totp_secret.clone().filter(|_| !user.totp_enabled) else {
-        return Err(ServiceError::Conflict("there is no enrolment in progress; start again".into()));
+        return Err(ServiceError::Conflict(
+            "there is no enrolment in progress; start again".into(),
+        ));
     };
     let now = store::now();
     let step = totp::check(&secret, code, now.unsigned_abs())
@@ -138,34 +176,70 @@ pub async fn confirm_totp(db: &Db, actor: &Actor, user_id: i64, code: &str, keep
         return Err(ServiceError::ReplayedSecondFactor);
     }
     store::users::set_totp_enabled(tx.conn(), user.id, true).await?;
-    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| secret::recovery_code()).collect();
+    let codes: Vec<String> = (0..RECOVERY_CODES)
+        .map(|_| secret::recovery_code())
+        .collect();
     let hashes: Vec<String> = codes.iter().map(|c| secret::digest(c)).collect();
     store::users::replace_recovery_codes(tx.conn(), user.id, &hashes).await?;
     end_other_sessions(&mut tx, user.id, keep_session).await?;
-    audit::record(&mut tx, actor, "user.totp_enabled", ("user", &user.id.to_string()), None, json!({"recovery_codes": RECOVERY_CODES})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.totp_enabled",
+        ("user", &user.id.to_string()),
+        None,
+        json!({"recovery_codes": RECOVERY_CODES}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(codes)
 }
 
-async fn end_other_sessions(tx: &mut store::Tx, user_id: i64, keep: Option<&str>) -> Result<(), ServiceError> {
+async fn end_other_sessions(
+    tx: &mut store::Tx,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<(), ServiceError> {
     let kept = match keep {
         Some(hash) => store::sessions::find(tx.conn(), hash).await?,
         None => None,
     };
     store::sessions::delete_for_user(tx.conn(), user_id).await?;
     if let Some(s) = kept {
-        store::sessions::insert(tx.conn(), &s.id_hash, s.user_id, true, s.created_at, &s.client_ip).await?;
+        store::sessions::insert(
+            tx.conn(),
+            &s.id_hash,
+            s.user_id,
+            true,
+            s.created_at,
+            &s.client_ip,
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Replace the recovery codes with a fresh set.
-pub async fn regenerate_recovery_codes(db: &Db, actor: &Actor, user_id: i64) -> Result<Vec<String>, ServiceError> {
+pub async fn regenerate_recovery_codes(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+) -> Result<Vec<String>, ServiceError> {
     let mut tx = db.begin().await?;
-    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| secret::recovery_code()).collect();
+    let codes: Vec<String> = (0..RECOVERY_CODES)
+        .map(|_| secret::recovery_code())
+        .collect();
     let hashes: Vec<String> = codes.iter().map(|c| secret::digest(c)).collect();
     store::users::replace_recovery_codes(tx.conn(), user_id, &hashes).await?;
-    audit::record(&mut tx, actor, "user.recovery_codes_regenerated", ("user", &user_id.to_string()), None, json!({})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.recovery_codes_regenerated",
+        ("user", &user_id.to_string()),
+        None,
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -179,7 +253,15 @@ pub async fn reset_totp(db: &Db, actor: &Actor, email: &EmailAddress) -> Result<
     store::users::set_totp_enabled(tx.conn(), user.id, false).await?;
     store::users::replace_recovery_codes(tx.conn(), user.id, &[]).await?;
     store::sessions::delete_for_user(tx.conn(), user.id).await?;
-    audit::record(&mut tx, actor, "user.totp_reset", ("user", &user.id.to_string()), None, json!({})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.totp_reset",
+        ("user", &user.id.to_string()),
+        None,
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -57,5 +57,7 @@ pub async fn verify(db: &Db) -> Result<Result<Verified, ChainBreak>, ServiceErro
             }
         }
     }
-    Ok(verifier.finish(head_seq, &head_hash).map(|events| Verified { events, head_hash }))
+    Ok(verifier
+        .finish(head_seq, &head_hash)
+        .map(|events| Verified { events, head_hash }))
 }

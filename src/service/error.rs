@@ -19,7 +19,9 @@ pub enum ServiceError {
     #[error("the e-mail address or password is not correct")]
     BadCredentials,
     /// The second factor was wrong.
-    #[error("that code is not correct; enter the current 6-digit code from your authenticator app, or one of your recovery codes")]
+    #[error(
+        "that code is not correct; enter the current 6-digit code from your authenticator app, or one of your recovery codes"
+    )]
     BadSecondFactor,
     /// The second-factor code was correct but already used.
     #[error("that code has already been used; wait for the next code from your authenticator app")]

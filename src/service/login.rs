@@ -48,12 +48,21 @@ pub struct ActiveSession {
     pub mfa_verified: bool,
 }
 
-async fn check_limits(db: &Db, cfg: &Config, account: &str, ip: &str, now: i64) -> Result<(), ServiceError> {
+async fn check_limits(
+    db: &Db,
+    cfg: &Config,
+    account: &str,
+    ip: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
     let since = now - cfg.login_failure_window.as_seconds_i64();
     let mut c = db.acquire().await?;
-    let by_account = store::throttle::failures_since(c.conn(), SCOPE_ACCOUNT, account, since).await?;
+    let by_account =
+        store::throttle::failures_since(c.conn(), SCOPE_ACCOUNT, account, since).await?;
     let by_ip = store::throttle::failures_since(c.conn(), SCOPE_IP, ip, since).await?;
-    if by_account >= i64::from(cfg.login_max_failures_per_account) || by_ip >= i64::from(cfg.login_max_failures_per_ip) {
+    if by_account >= i64::from(cfg.login_max_failures_per_account)
+        || by_ip >= i64::from(cfg.login_max_failures_per_ip)
+    {
         return Err(ServiceError::RateLimited {
             retry_after_minutes: cfg.login_failure_window.as_seconds().div_ceil(60),
         });
@@ -61,12 +70,27 @@ async fn check_limits(db: &Db, cfg: &Config, account: &str, ip: &str, now: i64) 
     Ok(())
 }
 
-async fn record_failure(db: &Db, cfg: &Config, account: &str, ip: &str, reason: &str, now: i64) -> Result<(), ServiceError> {
+async fn record_failure(
+    db: &Db,
+    cfg: &Config,
+    account: &str,
+    ip: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
     let forget = now - cfg.login_failure_window.as_seconds_i64();
     let mut tx = db.begin().await?;
     store::throttle::record_failure(tx.conn(), SCOPE_ACCOUNT, account, now, forget).await?;
     store::throttle::record_failure(tx.conn(), SCOPE_IP, ip, now, forget).await?;
-    audit::record(&mut tx, &Actor::Anonymous, "session.login_failed", ("account", account), None, json!({"client_ip": ip, "reason": reason})).await?;
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "session.login_failed",
+        ("account", account),
+        None,
+        json!({"client_ip": ip, "reason": reason}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -76,7 +100,13 @@ fn normalise_account(email: &str) -> String {
 }
 
 /// Check an address and password.
-pub async fn with_password(db: &Db, cfg: &Config, email: &str, given: &str, ip: &str) -> Result<LoginOutcome, ServiceError> {
+pub async fn with_password(
+    db: &Db,
+    cfg: &Config,
+    email: &str,
+    given: &str,
+    ip: &str,
+) -> Result<LoginOutcome, ServiceError> {
     let now = store::now();
     let account = normalise_account(email);
     check_limits(db, cfg, &account, ip, now).await?;
@@ -100,9 +130,29 @@ pub async fn with_password(db: &Db, cfg: &Config, email: &str, given: &str, ip: 
     let mut tx = db.begin().await?;
     store::throttle::clear(tx.conn(), SCOPE_ACCOUNT, &account).await?;
     let complete = !user.totp_enabled;
-    store::sessions::insert(tx.conn(), &secret::digest(&session), user.id, complete, now, ip).await?;
-    let action = if complete { "session.created" } else { "session.password_verified" };
-    audit::record(&mut tx, &actor_of(&user), action, ("user", &user.id.to_string()), None, json!({"client_ip": ip, "method": "password"})).await?;
+    store::sessions::insert(
+        tx.conn(),
+        &secret::digest(&session),
+        user.id,
+        complete,
+        now,
+        ip,
+    )
+    .await?;
+    let action = if complete {
+        "session.created"
+    } else {
+        "session.password_verified"
+    };
+    audit::record(
+        &mut tx,
+        &actor_of(&user),
+        action,
+        ("user", &user.id.to_string()),
+        None,
+        json!({"client_ip": ip, "method": "password"}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(if complete {
         LoginOutcome::SignedIn { session }
@@ -112,14 +162,23 @@ pub async fn with_password(db: &Db, cfg: &Config, email: &str, given: &str, ip: 
 }
 
 /// Complete a pending sign-in with a TOTP code or a recovery code. Returns the new session's cookie secret.
-pub async fn with_second_factor(db: &Db, cfg: &Config, pending: &ActiveSession, code: &str, ip: &str) -> Result<String, ServiceError> {
+pub async fn with_second_factor(
+    db: &Db,
+    cfg: &Config,
+    pending: &ActiveSession,
+    code: &str,
+    ip: &str,
+) -> Result<String, ServiceError> {
     let now = store::now();
     let user = &pending.user;
     check_limits(db, cfg, &user.email, ip, now).await?;
     let Some(totp_secret) = user.totp_secret.as_deref().filter(|_| user.totp_enabled) else {
-        return Err(ServiceError::Conflict("this account has no second factor".into()));
+        return Err(ServiceError::Conflict(
+            "this account has no second factor".into(),
+        ));
     };
-    let step = totp::check(totp_secret, code, now.unsigned_abs()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let step = totp::check(totp_secret, code, now.unsigned_abs())
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
     let mut tx = db.begin().await?;
     let method = match step {
         Some(step) => {
@@ -133,7 +192,10 @@ pub async fn with_second_factor(db: &Db, cfg: &Config, pending: &ActiveSession, 
         }
         None => {
             let typed = secret::normalise_recovery_code(code);
-            if typed.len() == 19 && store::users::use_recovery_code(tx.conn(), user.id, &secret::digest(&typed), now).await? {
+            if typed.len() == 19
+                && store::users::use_recovery_code(tx.conn(), user.id, &secret::digest(&typed), now)
+                    .await?
+            {
                 "recovery_code"
             } else {
                 drop(tx);
@@ -146,13 +208,25 @@ pub async fn with_second_factor(db: &Db, cfg: &Config, pending: &ActiveSession, 
     store::sessions::delete(tx.conn(), &pending.id_hash).await?;
     store::sessions::insert(tx.conn(), &secret::digest(&session), user.id, true, now, ip).await?;
     store::throttle::clear(tx.conn(), SCOPE_ACCOUNT, &user.email).await?;
-    audit::record(&mut tx, &actor_of(user), "session.created", ("user", &user.id.to_string()), None, json!({"client_ip": ip, "method": method})).await?;
+    audit::record(
+        &mut tx,
+        &actor_of(user),
+        "session.created",
+        ("user", &user.id.to_string()),
+        None,
+        json!({"client_ip": ip, "method": method}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(session)
 }
 
 /// Find the live session for a cookie secret. An expired session is deleted and treated as absent.
-pub async fn resolve(db: &Db, cfg: &Config, cookie_secret: &str) -> Result<Option<ActiveSession>, ServiceError> {
+pub async fn resolve(
+    db: &Db,
+    cfg: &Config,
+    cookie_secret: &str,
+) -> Result<Option<ActiveSession>, ServiceError> {
     let now = store::now();
     let id_hash = secret::digest(cookie_secret);
     let mut c = db.acquire().await?;
@@ -185,7 +259,15 @@ pub async fn resolve(db: &Db, cfg: &Config, cookie_secret: &str) -> Result<Optio
 pub async fn logout(db: &Db, session: &ActiveSession) -> Result<(), ServiceError> {
     let mut tx = db.begin().await?;
     store::sessions::delete(tx.conn(), &session.id_hash).await?;
-    audit::record(&mut tx, &actor_of(&session.user), "session.ended", ("user", &session.user.id.to_string()), None, json!({})).await?;
+    audit::record(
+        &mut tx,
+        &actor_of(&session.user),
+        "session.ended",
+        ("user", &session.user.id.to_string()),
+        None,
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

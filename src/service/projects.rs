@@ -5,20 +5,40 @@ use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::role::ProjectRole;
 use crate::domain::slug::ProjectSlug;
-use crate::store::{self, Db, projects::{MemberRow, ProjectRow}};
+use crate::store::{
+    self, Db,
+    projects::{MemberRow, ProjectRow},
+};
 use serde_json::json;
 
 /// Create a project.
-pub async fn create(db: &Db, actor: &Actor, slug: &ProjectSlug, name: &str) -> Result<ProjectRow, ServiceError> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    slug: &ProjectSlug,
+    name: &str,
+) -> Result<ProjectRow, ServiceError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(ServiceError::Invalid("the project name must be 1 to 200 characters without control characters".into()));
+        return Err(ServiceError::Invalid(
+            "the project name must be 1 to 200 characters without control characters".into(),
+        ));
     }
     let mut tx = db.begin().await?;
     let id = store::projects::insert(tx.conn(), slug.as_str(), name, store::now())
         .await
-        .map_err(ServiceError::conflict_as(format!("a project with slug `{slug}` already exists")))?;
-    audit::record(&mut tx, actor, "project.created", ("project", slug.as_str()), Some(id), json!({"name": name})).await?;
+        .map_err(ServiceError::conflict_as(format!(
+            "a project with slug `{slug}` already exists"
+        )))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "project.created",
+        ("project", slug.as_str()),
+        Some(id),
+        json!({"name": name}),
+    )
+    .await?;
     let project = store::projects::by_slug(tx.conn(), slug.as_str())
         .await?
         .ok_or_else(|| ServiceError::Internal("project vanished after insert".into()))?;
@@ -41,7 +61,11 @@ pub async fn list(db: &Db) -> Result<Vec<ProjectRow>, ServiceError> {
 }
 
 /// The projects an account is on the team of (every project for an administrator).
-pub async fn visible_to(db: &Db, user_id: i64, is_admin: bool) -> Result<Vec<ProjectRow>, ServiceError> {
+pub async fn visible_to(
+    db: &Db,
+    user_id: i64,
+    is_admin: bool,
+) -> Result<Vec<ProjectRow>, ServiceError> {
     let mut c = db.acquire().await?;
     Ok(if is_admin {
         store::projects::list(c.conn()).await?
@@ -51,7 +75,13 @@ pub async fn visible_to(db: &Db, user_id: i64, is_admin: bool) -> Result<Vec<Pro
 }
 
 /// Add an account to a project's team.
-pub async fn add_member(db: &Db, actor: &Actor, slug: &ProjectSlug, email: &EmailAddress, role: ProjectRole) -> Result<(), ServiceError> {
+pub async fn add_member(
+    db: &Db,
+    actor: &Actor,
+    slug: &ProjectSlug,
+    email: &EmailAddress,
+    role: ProjectRole,
+) -> Result<(), ServiceError> {
     let mut tx = db.begin().await?;
     let project = store::projects::by_slug(tx.conn(), slug.as_str())
         .await?
@@ -61,14 +91,29 @@ pub async fn add_member(db: &Db, actor: &Actor, slug: &ProjectSlug, email: &Emai
         .ok_or_else(|| ServiceError::NotFound(format!("account {email}")))?;
     store::projects::add_member(tx.conn(), project.id, user.id, role.as_str(), store::now())
         .await
-        .map_err(ServiceError::conflict_as(format!("{email} is already a member of `{slug}`")))?;
-    audit::record(&mut tx, actor, "membership.added", ("user", &user.id.to_string()), Some(project.id), json!({"email": email.as_str(), "role": role.as_str()})).await?;
+        .map_err(ServiceError::conflict_as(format!(
+            "{email} is already a member of `{slug}`"
+        )))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "membership.added",
+        ("user", &user.id.to_string()),
+        Some(project.id),
+        json!({"email": email.as_str(), "role": role.as_str()}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Remove an account from a project's team.
-pub async fn remove_member(db: &Db, actor: &Actor, slug: &ProjectSlug, email: &EmailAddress) -> Result<(), ServiceError> {
+pub async fn remove_member(
+    db: &Db,
+    actor: &Actor,
+    slug: &ProjectSlug,
+    email: &EmailAddress,
+) -> Result<(), ServiceError> {
     let mut tx = db.begin().await?;
     let project = store::projects::by_slug(tx.conn(), slug.as_str())
         .await?
@@ -77,9 +122,19 @@ pub async fn remove_member(db: &Db, actor: &Actor, slug: &ProjectSlug, email: &E
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("account {email}")))?;
     if !store::projects::remove_member(tx.conn(), project.id, user.id).await? {
-        return Err(ServiceError::NotFound(format!("membership of {email} in `{slug}`")));
+        return Err(ServiceError::NotFound(format!(
+            "membership of {email} in `{slug}`"
+        )));
     }
-    audit::record(&mut tx, actor, "membership.removed", ("user", &user.id.to_string()), Some(project.id), json!({"email": email.as_str()})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "membership.removed",
+        ("user", &user.id.to_string()),
+        Some(project.id),
+        json!({"email": email.as_str()}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -91,10 +146,17 @@ pub async fn members(db: &Db, project_id: i64) -> Result<Vec<MemberRow>, Service
 }
 
 /// Whether an account may see a project's team pages.
-pub async fn is_team(db: &Db, project_id: i64, user_id: i64, is_admin: bool) -> Result<bool, ServiceError> {
+pub async fn is_team(
+    db: &Db,
+    project_id: i64,
+    user_id: i64,
+    is_admin: bool,
+) -> Result<bool, ServiceError> {
     if is_admin {
         return Ok(true);
     }
     let mut c = db.acquire().await?;
-    Ok(store::projects::role_of(c.conn(), project_id, user_id).await?.is_some())
+    Ok(store::projects::role_of(c.conn(), project_id, user_id)
+        .await?
+        .is_some())
 }

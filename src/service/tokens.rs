@@ -13,10 +13,18 @@ use serde_json::json;
 pub const PREFIX: &str = "emb_";
 
 /// Create a token for an account; returns its id and the token text (shown once).
-pub async fn create(db: &Db, actor: &Actor, email: &EmailAddress, name: &str, lifetime: Option<Duration>) -> Result<(i64, String), ServiceError> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    email: &EmailAddress,
+    name: &str,
+    lifetime: Option<Duration>,
+) -> Result<(i64, String), ServiceError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::Invalid("the token name must be 1 to 100 characters".into()));
+        return Err(ServiceError::Invalid(
+            "the token name must be 1 to 100 characters".into(),
+        ));
     }
     let token = format!("{PREFIX}{}", secret::random_token(32));
     let now = store::now();
@@ -25,8 +33,24 @@ pub async fn create(db: &Db, actor: &Actor, email: &EmailAddress, name: &str, li
     let user = store::users::by_email(tx.conn(), email.as_str())
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("account {email}")))?;
-    let id = store::api_tokens::insert(tx.conn(), user.id, name, &secret::digest(&token), now, expires).await?;
-    audit::record(&mut tx, actor, "api_token.created", ("api_token", &id.to_string()), None, json!({"user_id": user.id, "name": name, "expires_at": expires})).await?;
+    let id = store::api_tokens::insert(
+        tx.conn(),
+        user.id,
+        name,
+        &secret::digest(&token),
+        now,
+        expires,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "api_token.created",
+        ("api_token", &id.to_string()),
+        None,
+        json!({"user_id": user.id, "name": name, "expires_at": expires}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((id, token))
 }
@@ -38,10 +62,13 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<UserRow>, Servi
     }
     let now = store::now();
     let mut c = db.acquire().await?;
-    let Some(row) = store::api_tokens::find_live(c.conn(), &secret::digest(token), now).await? else {
+    let Some(row) = store::api_tokens::find_live(c.conn(), &secret::digest(token), now).await?
+    else {
         return Ok(None);
     };
-    let user = store::users::by_id(c.conn(), row.user_id).await?.filter(|u| !u.disabled);
+    let user = store::users::by_id(c.conn(), row.user_id)
+        .await?
+        .filter(|u| !u.disabled);
     if user.is_some() && row.last_used_at.is_none_or(|t| now - t >= 60) {
         store::api_tokens::touch(c.conn(), row.id, now).await?;
     }
@@ -54,7 +81,15 @@ pub async fn revoke(db: &Db, actor: &Actor, id: i64) -> Result<(), ServiceError>
     if !store::api_tokens::revoke(tx.conn(), id, store::now()).await? {
         return Err(ServiceError::NotFound(format!("live API token #{id}")));
     }
-    audit::record(&mut tx, actor, "api_token.revoked", ("api_token", &id.to_string()), None, json!({})).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "api_token.revoked",
+        ("api_token", &id.to_string()),
+        None,
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

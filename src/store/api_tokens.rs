@@ -23,7 +23,14 @@ pub struct ApiTokenRow {
 }
 
 /// Store a new token's hash.
-pub async fn insert(c: Conn<'_>, user_id: i64, name: &str, token_hash: &str, now: i64, expires_at: Option<i64>) -> Result<i64, StoreError> {
+pub async fn insert(
+    c: Conn<'_>,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    now: i64,
+    expires_at: Option<i64>,
+) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
         Ok(sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(user_id)
@@ -37,7 +44,11 @@ pub async fn insert(c: Conn<'_>, user_id: i64, name: &str, token_hash: &str, now
 }
 
 /// The live (unrevoked, unexpired) token with this hash.
-pub async fn find_live(c: Conn<'_>, token_hash: &str, now: i64) -> Result<Option<ApiTokenRow>, StoreError> {
+pub async fn find_live(
+    c: Conn<'_>,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<ApiTokenRow>, StoreError> {
     on_conn!(c, |c| {
         Ok(sqlx::query_as("SELECT id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)")
             .bind(token_hash)
@@ -72,11 +83,13 @@ pub async fn list_for_user(c: Conn<'_>, user_id: i64) -> Result<Vec<ApiTokenRow>
 /// Revoke a token; `false` if no live token has this id.
 pub async fn revoke(c: Conn<'_>, id: i64, now: i64) -> Result<bool, StoreError> {
     on_conn!(c, |c| {
-        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *c)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
         Ok(r.rows_affected() == 1)
     })
 }

@@ -72,9 +72,11 @@ pub async fn append(c: Conn<'_>, event: NewEvent<'_>) -> Result<i64, StoreError>
 /// The recorded head: the last sequence number and its hash.
 pub async fn head(c: Conn<'_>) -> Result<(i64, String), StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *c)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *c)
+                .await?,
+        )
     })
 }
 
@@ -122,7 +124,11 @@ pub async fn page(c: Conn<'_>, after_seq: i64, limit: i64) -> Result<Vec<AuditEv
 }
 
 /// The newest `limit` events, newest first (optionally for one project).
-pub async fn recent(c: Conn<'_>, project_id: Option<i64>, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
+pub async fn recent(
+    c: Conn<'_>,
+    project_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, StoreError> {
     on_conn!(c, |c| {
         let rows: Vec<EventRow> = sqlx::query_as("SELECT seq, at, actor, action, object_type, object_id, project_id, details, prev_hash, hash FROM audit_events WHERE ($1 IS NULL OR project_id = $1) ORDER BY seq DESC LIMIT $2")
             .bind(project_id)

@@ -72,7 +72,10 @@ impl From<sqlx::Error> for StoreError {
                 // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with extended codes; PostgreSQL's
                 // class 57 (operator intervention, e.g. shutting down) and 08 (connection).
                 let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-                let sqlite_busy = code.parse::<u32>().map(|c| matches!(c & 0xff, 5 | 6)).unwrap_or(false);
+                let sqlite_busy = code
+                    .parse::<u32>()
+                    .map(|c| matches!(c & 0xff, 5 | 6))
+                    .unwrap_or(false);
                 if sqlite_busy || code.starts_with("57") || code.starts_with("08") {
                     Self::Unavailable(err.to_string())
                 } else {
@@ -192,7 +195,10 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(|e| {
-                        StoreError::Unavailable(format!("cannot connect to {}: {e}", url.redacted()))
+                        StoreError::Unavailable(format!(
+                            "cannot connect to {}: {e}",
+                            url.redacted()
+                        ))
                     })?;
                 Ok(Self::Postgres(pool))
             }

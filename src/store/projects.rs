@@ -32,31 +32,37 @@ pub struct MemberRow {
 /// Insert a project; [`StoreError::Conflict`] if the slug is taken.
 pub async fn insert(c: Conn<'_>, slug: &str, name: &str, now: i64) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("INSERT INTO projects (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(slug)
-            .bind(name)
-            .bind(now)
-            .fetch_one(&mut *c)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "INSERT INTO projects (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(slug)
+        .bind(name)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await?)
     })
 }
 
 /// The project with this slug.
 pub async fn by_slug(c: Conn<'_>, slug: &str) -> Result<Option<ProjectRow>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as("SELECT id, slug, name, created_at FROM projects WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&mut *c)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, slug, name, created_at FROM projects WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *c)
+                .await?,
+        )
     })
 }
 
 /// Every project, by slug.
 pub async fn list(c: Conn<'_>) -> Result<Vec<ProjectRow>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as("SELECT id, slug, name, created_at FROM projects ORDER BY slug")
-            .fetch_all(&mut *c)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, slug, name, created_at FROM projects ORDER BY slug")
+                .fetch_all(&mut *c)
+                .await?,
+        )
     })
 }
 
@@ -73,7 +79,13 @@ pub async fn list_for_user(c: Conn<'_>, user_id: i64) -> Result<Vec<ProjectRow>,
 }
 
 /// Add a member; [`StoreError::Conflict`] if already a member.
-pub async fn add_member(c: Conn<'_>, project_id: i64, user_id: i64, role: &str, now: i64) -> Result<(), StoreError> {
+pub async fn add_member(
+    c: Conn<'_>,
+    project_id: i64,
+    user_id: i64,
+    role: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     on_conn!(c, |c| {
         sqlx::query("INSERT INTO memberships (project_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
             .bind(project_id)
@@ -99,13 +111,19 @@ pub async fn remove_member(c: Conn<'_>, project_id: i64, user_id: i64) -> Result
 }
 
 /// The user's role in the project, if a member.
-pub async fn role_of(c: Conn<'_>, project_id: i64, user_id: i64) -> Result<Option<String>, StoreError> {
+pub async fn role_of(
+    c: Conn<'_>,
+    project_id: i64,
+    user_id: i64,
+) -> Result<Option<String>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("SELECT role FROM memberships WHERE project_id = $1 AND user_id = $2")
-            .bind(project_id)
-            .bind(user_id)
-            .fetch_optional(&mut *c)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT role FROM memberships WHERE project_id = $1 AND user_id = $2",
+        )
+        .bind(project_id)
+        .bind(user_id)
+        .fetch_optional(&mut *c)
+        .await?)
     })
 }
 

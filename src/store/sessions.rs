@@ -23,7 +23,14 @@ pub struct SessionRow {
 }
 
 /// Create a session.
-pub async fn insert(c: Conn<'_>, id_hash: &str, user_id: i64, mfa_verified: bool, now: i64, client_ip: &str) -> Result<(), StoreError> {
+pub async fn insert(
+    c: Conn<'_>,
+    id_hash: &str,
+    user_id: i64,
+    mfa_verified: bool,
+    now: i64,
+    client_ip: &str,
+) -> Result<(), StoreError> {
     on_conn!(c, |c| {
         sqlx::query("INSERT INTO sessions (id_hash, user_id, mfa_verified, created_at, last_seen_at, client_ip) VALUES ($1, $2, $3, $4, $4, $5)")
             .bind(id_hash)
@@ -82,7 +89,11 @@ pub async fn delete_for_user(c: Conn<'_>, user_id: i64) -> Result<u64, StoreErro
 }
 
 /// Delete sessions idle since before `idle_before` or created before `created_before`.
-pub async fn delete_expired(c: Conn<'_>, idle_before: i64, created_before: i64) -> Result<u64, StoreError> {
+pub async fn delete_expired(
+    c: Conn<'_>,
+    idle_before: i64,
+    created_before: i64,
+) -> Result<u64, StoreError> {
     on_conn!(c, |c| {
         let r = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
             .bind(idle_before)

@@ -14,10 +14,11 @@ pub async fn get_or_init(c: Conn<'_>, name: &str, initial: &str) -> Result<Strin
         .bind(initial)
         .execute(&mut *c)
         .await?;
-        let value: String = sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = $1")
-            .bind(name)
-            .fetch_one(&mut *c)
-            .await?;
+        let value: String =
+            sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = $1")
+                .bind(name)
+                .fetch_one(&mut *c)
+                .await?;
         Ok(value)
     })
 }

@@ -5,7 +5,13 @@ use super::{Conn, StoreError};
 use crate::on_conn;
 
 /// Record one failure for `key` in `scope` (`account` or `ip`), dropping entries older than `forget_before`.
-pub async fn record_failure(c: Conn<'_>, scope: &str, key: &str, now: i64, forget_before: i64) -> Result<(), StoreError> {
+pub async fn record_failure(
+    c: Conn<'_>,
+    scope: &str,
+    key: &str,
+    now: i64,
+    forget_before: i64,
+) -> Result<(), StoreError> {
     on_conn!(c, |c| {
         sqlx::query("DELETE FROM login_failures WHERE at < $1")
             .bind(forget_before)
@@ -22,14 +28,21 @@ pub async fn record_failure(c: Conn<'_>, scope: &str, key: &str, now: i64, forge
 }
 
 /// Failures for `key` in `scope` since `since`.
-pub async fn failures_since(c: Conn<'_>, scope: &str, key: &str, since: i64) -> Result<i64, StoreError> {
+pub async fn failures_since(
+    c: Conn<'_>,
+    scope: &str,
+    key: &str,
+    since: i64,
+) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE scope = $1 AND key = $2 AND at >= $3")
-            .bind(scope)
-            .bind(key)
-            .bind(since)
-            .fetch_one(&mut *c)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE scope = $1 AND key = $2 AND at >= $3",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(since)
+        .fetch_one(&mut *c)
+        .await?)
     })
 }
 

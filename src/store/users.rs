@@ -56,36 +56,44 @@ pub async fn insert(
 /// The account with this address.
 pub async fn by_email(c: Conn<'_>, email: &str) -> Result<Option<UserRow>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE email = $1")))
-            .bind(email)
-            .fetch_optional(&mut *c)
-            .await?)
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM users WHERE email = $1"
+        )))
+        .bind(email)
+        .fetch_optional(&mut *c)
+        .await?)
     })
 }
 
 /// The account with this id.
 pub async fn by_id(c: Conn<'_>, id: i64) -> Result<Option<UserRow>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await?)
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM users WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?)
     })
 }
 
 /// Every account, by address.
 pub async fn list(c: Conn<'_>) -> Result<Vec<UserRow>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users ORDER BY email")))
-            .fetch_all(&mut *c)
-            .await?)
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM users ORDER BY email"
+        )))
+        .fetch_all(&mut *c)
+        .await?)
     })
 }
 
 /// Whether any account exists.
 pub async fn any(c: Conn<'_>) -> Result<bool, StoreError> {
     on_conn!(c, |c| {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *c).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *c)
+            .await?;
         Ok(n > 0)
     })
 }
@@ -143,7 +151,11 @@ pub async fn accept_totp_step(c: Conn<'_>, id: i64, step: i64) -> Result<bool, S
 }
 
 /// Replace the account's recovery codes with these hashes.
-pub async fn replace_recovery_codes(c: Conn<'_>, id: i64, hashes: &[String]) -> Result<(), StoreError> {
+pub async fn replace_recovery_codes(
+    c: Conn<'_>,
+    id: i64,
+    hashes: &[String],
+) -> Result<(), StoreError> {
     on_conn!(c, |c| {
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(id)
@@ -161,7 +173,12 @@ pub async fn replace_recovery_codes(c: Conn<'_>, id: i64, hashes: &[String]) -> 
 }
 
 /// Use up the recovery code with this hash; `false` if there is no unused one.
-pub async fn use_recovery_code(c: Conn<'_>, id: i64, hash: &str, now: i64) -> Result<bool, StoreError> {
+pub async fn use_recovery_code(
+    c: Conn<'_>,
+    id: i64,
+    hash: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     on_conn!(c, |c| {
         let result = sqlx::query(
             "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
@@ -178,9 +195,11 @@ pub async fn use_recovery_code(c: Conn<'_>, id: i64, hash: &str, now: i64) -> Re
 /// How many recovery codes are left.
 pub async fn unused_recovery_codes(c: Conn<'_>, id: i64) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-            .bind(id)
-            .fetch_one(&mut *c)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(id)
+        .fetch_one(&mut *c)
+        .await?)
     })
 }

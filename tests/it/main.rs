@@ -1,1 +1,11 @@
+//! Integration tests: one binary. Storage and HTTP tests run on SQLite and on
+//! PostgreSQL (`EMBARGO_TEST_POSTGRES_URL`, set by `scripts/test`); each test
+//! gets its own database file or PostgreSQL schema.
 
+mod audit;
+mod auth;
+mod cli;
+mod headers;
+mod multiprocess;
+mod store_contract;
+mod support;

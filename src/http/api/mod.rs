@@ -7,8 +7,8 @@ use super::error::ApiError;
 use crate::service::{self, ServiceError};
 use crate::store::users::UserRow;
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -33,7 +33,10 @@ pub struct ApiUser(pub UserRow);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -78,20 +81,41 @@ async fn me(ApiUser(user): ApiUser) -> Json<UserView> {
 }
 
 /// `GET /api/v1/projects`: the projects the caller is on the team of.
-async fn projects(State(state): State<AppState>, ApiUser(user): ApiUser) -> Result<Json<Vec<ProjectView>>, ApiError> {
+async fn projects(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Vec<ProjectView>>, ApiError> {
     let rows = service::projects::visible_to(&state.db, user.id, user.is_admin).await?;
-    Ok(Json(rows.into_iter().map(|p| ProjectView { slug: p.slug, name: p.name, created_at: p.created_at }).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .map(|p| ProjectView {
+                slug: p.slug,
+                name: p.name,
+                created_at: p.created_at,
+            })
+            .collect(),
+    ))
 }
 
 /// `GET /api/v1/projects/{slug}`.
-async fn project(State(state): State<AppState>, ApiUser(user): ApiUser, Path(slug): Path<String>) -> Result<Json<ProjectView>, ApiError> {
+async fn project(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(slug): Path<String>,
+) -> Result<Json<ProjectView>, ApiError> {
     let p = match service::projects::find(&state.db, &slug).await {
         Ok(p) => p,
-        Err(ServiceError::NotFound(_)) => return Err(ApiError::NotFound(format!("project `{slug}`"))),
+        Err(ServiceError::NotFound(_)) => {
+            return Err(ApiError::NotFound(format!("project `{slug}`")));
+        }
         Err(e) => return Err(e.into()),
     };
     if !service::projects::is_team(&state.db, p.id, user.id, user.is_admin).await? {
         return Err(ApiError::NotFound(format!("project `{slug}`")));
     }
-    Ok(Json(ProjectView { slug: p.slug, name: p.name, created_at: p.created_at }))
+    Ok(Json(ProjectView {
+        slug: p.slug,
+        name: p.name,
+        created_at: p.created_at,
+    }))
 }

@@ -5,9 +5,9 @@ use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
 use crate::http::session::TeamUser;
+use crate::service::ServiceError;
 use crate::service::accounts::{self, Enrolment};
 use crate::service::login::actor_of;
-use crate::service::ServiceError;
 use crate::store;
 use askama::Template;
 use axum::extract::State;
@@ -47,10 +47,18 @@ pub struct ConfirmForm {
 pub struct EmptyForm {}
 
 fn issuer(state: &AppState) -> String {
-    format!("Embargo ({})", state.cfg.public_url.host_str().unwrap_or("embargo"))
+    format!(
+        "Embargo ({})",
+        state.cfg.public_url.host_str().unwrap_or("embargo")
+    )
 }
 
-async fn page(state: &AppState, user: &store::users::UserRow, csrf: String, error: Option<String>) -> Result<AccountPage, PageError> {
+async fn page(
+    state: &AppState,
+    user: &store::users::UserRow,
+    csrf: String,
+    error: Option<String>,
+) -> Result<AccountPage, PageError> {
     let recovery_left = {
         let mut c = state.db.acquire().await?;
         store::users::unused_recovery_codes(c.conn(), user.id).await?
@@ -69,29 +77,65 @@ async fn page(state: &AppState, user: &store::users::UserRow, csrf: String, erro
 }
 
 /// `GET /team/account`.
-pub async fn show(State(state): State<AppState>, TeamUser(s): TeamUser, CsrfToken(csrf): CsrfToken) -> Result<Response, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<Response, PageError> {
     Ok(render(&page(&state, &s.user, csrf, None).await?)?.into_response())
 }
 
 /// `POST /team/account/two-factor/start`: a fresh secret, then back to the account page with its QR code.
-pub async fn start_two_factor(State(state): State<AppState>, TeamUser(s): TeamUser, PageForm(_): PageForm<EmptyForm>) -> Result<Response, PageError> {
+pub async fn start_two_factor(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    PageForm(_): PageForm<EmptyForm>,
+) -> Result<Response, PageError> {
     accounts::begin_totp(&state.db, &s.user, &issuer(&state)).await?;
     Ok(Redirect::to("/team/account").into_response())
 }
 
 /// `GET /team/account/two-factor/qr.svg`: the pending enrolment's QR code.
-pub async fn qr_code(State(state): State<AppState>, TeamUser(s): TeamUser) -> Result<Response, PageError> {
+pub async fn qr_code(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+) -> Result<Response, PageError> {
     let Some(enrolment) = accounts::pending_enrolment(&s.user, &issuer(&state))? else {
         return Err(PageError::NotFound);
     };
-    let svg = crate::auth::totp::qr_svg(&enrolment.uri).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))], svg).into_response())
+    let svg = crate::auth::totp::qr_svg(&enrolment.uri)
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml"),
+        )],
+        svg,
+    )
+        .into_response())
 }
 
 /// `POST /team/account/two-factor/confirm`: turn the factor on and show the recovery codes once.
-pub async fn confirm_two_factor(State(state): State<AppState>, TeamUser(s): TeamUser, CsrfToken(csrf): CsrfToken, PageForm(form): PageForm<ConfirmForm>) -> Result<Response, PageError> {
-    match accounts::confirm_totp(&state.db, &actor_of(&s.user), s.user.id, &form.code, Some(&s.id_hash)).await {
-        Ok(codes) => Ok(render(&RecoveryCodesPage { nav: Nav::new(&s.user, csrf), codes })?.into_response()),
+pub async fn confirm_two_factor(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
+    PageForm(form): PageForm<ConfirmForm>,
+) -> Result<Response, PageError> {
+    match accounts::confirm_totp(
+        &state.db,
+        &actor_of(&s.user),
+        s.user.id,
+        &form.code,
+        Some(&s.id_hash),
+    )
+    .await
+    {
+        Ok(codes) => Ok(render(&RecoveryCodesPage {
+            nav: Nav::new(&s.user, csrf),
+            codes,
+        })?
+        .into_response()),
         Err(err @ (ServiceError::BadSecondFactor | ServiceError::ReplayedSecondFactor)) => {
             let page = page(&state, &s.user, csrf, Some(err.to_string())).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -101,10 +145,22 @@ pub async fn confirm_two_factor(State(state): State<AppState>, TeamUser(s): Team
 }
 
 /// `POST /team/account/recovery-codes`: a fresh set, shown once.
-pub async fn regenerate_recovery_codes(State(state): State<AppState>, TeamUser(s): TeamUser, CsrfToken(csrf): CsrfToken, PageForm(_): PageForm<EmptyForm>) -> Result<Response, PageError> {
+pub async fn regenerate_recovery_codes(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
+    PageForm(_): PageForm<EmptyForm>,
+) -> Result<Response, PageError> {
     if !s.user.totp_enabled {
-        return Err(ServiceError::Conflict("turn on two-factor authentication first".into()).into());
+        return Err(
+            ServiceError::Conflict("turn on two-factor authentication first".into()).into(),
+        );
     }
-    let codes = accounts::regenerate_recovery_codes(&state.db, &actor_of(&s.user), s.user.id).await?;
-    Ok(render(&RecoveryCodesPage { nav: Nav::new(&s.user, csrf), codes })?.into_response())
+    let codes =
+        accounts::regenerate_recovery_codes(&state.db, &actor_of(&s.user), s.user.id).await?;
+    Ok(render(&RecoveryCodesPage {
+        nav: Nav::new(&s.user, csrf),
+        codes,
+    })?
+    .into_response())
 }

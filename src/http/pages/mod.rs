@@ -27,13 +27,25 @@ pub fn routes() -> Router<AppState> {
         .route("/team", get(team::dashboard_redirect))
         .route("/team/", get(team::dashboard))
         .route("/team/login", get(auth::login_form).post(auth::login))
-        .route("/team/login/second-factor", get(auth::second_factor_form).post(auth::second_factor))
+        .route(
+            "/team/login/second-factor",
+            get(auth::second_factor_form).post(auth::second_factor),
+        )
         .route("/team/logout", post(auth::logout))
         .route("/team/account", get(account::show))
-        .route("/team/account/two-factor/start", post(account::start_two_factor))
+        .route(
+            "/team/account/two-factor/start",
+            post(account::start_two_factor),
+        )
         .route("/team/account/two-factor/qr.svg", get(account::qr_code))
-        .route("/team/account/two-factor/confirm", post(account::confirm_two_factor))
-        .route("/team/account/recovery-codes", post(account::regenerate_recovery_codes))
+        .route(
+            "/team/account/two-factor/confirm",
+            post(account::confirm_two_factor),
+        )
+        .route(
+            "/team/account/recovery-codes",
+            post(account::regenerate_recovery_codes),
+        )
         .route("/team/projects/{project}", get(team::project))
         .route("/team/audit", get(team::audit))
 }
@@ -45,7 +57,10 @@ pub async fn not_found() -> PageError {
 
 async fn stylesheet() -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/css; charset=utf-8"),
+        )],
         include_str!("../../../static/style.css"),
     )
         .into_response()
@@ -85,7 +100,11 @@ pub struct Nav {
 
 impl Nav {
     fn new(user: &crate::store::users::UserRow, csrf: String) -> Self {
-        Self { csrf, email: user.email.clone(), is_admin: user.is_admin }
+        Self {
+            csrf,
+            email: user.email.clone(),
+            is_admin: user.is_admin,
+        }
     }
 }
 

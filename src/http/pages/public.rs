@@ -46,7 +46,10 @@ pub async fn project_redirect(Path(slug): Path<String>) -> Redirect {
 }
 
 /// `/p/{project}/`: the project's public security page.
-pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>, PageError> {
+pub async fn project(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, PageError> {
     let project = match service::projects::find(&state.db, &slug).await {
         Ok(p) => p,
         Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),

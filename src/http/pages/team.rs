@@ -6,7 +6,10 @@ use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
 use crate::http::session::TeamUser;
 use crate::service::{self, ServiceError};
-use crate::store::{self, projects::{MemberRow, ProjectRow}};
+use crate::store::{
+    self,
+    projects::{MemberRow, ProjectRow},
+};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
@@ -26,7 +29,11 @@ pub async fn dashboard_redirect() -> Redirect {
 }
 
 /// `GET /team/`.
-pub async fn dashboard(State(state): State<AppState>, TeamUser(s): TeamUser, CsrfToken(csrf): CsrfToken) -> Result<Html<String>, PageError> {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<Html<String>, PageError> {
     let projects = service::projects::visible_to(&state.db, s.user.id, s.user.is_admin).await?;
     render(&Dashboard {
         display_name: s.user.display_name.clone(),
@@ -46,7 +53,12 @@ struct ProjectTeam {
 }
 
 /// `GET /team/projects/{project}`: only the project's team (and administrators) see it; others get 404.
-pub async fn project(State(state): State<AppState>, TeamUser(s): TeamUser, CsrfToken(csrf): CsrfToken, Path(slug): Path<String>) -> Result<Html<String>, PageError> {
+pub async fn project(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, PageError> {
     let project = match service::projects::find(&state.db, &slug).await {
         Ok(p) => p,
         Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
@@ -56,7 +68,12 @@ pub async fn project(State(state): State<AppState>, TeamUser(s): TeamUser, CsrfT
         return Err(PageError::NotFound);
     }
     let members = service::projects::members(&state.db, project.id).await?;
-    render(&ProjectTeam { nav: Nav::new(&s.user, csrf), name: project.name, slug: project.slug, members })
+    render(&ProjectTeam {
+        nav: Nav::new(&s.user, csrf),
+        name: project.name,
+        slug: project.slug,
+        members,
+    })
 }
 
 /// One audit event as shown.
@@ -77,9 +94,16 @@ struct AuditPage {
 }
 
 /// `GET /team/audit`: the newest events, for administrators.
-pub async fn audit(State(state): State<AppState>, TeamUser(s): TeamUser, CsrfToken(csrf): CsrfToken) -> Result<Html<String>, PageError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<Html<String>, PageError> {
     if !s.user.is_admin {
-        return Err(ServiceError::Forbidden("the audit trail is for instance administrators".into()).into());
+        return Err(ServiceError::Forbidden(
+            "the audit trail is for instance administrators".into(),
+        )
+        .into());
     }
     let events = {
         let mut c = state.db.acquire().await?;
@@ -89,12 +113,17 @@ pub async fn audit(State(state): State<AppState>, TeamUser(s): TeamUser, CsrfTok
         .into_iter()
         .map(|e| EventView {
             seq: e.seq,
-            when: jiff::Timestamp::from_second(e.at).map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
+            when: jiff::Timestamp::from_second(e.at)
+                .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default(),
             actor: e.actor,
             action: e.action,
             object: format!("{} {}", e.object_type, e.object_id),
             details: e.details,
         })
         .collect();
-    render(&AuditPage { nav: Nav::new(&s.user, csrf), events })
+    render(&AuditPage {
+        nav: Nav::new(&s.user, csrf),
+        events,
+    })
 }
