@@ -106,6 +106,18 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Disable an account: it cannot sign in, its sessions end and its API tokens stop working.
+    Disable {
+        /// Login address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// Login address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// `embargo project …`.
@@ -362,6 +374,20 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
                     println!(
                         "two-factor authentication turned off for {email}; it must enrol again at its next sign-in"
                     );
+                }
+                UserCommand::Disable { email } => {
+                    let email: EmailAddress = parse(&email)?;
+                    service::accounts::set_disabled(&db, &actor, &email, true)
+                        .await
+                        .map_err(service_err)?;
+                    println!("{email} is disabled; its sessions were ended");
+                }
+                UserCommand::Enable { email } => {
+                    let email: EmailAddress = parse(&email)?;
+                    service::accounts::set_disabled(&db, &actor, &email, false)
+                        .await
+                        .map_err(service_err)?;
+                    println!("{email} is enabled");
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -265,3 +265,38 @@ pub async fn reset_totp(db: &Db, actor: &Actor, email: &EmailAddress) -> Result<
     tx.commit().await?;
     Ok(())
 }
+
+/// Disable an account (it cannot sign in, its sessions end, its API tokens stop working) or enable it again.
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    email: &EmailAddress,
+    disabled: bool,
+) -> Result<(), ServiceError> {
+    let mut tx = db.begin().await?;
+    let user = store::users::by_email(tx.conn(), email.as_str())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("account {email}")))?;
+    store::users::set_disabled(tx.conn(), user.id, disabled).await?;
+    let ended = if disabled {
+        store::sessions::delete_for_user(tx.conn(), user.id).await?
+    } else {
+        0
+    };
+    let action = if disabled {
+        "user.disabled"
+    } else {
+        "user.enabled"
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        action,
+        ("user", &user.id.to_string()),
+        None,
+        json!({"sessions_ended": ended}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

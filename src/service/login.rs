@@ -20,6 +20,8 @@ const SCOPE_ACCOUNT: &str = "account";
 const SCOPE_IP: &str = "ip";
 /// Sessions are touched at most this often (seconds), to keep reads cheap.
 const TOUCH_EVERY: i64 = 60;
+/// A session that passed the password but not yet the second factor lasts this long (seconds).
+const PENDING_LIFETIME: i64 = 600;
 
 /// What a correct password leads to.
 #[derive(Debug)]
@@ -235,7 +237,8 @@ pub async fn resolve(
     };
     let idle_expired = now - session.last_seen_at > cfg.session_idle_timeout.as_seconds_i64();
     let too_old = now - session.created_at > cfg.session_max_age.as_seconds_i64();
-    if idle_expired || too_old {
+    let pending_too_long = !session.mfa_verified && now - session.created_at > PENDING_LIFETIME;
+    if idle_expired || too_old || pending_too_long {
         store::sessions::delete(c.conn(), &id_hash).await?;
         return Ok(None);
     }

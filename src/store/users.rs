@@ -203,3 +203,15 @@ pub async fn unused_recovery_codes(c: Conn<'_>, id: i64) -> Result<i64, StoreErr
         .await?)
     })
 }
+
+/// Disable or re-enable an account; `false` if there is no such account.
+pub async fn set_disabled(c: Conn<'_>, id: i64, disabled: bool) -> Result<bool, StoreError> {
+    on_conn!(c, |c| {
+        let r = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    })
+}

@@ -28,6 +28,7 @@ on_both_backends!(
     api_needs_a_live_token,
     malformed_form_is_a_clear_400,
     database_outage_is_a_503_without_internals,
+    disabled_account_cannot_sign_in_or_use_tokens,
 );
 
 async fn right_password_signs_in_and_wrong_one_does_not(kind: Kind) {
@@ -615,4 +616,56 @@ async fn database_outage_is_a_503_without_internals(kind: Kind) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(r.text().await.unwrap().contains("Nothing was lost"));
+}
+
+async fn disabled_account_cannot_sign_in_or_use_tokens(kind: Kind) {
+    let app = TestApp::spawn(kind).await;
+    app.user("a@example.org", PW, false).await;
+    let (url, dir) = (app.db.url_text.clone(), app.db.dir.path().to_owned());
+    let (_, token, _) = run_cli(
+        &url,
+        &dir,
+        &["token", "create", "--email", "a@example.org", "--name", "t"],
+        None,
+    );
+    let client = app.client();
+    assert_eq!(
+        app.login(&client, "a@example.org", PW).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (code, _, err) = run_cli(
+        &url,
+        &dir,
+        &["user", "disable", "--email", "a@example.org"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        client.get(app.url("/team/")).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER,
+        "session survived disabling"
+    );
+    let r = app.login(&client, "a@example.org", PW).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let api = reqwest::Client::new();
+    assert_eq!(
+        api.get(app.url("/api/v1/me"))
+            .bearer_auth(token.trim())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (code, _, _) = run_cli(
+        &url,
+        &dir,
+        &["user", "enable", "--email", "a@example.org"],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        app.login(&app.client(), "a@example.org", PW).await.status(),
+        StatusCode::SEE_OTHER
+    );
 }
