@@ -7,5 +7,6 @@ pub mod audit;
 pub mod duration;
 pub mod email;
 pub mod password;
+pub mod policy;
 pub mod role;
 pub mod slug;
