@@ -48,6 +48,9 @@ pub enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check and render policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Inspect and verify the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -123,14 +126,23 @@ pub enum UserCommand {
 /// `embargo project …`.
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
-    /// Create a project.
+    /// Create a project, from a policy file (slug and name come from its [project] table) or bare.
     Add {
         /// URL name: lower-case letters, digits, hyphens.
-        #[arg(long)]
-        slug: String,
+        #[arg(long, required_unless_present = "policy", conflicts_with = "policy")]
+        slug: Option<String>,
         /// Display name.
-        #[arg(long)]
-        name: String,
+        #[arg(long, required_unless_present = "policy", conflicts_with = "policy")]
+        name: Option<String>,
+        /// Policy file (TOML); see docs/policy.md.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+    /// Replace the policy of the project a policy file names (audited; clocks use it from now on).
+    Update {
+        /// Policy file (TOML).
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
     },
     /// List projects.
     List,
@@ -191,6 +203,44 @@ pub enum TokenCommand {
         /// Token id, as printed by `token create`.
         id: i64,
     },
+}
+
+/// `embargo policy …`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file; exit 1 listing every problem with its line, column and key.
+    Check {
+        /// Policy file (TOML).
+        file: PathBuf,
+    },
+    /// Render what a policy tells the world.
+    Render {
+        /// Policy file (TOML).
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "security-md")]
+        format: RenderFormat,
+        /// Date for the supported-versions table (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
+    /// The supported release series and their status on a date.
+    Supported {
+        /// Policy file (TOML).
+        file: PathBuf,
+        /// The date (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
+}
+
+/// What `policy render` produces.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RenderFormat {
+    /// A SECURITY.md (CommonMark).
+    SecurityMd,
+    /// An RFC 9116 security.txt.
+    SecurityTxt,
 }
 
 /// `embargo audit …`.
@@ -278,6 +328,19 @@ fn read_password(from_stdin: bool) -> anyhow::Result<(NewPassword, bool)> {
 
 fn service_err(err: ServiceError) -> anyhow::Error {
     anyhow!("{err}")
+}
+
+/// Read a policy file, naming it in the error.
+pub fn read_policy_file(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the policy file {}", path.display()))
+}
+
+fn policy_err(path: &std::path::Path, err: ServiceError) -> anyhow::Error {
+    match err {
+        ServiceError::Invalid(text) => anyhow!("{}: {text}", path.display()),
+        other => service_err(other),
+    }
 }
 
 async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
@@ -395,11 +458,22 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::Project(cmd) => {
             let db = open(&cfg).await?;
             match cmd {
-                ProjectCommand::Add { slug, name } => {
-                    let slug: ProjectSlug = parse(&slug)?;
-                    let p = service::projects::create(&db, &actor, &slug, &name)
-                        .await
-                        .map_err(service_err)?;
+                ProjectCommand::Add { slug, name, policy } => {
+                    let p = match (policy, slug, name) {
+                        (Some(file), _, _) => {
+                            let src = read_policy_file(&file)?;
+                            service::projects::create_from_policy(&db, &actor, &src)
+                                .await
+                                .map_err(|e| policy_err(&file, e))?
+                        }
+                        (None, Some(slug), Some(name)) => {
+                            let slug: ProjectSlug = parse(&slug)?;
+                            service::projects::create(&db, &actor, &slug, &name)
+                                .await
+                                .map_err(service_err)?
+                        }
+                        _ => return Err(anyhow!("give --policy FILE, or both --slug and --name")),
+                    };
                     println!(
                         "created project {} ({}) at {}",
                         p.slug,
@@ -407,9 +481,24 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
                         cfg.link(&format!("/p/{}/", p.slug))
                     );
                 }
+                ProjectCommand::Update { policy } => {
+                    let src = read_policy_file(&policy)?;
+                    let p = service::projects::update_policy(&db, &actor, &src)
+                        .await
+                        .map_err(|e| policy_err(&policy, e))?;
+                    println!(
+                        "updated the policy of {} ({}); clocks follow it from now on",
+                        p.slug, p.name
+                    );
+                }
                 ProjectCommand::List => {
                     for p in service::projects::list(&db).await.map_err(service_err)? {
-                        println!("{}\t{}", p.slug, p.name);
+                        let policy = if p.policy.is_some() {
+                            "policy"
+                        } else {
+                            "no policy"
+                        };
+                        println!("{}\t{}\t{policy}", p.slug, p.name);
                     }
                 }
                 ProjectCommand::Member(MemberCommand::Add {
@@ -472,6 +561,7 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Policy(cmd) => crate::cli_policy::run(cmd, &cfg),
         Command::Audit(AuditCommand::Verify) => {
             let db = open(&cfg).await?;
             match service::audit::verify(&db).await.map_err(service_err)? {

@@ -13,6 +13,8 @@ use crate::store::{self, Db};
 pub const DEMO_EMAIL: &str = "admin@demo.example";
 /// The demo project's slug.
 pub const DEMO_SLUG: &str = "demo";
+/// The demo project's policy (examples/policies/demo.toml).
+const DEMO_POLICY: &str = include_str!("../examples/policies/demo.toml");
 
 /// What `--demo` found or made.
 #[derive(Debug)]
@@ -55,7 +57,12 @@ pub async fn ensure(db: &Db, _cfg: &Config) -> Result<DemoState, ServiceError> {
         },
     )
     .await?;
-    service::projects::create(db, &actor, &slug, "Demo Project").await?;
+    let created = service::projects::create_from_policy(db, &actor, DEMO_POLICY).await?;
+    if created.slug != slug.as_str() {
+        return Err(ServiceError::Internal(
+            "the demo policy names another project".into(),
+        ));
+    }
     service::projects::add_member(db, &actor, &slug, &email, ProjectRole::Team).await?;
     Ok(DemoState::Created { password })
 }

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod cli_policy;
 pub mod config;
 pub mod demo;
 pub mod domain;

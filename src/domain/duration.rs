@@ -1,16 +1,47 @@
 //! Durations as people write them in policy and configuration files:
 //! `"48 hours"`, `"7 days"`, `"90 seconds"`, `"2 weeks"`.
 //!
-//! A [`Duration`] is a whole number of seconds. It displays in the largest unit
-//! that divides it exactly, so `parse(display(d)) == d` for every value.
+//! A [`Duration`] is a whole number of seconds that remembers the unit it was
+//! written in, so a policy's "48 hours" is shown as "48 hours", not "2 days".
+//! Equality and order compare the seconds only; a duration built from seconds
+//! displays in the largest unit that divides it exactly. `parse(display(d)) == d`
+//! for every value.
 
 use std::fmt;
 use std::str::FromStr;
 
 /// A span of time written as `<count> <unit>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy)]
 pub struct Duration {
     seconds: u64,
+    /// Seconds per unit of the unit to display in (divides `seconds` exactly).
+    unit: u64,
+}
+
+impl PartialEq for Duration {
+    fn eq(&self, other: &Self) -> bool {
+        self.seconds == other.seconds
+    }
+}
+
+impl Eq for Duration {}
+
+impl PartialOrd for Duration {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Duration {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.seconds.cmp(&other.seconds)
+    }
+}
+
+impl std::hash::Hash for Duration {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.seconds.hash(state);
+    }
 }
 
 /// Why a duration could not be read.
@@ -38,9 +69,14 @@ const UNITS: [(&str, u64); 5] = [
 ];
 
 impl Duration {
-    /// A duration of `seconds` seconds.
-    pub const fn from_seconds(seconds: u64) -> Self {
-        Self { seconds }
+    /// A duration of `seconds` seconds, shown in the largest unit that divides it.
+    pub fn from_seconds(seconds: u64) -> Self {
+        let unit = UNITS
+            .iter()
+            .map(|(_, factor)| *factor)
+            .find(|factor| seconds != 0 && seconds.is_multiple_of(*factor))
+            .unwrap_or(1);
+        Self { seconds, unit }
     }
 
     /// The whole number of seconds.
@@ -79,7 +115,10 @@ impl FromStr for Duration {
             .ok_or_else(|| DurationError::Unit(unit.clone()))?;
         count
             .checked_mul(factor)
-            .map(Self::from_seconds)
+            .map(|seconds| Self {
+                seconds,
+                unit: factor,
+            })
             .ok_or_else(|| DurationError::Overflow(text.to_owned()))
     }
 }
@@ -88,7 +127,7 @@ impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (name, factor) = UNITS
             .iter()
-            .find(|(_, factor)| self.seconds != 0 && self.seconds.is_multiple_of(*factor))
+            .find(|(_, factor)| *factor == self.unit)
             .copied()
             .unwrap_or(("second", 1));
         let count = self.seconds / factor;
@@ -122,6 +161,14 @@ mod tests {
         assert_eq!("90 seconds".parse(), Ok(Duration::from_seconds(90)));
         assert_eq!("1 week".parse(), Ok(Duration::from_seconds(604_800)));
         assert_eq!("15 Minutes".parse(), Ok(Duration::from_seconds(900)));
+    }
+
+    #[test]
+    fn keeps_the_written_unit() {
+        let d: Duration = "48 hours".parse().unwrap();
+        assert_eq!(d.to_string(), "48 hours");
+        assert_eq!(d, Duration::from_seconds(2 * 86400));
+        assert_eq!("7 days".parse::<Duration>().unwrap().to_string(), "7 days");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use super::{ServiceError, audit};
 use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
+use crate::domain::policy::{Policy, PolicyError};
 use crate::domain::role::ProjectRole;
 use crate::domain::slug::ProjectSlug;
 use crate::store::{
@@ -25,7 +26,7 @@ pub async fn create(
         ));
     }
     let mut tx = db.begin().await?;
-    let id = store::projects::insert(tx.conn(), slug.as_str(), name, store::now())
+    let id = store::projects::insert(tx.conn(), slug.as_str(), name, None, store::now())
         .await
         .map_err(ServiceError::conflict_as(format!(
             "a project with slug `{slug}` already exists"
@@ -159,4 +160,99 @@ pub async fn is_team(
     Ok(store::projects::role_of(c.conn(), project_id, user_id)
         .await?
         .is_some())
+}
+
+/// Read a policy file's text, or say every problem in it.
+pub fn parse_policy(src: &str) -> Result<Policy, ServiceError> {
+    Policy::parse(src).map_err(|errors| ServiceError::Invalid(describe_policy_errors(&errors)))
+}
+
+/// One line per policy error.
+pub fn describe_policy_errors(errors: &[PolicyError]) -> String {
+    let mut text = format!(
+        "the policy has {} problem{}:",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for e in errors {
+        text.push_str(&format!("\n  {e}"));
+    }
+    text
+}
+
+/// Create the project a policy file names (slug and name come from `[project]`).
+pub async fn create_from_policy(
+    db: &Db,
+    actor: &Actor,
+    src: &str,
+) -> Result<ProjectRow, ServiceError> {
+    let policy = parse_policy(src)?;
+    let slug = policy.project.slug.clone();
+    let name = policy.project.name.clone();
+    let mut tx = db.begin().await?;
+    let id = store::projects::insert(tx.conn(), slug.as_str(), &name, Some(src), store::now())
+        .await
+        .map_err(ServiceError::conflict_as(format!("a project with slug `{slug}` already exists; use `embargo project update --policy` to change its policy")))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "project.created",
+        ("project", slug.as_str()),
+        Some(id),
+        json!({"name": name, "policy_sha256": crate::auth::secret::digest(src)}),
+    )
+    .await?;
+    let project = store::projects::by_slug(tx.conn(), slug.as_str())
+        .await?
+        .ok_or_else(|| ServiceError::Internal("project vanished after insert".into()))?;
+    tx.commit().await?;
+    Ok(project)
+}
+
+/// Replace the policy of the project the file names. Clocks use the new policy from now on.
+pub async fn update_policy(db: &Db, actor: &Actor, src: &str) -> Result<ProjectRow, ServiceError> {
+    let policy = parse_policy(src)?;
+    let slug = policy.project.slug.clone();
+    let mut tx = db.begin().await?;
+    let project = store::projects::by_slug(tx.conn(), slug.as_str())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("project `{slug}` (the policy's project.slug); create it with `embargo project add --policy`")))?;
+    store::projects::set_policy(
+        tx.conn(),
+        project.id,
+        &policy.project.name,
+        src,
+        store::now(),
+    )
+    .await?;
+    let before = project.policy.as_deref().map(crate::auth::secret::digest);
+    audit::record(
+        &mut tx,
+        actor,
+        "project.policy_updated",
+        ("project", slug.as_str()),
+        Some(project.id),
+        json!({"name": policy.project.name, "policy_sha256_before": before, "policy_sha256": crate::auth::secret::digest(src)}),
+    )
+    .await?;
+    let project = store::projects::by_slug(tx.conn(), slug.as_str())
+        .await?
+        .ok_or_else(|| ServiceError::Internal("project vanished after update".into()))?;
+    tx.commit().await?;
+    Ok(project)
+}
+
+/// A project's parsed policy, if it has one. A stored policy always parsed when it was saved;
+/// if a newer Embargo rejects it, that is an internal error to fix, not the visitor's problem.
+pub fn policy_of(project: &ProjectRow) -> Result<Option<Policy>, ServiceError> {
+    match &project.policy {
+        None => Ok(None),
+        Some(src) => Policy::parse(src).map(Some).map_err(|errors| {
+            ServiceError::Internal(format!(
+                "stored policy of `{}` no longer parses: {}",
+                project.slug,
+                describe_policy_errors(&errors)
+            ))
+        }),
+    }
 }

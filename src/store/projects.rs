@@ -14,6 +14,8 @@ pub struct ProjectRow {
     pub name: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// The policy file's TOML source, if the project has one.
+    pub policy: Option<String>,
 }
 
 /// A membership with the member's account details.
@@ -30,14 +32,22 @@ pub struct MemberRow {
 }
 
 /// Insert a project; [`StoreError::Conflict`] if the slug is taken.
-pub async fn insert(c: Conn<'_>, slug: &str, name: &str, now: i64) -> Result<i64, StoreError> {
+pub async fn insert(
+    c: Conn<'_>,
+    slug: &str,
+    name: &str,
+    policy: Option<&str>,
+    now: i64,
+) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
         Ok(sqlx::query_scalar(
-            "INSERT INTO projects (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO projects (slug, name, created_at, policy, policy_updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(slug)
         .bind(name)
         .bind(now)
+        .bind(policy)
+        .bind(policy.map(|_| now))
         .fetch_one(&mut *c)
         .await?)
     })
@@ -46,12 +56,12 @@ pub async fn insert(c: Conn<'_>, slug: &str, name: &str, now: i64) -> Result<i64
 /// The project with this slug.
 pub async fn by_slug(c: Conn<'_>, slug: &str) -> Result<Option<ProjectRow>, StoreError> {
     on_conn!(c, |c| {
-        Ok(
-            sqlx::query_as("SELECT id, slug, name, created_at FROM projects WHERE slug = $1")
-                .bind(slug)
-                .fetch_optional(&mut *c)
-                .await?,
+        Ok(sqlx::query_as(
+            "SELECT id, slug, name, created_at, policy FROM projects WHERE slug = $1",
         )
+        .bind(slug)
+        .fetch_optional(&mut *c)
+        .await?)
     })
 }
 
@@ -59,7 +69,7 @@ pub async fn by_slug(c: Conn<'_>, slug: &str) -> Result<Option<ProjectRow>, Stor
 pub async fn list(c: Conn<'_>) -> Result<Vec<ProjectRow>, StoreError> {
     on_conn!(c, |c| {
         Ok(
-            sqlx::query_as("SELECT id, slug, name, created_at FROM projects ORDER BY slug")
+            sqlx::query_as("SELECT id, slug, name, created_at, policy FROM projects ORDER BY slug")
                 .fetch_all(&mut *c)
                 .await?,
         )
@@ -70,7 +80,7 @@ pub async fn list(c: Conn<'_>) -> Result<Vec<ProjectRow>, StoreError> {
 pub async fn list_for_user(c: Conn<'_>, user_id: i64) -> Result<Vec<ProjectRow>, StoreError> {
     on_conn!(c, |c| {
         Ok(sqlx::query_as(
-            "SELECT p.id, p.slug, p.name, p.created_at FROM projects p JOIN memberships m ON m.project_id = p.id WHERE m.user_id = $1 ORDER BY p.slug",
+            "SELECT p.id, p.slug, p.name, p.created_at, p.policy FROM projects p JOIN memberships m ON m.project_id = p.id WHERE m.user_id = $1 ORDER BY p.slug",
         )
         .bind(user_id)
         .fetch_all(&mut *c)
@@ -136,5 +146,27 @@ pub async fn members(c: Conn<'_>, project_id: i64) -> Result<Vec<MemberRow>, Sto
         .bind(project_id)
         .fetch_all(&mut *c)
         .await?)
+    })
+}
+
+/// Replace a project's name and policy.
+pub async fn set_policy(
+    c: Conn<'_>,
+    id: i64,
+    name: &str,
+    policy: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query(
+            "UPDATE projects SET name = $1, policy = $2, policy_updated_at = $3 WHERE id = $4",
+        )
+        .bind(name)
+        .bind(policy)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+        Ok(())
     })
 }

@@ -7,5 +7,6 @@ mod auth;
 mod cli;
 mod headers;
 mod multiprocess;
+mod policy;
 mod store_contract;
 mod support;

@@ -139,10 +139,10 @@ async fn projects_and_memberships(kind: Kind) {
     let u = store::users::insert(tx.conn(), "a@example.org", "A", "h", false, 1)
         .await
         .unwrap();
-    let p = store::projects::insert(tx.conn(), "django", "Django", 1)
+    let p = store::projects::insert(tx.conn(), "django", "Django", None, 1)
         .await
         .unwrap();
-    let q = store::projects::insert(tx.conn(), "pylons", "Pylons", 1)
+    let q = store::projects::insert(tx.conn(), "pylons", "Pylons", None, 1)
         .await
         .unwrap();
     store::projects::add_member(tx.conn(), p, u, "team", 2)
@@ -152,7 +152,7 @@ async fn projects_and_memberships(kind: Kind) {
     // A violated uniqueness rule ends the transaction on PostgreSQL, so each check gets its own.
     let mut tx = t.db.begin().await.unwrap();
     assert!(matches!(
-        store::projects::insert(tx.conn(), "django", "Again", 1).await,
+        store::projects::insert(tx.conn(), "django", "Again", None, 1).await,
         Err(StoreError::Conflict)
     ));
     drop(tx);

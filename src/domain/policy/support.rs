@@ -272,3 +272,158 @@ pub fn assess(
         public_fix,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::policy::{Policy, VersionScheme};
+
+    fn example(name: &str) -> Policy {
+        let src = std::fs::read_to_string(format!(
+            "{}/examples/policies/{name}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        Policy::parse(&src).unwrap()
+    }
+
+    fn date(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    fn pep(s: &str) -> Version {
+        VersionScheme::Pep440.parse(s).unwrap()
+    }
+
+    #[test]
+    fn django_support_on_2026_11_22() {
+        let p = example("django");
+        let on = series_on(&p.versions, date("2026-11-22"));
+        let supported: Vec<&str> = on
+            .iter()
+            .filter(|s| s.supported)
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(supported, ["6.2", "6.1", "6.0", "5.2"]);
+        let status = |n: &str| on.iter().find(|s| s.name == n).unwrap().status;
+        assert_eq!(status("6.2"), SeriesStatus::Development);
+        assert_eq!(status("5.2"), SeriesStatus::Lts);
+        assert_eq!(status("4.2"), SeriesStatus::EndOfLife);
+        assert_eq!(status("5.1"), SeriesStatus::EndOfLife);
+        // In January 2026 (6.1 unreleased), the two most recent series were 6.0 and 5.2,
+        // so 5.1 was already out of support, while 4.2 LTS was still supported.
+        let earlier = series_on(&p.versions, date("2026-01-15"));
+        let supported: Vec<&str> = earlier
+            .iter()
+            .filter(|s| s.supported)
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(supported, ["6.2", "6.1", "6.0", "5.2", "4.2"]);
+    }
+
+    #[test]
+    fn cpython_statuses_follow_dates() {
+        let p = example("cpython");
+        let on = series_on(&p.versions, date("2026-11-22"));
+        let status = |n: &str| on.iter().find(|s| s.name == n).unwrap().status;
+        assert_eq!(status("3.16"), SeriesStatus::Development);
+        assert_eq!(status("3.14"), SeriesStatus::Bugfix);
+        assert_eq!(status("3.13"), SeriesStatus::Security);
+        assert_eq!(status("3.10"), SeriesStatus::EndOfLife);
+    }
+
+    #[test]
+    fn affected_supported_versions_only() {
+        let p = example("django");
+        let range = AffectedRange {
+            introduced: Some(pep("4.2")),
+            fixed: Some(pep("6.1.3")),
+            last_affected: None,
+        };
+        let a = assess(&p.versions, date("2026-11-22"), &[range], &[]).unwrap();
+        let names: Vec<&str> = a.supported.iter().map(|s| s.series.as_str()).collect();
+        assert_eq!(names, ["6.1", "6.0", "5.2"]);
+        assert_eq!(a.supported[0].fixed_in.as_deref(), Some("6.1.3"));
+        assert_eq!(a.unsupported, ["5.1", "4.2"]);
+        assert!(!a.development_only && !a.prerelease_only && !a.public_fix);
+    }
+
+    #[test]
+    fn per_branch_fixes() {
+        let p = example("django");
+        let ranges = [
+            AffectedRange {
+                introduced: Some(pep("5.2")),
+                fixed: Some(pep("5.2.9")),
+                last_affected: None,
+            },
+            AffectedRange {
+                introduced: Some(pep("6.0")),
+                fixed: Some(pep("6.0.2")),
+                last_affected: None,
+            },
+        ];
+        let a = assess(&p.versions, date("2026-11-22"), &ranges, &[]).unwrap();
+        let got: Vec<(&str, Option<&str>)> = a
+            .supported
+            .iter()
+            .map(|s| (s.series.as_str(), s.fixed_in.as_deref()))
+            .collect();
+        assert_eq!(got, [("6.0", Some("6.0.2")), ("5.2", Some("5.2.9"))]);
+    }
+
+    #[test]
+    fn development_branch_only_is_a_public_fix() {
+        let p = example("django");
+        let range = AffectedRange {
+            introduced: Some(pep("6.2.dev0")),
+            fixed: None,
+            last_affected: None,
+        };
+        let a = assess(&p.versions, date("2026-11-22"), &[range], &[]).unwrap();
+        assert!(a.development_only && a.public_fix, "{a:?}");
+        assert_eq!(a.supported.len(), 1);
+    }
+
+    #[test]
+    fn prerelease_only_is_a_public_fix_for_cpython() {
+        let p = example("cpython");
+        let range = AffectedRange {
+            introduced: Some(pep("3.15.0a3")),
+            fixed: Some(pep("3.15.0rc1")),
+            last_affected: None,
+        };
+        let a = assess(&p.versions, date("2026-11-22"), &[range], &[]).unwrap();
+        assert!(a.prerelease_only && a.public_fix, "{a:?}");
+        let stable = AffectedRange {
+            introduced: Some(pep("3.15.0a3")),
+            fixed: Some(pep("3.15.1")),
+            last_affected: None,
+        };
+        let a = assess(&p.versions, date("2026-11-22"), &[stable], &[]).unwrap();
+        assert!(!a.prerelease_only && !a.public_fix, "{a:?}");
+    }
+
+    #[test]
+    fn explicit_versions() {
+        let p = example("cpython");
+        let a = assess(
+            &p.versions,
+            date("2026-11-22"),
+            &[],
+            &[pep("3.12.4"), pep("3.9.1")],
+        )
+        .unwrap();
+        assert_eq!(
+            a.supported
+                .iter()
+                .map(|s| s.series.as_str())
+                .collect::<Vec<_>>(),
+            ["3.12"]
+        );
+        assert!(
+            a.unsupported.is_empty(),
+            "3.9 is not listed in the policy at all"
+        );
+    }
+}

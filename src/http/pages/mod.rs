@@ -24,6 +24,12 @@ pub fn routes() -> Router<AppState> {
         .route("/static/style.css", get(stylesheet))
         .route("/p/{project}", get(public::project_redirect))
         .route("/p/{project}/", get(public::project))
+        .route("/p/{project}/security.txt", get(public::security_txt))
+        .route("/p/{project}/policy", get(public::policy))
+        .route(
+            "/.well-known/security.txt",
+            get(public::well_known_security_txt),
+        )
         .route("/team", get(team::dashboard_redirect))
         .route("/team/", get(team::dashboard))
         .route("/team/login", get(auth::login_form).post(auth::login))

@@ -1,0 +1,127 @@
+//! `embargo policy …`: check a policy file, render its SECURITY.md or
+//! security.txt, list supported versions. These read files only; no database.
+
+use crate::cli::{PolicyCommand, RenderFormat, read_policy_file};
+use crate::config::Config;
+use crate::domain::policy::document::{RenderContext, security_policy, security_txt};
+use crate::domain::policy::support::series_on;
+use crate::domain::policy::{Policy, PolicyError};
+use anyhow::anyhow;
+use std::path::Path;
+use std::process::ExitCode;
+
+fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+fn date_arg(on: Option<&str>) -> anyhow::Result<jiff::civil::Date> {
+    match on {
+        None => Ok(today()),
+        Some(text) => text.parse::<jiff::civil::Date>().map_err(|_| {
+            anyhow!("--on `{text}` is not a date; write YYYY-MM-DD, such as 2026-11-22")
+        }),
+    }
+}
+
+fn print_errors(path: &Path, errors: &[PolicyError]) {
+    for e in errors {
+        if e.key.is_empty() {
+            eprintln!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message);
+        } else {
+            eprintln!(
+                "{}:{}:{}: `{}`: {}",
+                path.display(),
+                e.line,
+                e.column,
+                e.key,
+                e.message
+            );
+        }
+    }
+    eprintln!(
+        "{}: {} problem{} found",
+        path.display(),
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+}
+
+/// Load and check, printing every problem; `None` if there were any.
+fn load(path: &Path) -> anyhow::Result<Option<Policy>> {
+    let src = read_policy_file(path)?;
+    match Policy::parse(&src) {
+        Ok(p) => Ok(Some(p)),
+        Err(errors) => {
+            print_errors(path, &errors);
+            Ok(None)
+        }
+    }
+}
+
+/// Run one `policy` subcommand.
+pub fn run(cmd: PolicyCommand, cfg: &Config) -> anyhow::Result<ExitCode> {
+    match cmd {
+        PolicyCommand::Check { file } => {
+            let Some(p) = load(&file)? else {
+                return Ok(ExitCode::FAILURE);
+            };
+            println!(
+                "{}: a valid policy for {} (slug `{}`)",
+                file.display(),
+                p.project.name,
+                p.project.slug
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::Render { file, format, on } => {
+            let date = date_arg(on.as_deref())?;
+            let Some(p) = load(&file)? else {
+                return Ok(ExitCode::FAILURE);
+            };
+            let ctx = RenderContext {
+                base_url: cfg.public_url.as_str().trim_end_matches('/').to_owned(),
+                date,
+                now: jiff::Timestamp::now(),
+            };
+            match format {
+                RenderFormat::SecurityMd => print!("{}", security_policy(&p, &ctx).to_markdown()),
+                RenderFormat::SecurityTxt => {
+                    let canonical = cfg.link(&format!("/p/{}/security.txt", p.project.slug));
+                    print!("{}", security_txt(&p, &ctx, &canonical));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::Supported { file, on } => {
+            let date = date_arg(on.as_deref())?;
+            let Some(p) = load(&file)? else {
+                return Ok(ExitCode::FAILURE);
+            };
+            println!("{} on {date}:", p.project.name);
+            println!(
+                "{:<10} {:<13} {:<10} {:<12} why",
+                "series", "status", "supported", "until"
+            );
+            for s in series_on(&p.versions, date) {
+                let until = s
+                    .end
+                    .filter(|_| {
+                        s.supported && s.status != crate::domain::policy::SeriesStatus::Development
+                    })
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<10} {:<13} {:<10} {:<12} {}",
+                    s.name,
+                    s.status.as_str(),
+                    if s.supported { "yes" } else { "no" },
+                    until,
+                    s.reason
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
