@@ -134,6 +134,48 @@ const KEYS: &[Key] = &[
         secret: false,
         help: "log filter (tracing EnvFilter syntax, e.g. `info,embargo=debug`)",
     },
+    Key {
+        name: "smtp_url",
+        default: None,
+        secret: true,
+        help: "SMTP relay: smtp://HOST:PORT (plain), smtp://USER:PASS@HOST:587?tls=required (STARTTLS), smtps://USER:PASS@HOST (implicit TLS); unset: mail stays queued",
+    },
+    Key {
+        name: "mail_from",
+        default: None,
+        secret: false,
+        help: "sender address of Embargo's mail (default: embargo@ the public URL's host)",
+    },
+    Key {
+        name: "secret_key",
+        default: None,
+        secret: true,
+        help: "base64 master key (32 bytes) sealing secret keys at rest; share it between processes (embargo secret generate)",
+    },
+    Key {
+        name: "secret_key_file",
+        default: None,
+        secret: false,
+        help: "file holding the master key when secret_key is unset (default: <data_dir>/secret.key, created on first need)",
+    },
+    Key {
+        name: "outbox_max_attempts",
+        default: Some("8"),
+        secret: false,
+        help: "delivery attempts before a message is marked failed",
+    },
+    Key {
+        name: "outbox_retry_base",
+        default: Some("30 seconds"),
+        secret: false,
+        help: "first retry delay; each later one doubles (capped at 1 hour)",
+    },
+    Key {
+        name: "outbox_lease",
+        default: Some("2 minutes"),
+        secret: false,
+        help: "how long a worker holds a message it is sending before another may take it over",
+    },
 ];
 
 /// The validated configuration.
@@ -165,6 +207,20 @@ pub struct Config {
     pub login_failure_window: Duration,
     /// Log filter.
     pub log: String,
+    /// SMTP relay URL (may carry a password), if mail is to be sent.
+    pub smtp_url: Option<String>,
+    /// Sender address of Embargo's mail.
+    pub mail_from: crate::domain::email::EmailAddress,
+    /// Base64 master key, if given directly.
+    secret_key: Option<String>,
+    /// Master key file.
+    pub secret_key_file: PathBuf,
+    /// Delivery attempts before failure.
+    pub outbox_max_attempts: u32,
+    /// First retry delay.
+    pub outbox_retry_base: Duration,
+    /// Worker lease.
+    pub outbox_lease: Duration,
     sources: BTreeMap<&'static str, (String, Source)>,
 }
 
@@ -357,6 +413,34 @@ impl Config {
         } else {
             public_url.scheme() == "https"
         };
+        let smtp_url = match get("smtp_url") {
+            Some((raw, _)) => {
+                let parsed = url::Url::parse(raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
+                if parsed.is_none() {
+                    return Err(fail("smtp_url", "use smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=required or smtps://USER:PASS@HOST".into()));
+                }
+                Some(raw.to_owned())
+            }
+            None => None,
+        };
+        let mail_from = match get("mail_from") {
+            Some((raw, _)) => raw.parse().map_err(|e| fail("mail_from", format!("{e}")))?,
+            None => format!("embargo@{}", public_url.host_str().unwrap_or("localhost"))
+                .parse()
+                .or_else(|_| "embargo@localhost".parse())
+                .map_err(|e| fail("mail_from", format!("{e}")))?,
+        };
+        let secret_key = get("secret_key").map(|(v, _)| v.to_owned());
+        if let Some(k) = &secret_key
+            && let Err(e) = crate::vault::Vault::from_base64(k)
+        {
+            return Err(fail("secret_key", e.to_string()));
+        }
+        let secret_key_file = get("secret_key_file")
+            .map(|(v, _)| PathBuf::from(v))
+            .unwrap_or_else(|| data_dir.join("secret.key"));
         let log = text("log");
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(fail(
@@ -378,8 +462,23 @@ impl Config {
             login_max_failures_per_ip: count("login_max_failures_per_ip")?,
             login_failure_window: duration("login_failure_window")?,
             log,
+            smtp_url,
+            mail_from,
+            secret_key,
+            secret_key_file,
+            outbox_max_attempts: count("outbox_max_attempts")?,
+            outbox_retry_base: duration("outbox_retry_base")?,
+            outbox_lease: duration("outbox_lease")?,
             sources: values,
         })
+    }
+
+    /// The master key that seals secrets at rest; with `create`, a missing key file is created.
+    pub fn vault(&self, create: bool) -> Result<crate::vault::Vault, crate::vault::VaultError> {
+        match &self.secret_key {
+            Some(k) => crate::vault::Vault::from_base64(k),
+            None => crate::vault::Vault::from_file(&self.secret_key_file, create),
+        }
     }
 
     /// Whether `key` was set by a file, the environment or a flag (not left at its default).
@@ -410,6 +509,14 @@ impl Config {
                     "derived from public_url".into(),
                 ),
                 ("public_url", None) => (self.public_url.to_string(), "derived from listen".into()),
+                ("smtp_url", Some((raw, source))) => (redact_url(raw), source.to_string()),
+                ("mail_from", None) => {
+                    (self.mail_from.to_string(), "derived from public_url".into())
+                }
+                ("secret_key_file", None) => (
+                    self.secret_key_file.display().to_string(),
+                    "derived from data_dir".into(),
+                ),
                 (_, Some((value, source))) if key.secret => (
                     format!("<redacted {} chars>", value.len()),
                     source.to_string(),

@@ -13,5 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod pgp;
 pub mod service;
 pub mod store;
+pub mod vault;

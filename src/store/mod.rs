@@ -15,6 +15,8 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod keys;
+pub mod outbox;
 pub mod projects;
 pub mod sessions;
 pub mod settings;

@@ -280,7 +280,11 @@ categories = ["Remote code execution"]
 "#;
 
 /// A mistake: its name, the policy text, and the expected (line, key, message fragment) errors.
-type MistakeCase = (&'static str, String, Vec<(usize, &'static str, &'static str)>);
+type MistakeCase = (
+    &'static str,
+    String,
+    Vec<(usize, &'static str, &'static str)>,
+);
 
 /// Parse `src`, expect exactly the listed errors (line, key, message fragment).
 fn expect_errors(case: &str, src: &str, expected: &[(usize, &str, &str)]) {
