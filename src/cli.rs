@@ -51,6 +51,20 @@ pub enum Command {
     /// Check and render policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Manage OpenPGP keys (project keys, personal signing keys).
+    #[command(subcommand)]
+    Key(crate::cli_mail::KeyCommand),
+    /// Inspect and retry the mail outbox.
+    #[command(subcommand)]
+    Outbox(crate::cli_mail::OutboxCommand),
+    /// Send test mail; inspect inbound mail.
+    #[command(subcommand)]
+    Mail(crate::cli_mail::MailCommand),
+    /// Deliver queued mail until stopped (for extra worker processes; `serve` runs one too).
+    Worker,
+    /// Generate a master key for `secret_key` (EMBARGO_SECRET_KEY).
+    #[command(subcommand)]
+    Secret(SecretCommand),
     /// Inspect and verify the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -203,6 +217,13 @@ pub enum TokenCommand {
         /// Token id, as printed by `token create`.
         id: i64,
     },
+}
+
+/// `embargo secret …`.
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Print a new random master key (base64, 32 bytes).
+    Generate,
 }
 
 /// `embargo policy …`.
@@ -562,6 +583,16 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Policy(cmd) => crate::cli_policy::run(cmd, &cfg),
+        Command::Key(cmd) => crate::cli_mail::key(cmd, &open(&cfg).await?, &cfg).await,
+        Command::Outbox(cmd) => crate::cli_mail::outbox(cmd, &open(&cfg).await?, &cfg).await,
+        Command::Mail(cmd) => crate::cli_mail::mail(cmd, &open(&cfg).await?, &cfg).await,
+        Command::Worker => {
+            crate::cli_mail::worker(open(&cfg).await?, &cfg, shutdown_signal()).await
+        }
+        Command::Secret(SecretCommand::Generate) => {
+            println!("{}", crate::vault::generate_key());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = open(&cfg).await?;
             match service::audit::verify(&db).await.map_err(service_err)? {
@@ -619,6 +650,11 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
         .await
         .map_err(service_err)?;
     let sweeper = tokio::spawn(sweep_sessions(db.clone(), cfg.clone()));
+    let worker = crate::mail::worker::Worker::new(db.clone(), &cfg)?;
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker_task = tokio::spawn(worker.run(std::time::Duration::from_secs(1), async {
+        let _ = worker_stopped.await;
+    }));
     println!(
         "Embargo is listening on http://{local}/ (public URL {})",
         cfg.public_url
@@ -626,6 +662,8 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
     tracing::info!(%local, database = %cfg.database.redacted(), "serving");
     crate::http::serve(state, listener, shutdown_signal()).await?;
     sweeper.abort();
+    let _ = stop_worker.send(());
+    let _ = worker_task.await;
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -89,7 +89,7 @@ pub fn run(cmd: PolicyCommand, cfg: &Config) -> anyhow::Result<ExitCode> {
                 RenderFormat::SecurityMd => print!("{}", security_policy(&p, &ctx).to_markdown()),
                 RenderFormat::SecurityTxt => {
                     let canonical = cfg.link(&format!("/p/{}/security.txt", p.project.slug));
-                    print!("{}", security_txt(&p, &ctx, &canonical));
+                    print!("{}", security_txt(&p, &ctx, &canonical, None));
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -8,11 +8,13 @@
 
 pub mod auth;
 pub mod cli;
+pub mod cli_mail;
 pub mod cli_policy;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod mail;
 pub mod pgp;
 pub mod service;
 pub mod store;

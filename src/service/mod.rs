@@ -6,7 +6,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod error;
+pub mod keys;
 pub mod login;
+pub mod mail;
 pub mod projects;
 pub mod tokens;
 

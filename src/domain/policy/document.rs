@@ -1048,8 +1048,14 @@ impl Document {
     }
 }
 
-/// An RFC 9116 security.txt for the project, served at `canonical`.
-pub fn security_txt(p: &Policy, ctx: &RenderContext, canonical: &str) -> String {
+/// An RFC 9116 security.txt for the project, served at `canonical`; `served_key` is the
+/// URL of the project key this instance serves, if it has one.
+pub fn security_txt(
+    p: &Policy,
+    ctx: &RenderContext,
+    canonical: &str,
+    served_key: Option<&str>,
+) -> String {
     let mut out = format!(
         "# Security contact for {}, published by Embargo from the project's security policy.\n",
         p.project.name.replace('\n', " ")
@@ -1084,12 +1090,16 @@ pub fn security_txt(p: &Policy, ctx: &RenderContext, canonical: &str) -> String 
         .unwrap_or(ctx.now);
     let expires = jiff::Timestamp::from_second(expires.as_second()).unwrap_or(expires);
     out.push_str(&format!("Expires: {expires}\n"));
-    if let Some(k) = &p.contact.openpgp {
-        if let Some(url) = &k.key_url {
-            out.push_str(&format!("Encryption: {url}\n"));
-        } else if let Some(fp) = &k.fingerprint {
-            out.push_str(&format!("Encryption: openpgp4fpr:{fp}\n"));
+    match (served_key, &p.contact.openpgp) {
+        (Some(url), _) => out.push_str(&format!("Encryption: {url}\n")),
+        (None, Some(k)) => {
+            if let Some(url) = &k.key_url {
+                out.push_str(&format!("Encryption: {url}\n"));
+            } else if let Some(fp) = &k.fingerprint {
+                out.push_str(&format!("Encryption: openpgp4fpr:{fp}\n"));
+            }
         }
+        (None, None) => {}
     }
     if let Some(ack) = &p.security_txt.acknowledgments {
         out.push_str(&format!("Acknowledgments: {ack}\n"));

@@ -30,6 +30,17 @@ pub fn routes() -> Router<AppState> {
             "/.well-known/security.txt",
             get(public::well_known_security_txt),
         )
+        .route("/p/{project}/key.asc", get(public::key_asc))
+        .route("/.well-known/openpgpkey/policy", get(public::wkd_policy))
+        .route("/.well-known/openpgpkey/hu/{hash}", get(public::wkd_direct))
+        .route(
+            "/.well-known/openpgpkey/{domain}/policy",
+            get(public::wkd_policy),
+        )
+        .route(
+            "/.well-known/openpgpkey/{domain}/hu/{hash}",
+            get(public::wkd_advanced),
+        )
         .route("/team", get(team::dashboard_redirect))
         .route("/team/", get(team::dashboard))
         .route("/team/login", get(auth::login_form).post(auth::login))

@@ -102,10 +102,12 @@ pub async fn security_txt(
     let project = find_project(&state, &slug).await?;
     let policy = service::projects::policy_of(&project)?.ok_or(PageError::NotFound)?;
     let canonical = state.cfg.link(&format!("/p/{}/security.txt", project.slug));
+    let key = served_key(&state, &project).await?;
     Ok(plain_text(document::security_txt(
         &policy,
         &context(&state),
         &canonical,
+        key.as_deref(),
     )))
 }
 
@@ -117,7 +119,13 @@ pub async fn well_known_security_txt(State(state): State<AppState>) -> Result<Re
     let body = match with_policy.as_slice() {
         [only] => match service::projects::policy_of(only)? {
             Some(policy) => {
-                document::security_txt(&policy, &ctx, &state.cfg.link("/.well-known/security.txt"))
+                let key = served_key(&state, only).await?;
+                document::security_txt(
+                    &policy,
+                    &ctx,
+                    &state.cfg.link("/.well-known/security.txt"),
+                    key.as_deref(),
+                )
             }
             None => document::instance_security_txt(&ctx.base_url, ctx.now),
         },
@@ -147,4 +155,97 @@ pub async fn policy(
         slug: project.slug,
         body: doc.to_html(),
     })
+}
+
+/// The URL of the project's key on this instance, if it has one.
+async fn served_key(state: &AppState, project: &ProjectRow) -> Result<Option<String>, PageError> {
+    Ok(service::keys::project_public_key(&state.db, project.id)
+        .await?
+        .map(|_| state.cfg.link(&format!("/p/{}/key.asc", project.slug))))
+}
+
+/// `/p/{project}/key.asc`: the project's public key, armored.
+pub async fn key_asc(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let project = find_project(&state, &slug).await?;
+    let key = service::keys::project_public_key(&state.db, project.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let armored = key.to_armored().map_err(ServiceError::from)?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/pgp-keys"),
+        )],
+        armored,
+    )
+        .into_response())
+}
+
+/// WKD `policy` file (draft-koch-openpgp-webkey-service §4.5): its presence says the directory exists.
+pub async fn wkd_policy() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        "",
+    )
+        .into_response()
+}
+
+fn request_host(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(|h| {
+            h.rsplit_once(':')
+                .map(|(host, _)| host)
+                .unwrap_or(h)
+                .to_ascii_lowercase()
+        })
+}
+
+fn wkd_response(key: crate::pgp::PublicKey) -> Result<Response, PageError> {
+    let binary = key.to_binary().map_err(ServiceError::from)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+        ],
+        binary,
+    )
+        .into_response())
+}
+
+/// WKD direct method: `/.well-known/openpgpkey/hu/{hash}`. The domain is the request's
+/// host; if no key has that domain, the only key with that local part answers.
+pub async fn wkd_direct(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(hash): Path<String>,
+) -> Result<Response, PageError> {
+    let host = request_host(&headers);
+    let key = match service::keys::wkd_lookup(&state.db, &hash, host.as_deref()).await? {
+        Some(k) => Some(k),
+        None => service::keys::wkd_lookup(&state.db, &hash, None).await?,
+    };
+    wkd_response(key.ok_or(PageError::NotFound)?)
+}
+
+/// WKD advanced method: `/.well-known/openpgpkey/{domain}/hu/{hash}`.
+pub async fn wkd_advanced(
+    State(state): State<AppState>,
+    Path((domain, hash)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let key = service::keys::wkd_lookup(&state.db, &hash, Some(&domain)).await?;
+    wkd_response(key.ok_or(PageError::NotFound)?)
 }

@@ -1,0 +1,337 @@
+//! `embargo key …`, `embargo outbox …`, `embargo worker`, `embargo mail …`,
+//! `embargo secret generate`: the operator's side of keys and mail.
+
+use crate::config::Config;
+use crate::domain::actor::Actor;
+use crate::domain::email::EmailAddress;
+use crate::mail::worker::Worker;
+use crate::service::{self, ServiceError};
+use crate::store::{self, Db};
+use anyhow::{Context, anyhow};
+use clap::Subcommand;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `embargo key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate a key: the project key (--project) or a team member's signing key (--user).
+    Generate {
+        /// Project slug.
+        #[arg(long, conflicts_with = "user", required_unless_present = "user")]
+        project: Option<String>,
+        /// Team member's address.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Import an existing secret key (armored, without a passphrase) for a project or a team member.
+    Import {
+        /// Project slug.
+        #[arg(long, conflicts_with = "user", required_unless_present = "user")]
+        project: Option<String>,
+        /// Team member's address.
+        #[arg(long)]
+        user: Option<String>,
+        /// The secret key file.
+        file: PathBuf,
+    },
+    /// Print the project's public key, armored.
+    Export {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+    },
+    /// Check a recipient's public key (parses, not expired or revoked, can encrypt) and print its fingerprint.
+    Inspect {
+        /// The public key file.
+        file: PathBuf,
+    },
+}
+
+/// `embargo outbox …`.
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List messages, newest first.
+    List {
+        /// Only messages that failed for good.
+        #[arg(long)]
+        failed: bool,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Queue a failed message again.
+    Retry {
+        /// Outbox id.
+        id: i64,
+    },
+}
+
+/// `embargo mail …`.
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Queue a test message through the outbox, to check the relay and the keys.
+    SendTest {
+        /// Recipient.
+        #[arg(long)]
+        to: String,
+        /// Project (its key signs with --sign).
+        #[arg(long)]
+        project: Option<String>,
+        /// Sign with the project key (PGP/MIME).
+        #[arg(long)]
+        sign: bool,
+        /// Encrypt to the public key in this file (PGP/MIME).
+        #[arg(long, value_name = "KEYFILE")]
+        encrypt_to: Option<PathBuf>,
+    },
+    /// Parse one RFC 5322 message from standard input and print what Embargo reads in it (JSON).
+    Inspect {
+        /// Decrypt with this project's keys.
+        #[arg(long)]
+        project: Option<String>,
+    },
+}
+
+fn err(e: ServiceError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+fn read_file(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > u64::try_from(crate::pgp::MAX_INPUT).unwrap_or(u64::MAX) {
+        return Err(anyhow!(
+            "{} is larger than {} MiB",
+            path.display(),
+            crate::pgp::MAX_INPUT / (1024 * 1024)
+        ));
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn print_key(info: &crate::pgp::KeyInfo) {
+    println!("fingerprint: {}", info.fingerprint);
+    println!("key id:      {}", info.key_id);
+    for uid in &info.user_ids {
+        println!("user id:     {uid}");
+    }
+    if let Some(e) = info.expires {
+        println!(
+            "expires:     {}",
+            jiff::Timestamp::from_second(e)
+                .map(|t| t.to_string())
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// Run a key command.
+pub async fn key(cmd: KeyCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
+    let actor = Actor::Cli;
+    match cmd {
+        KeyCommand::Generate { project, user } => {
+            let vault = cfg.vault(true)?;
+            let info = match (project, user) {
+                (Some(slug), _) => service::keys::generate_project_key(db, &vault, &actor, &slug)
+                    .await
+                    .map_err(err)?,
+                (None, Some(email)) => {
+                    let email: EmailAddress = email.parse().map_err(|e| anyhow!("{e}"))?;
+                    service::keys::generate_user_key(db, &vault, &actor, &email)
+                        .await
+                        .map_err(err)?
+                }
+                (None, None) => return Err(anyhow!("give --project SLUG or --user EMAIL")),
+            };
+            println!("generated a new key");
+            print_key(&info);
+        }
+        KeyCommand::Import {
+            project,
+            user,
+            file,
+        } => {
+            let vault = cfg.vault(true)?;
+            let bytes = read_file(&file)?;
+            let info = match (project, user) {
+                (Some(slug), _) => {
+                    service::keys::import_project_key(db, &vault, &actor, &slug, &bytes)
+                        .await
+                        .map_err(err)?
+                }
+                (None, Some(email)) => {
+                    let email: EmailAddress = email.parse().map_err(|e| anyhow!("{e}"))?;
+                    service::keys::import_user_key(db, &vault, &actor, &email, &bytes)
+                        .await
+                        .map_err(err)?
+                }
+                (None, None) => return Err(anyhow!("give --project SLUG or --user EMAIL")),
+            };
+            println!("imported the key");
+            print_key(&info);
+        }
+        KeyCommand::Export { project } => {
+            let p = service::projects::find(db, &project).await.map_err(err)?;
+            let key = service::keys::project_public_key(db, p.id)
+                .await
+                .map_err(err)?
+                .ok_or_else(|| anyhow!("project `{project}` has no key yet; run `embargo key generate --project {project}`"))?;
+            print!("{}", key.to_armored()?);
+        }
+        KeyCommand::Inspect { file } => {
+            let bytes = read_file(&file)?;
+            let (_, info) = service::keys::inspect_recipient(&bytes).map_err(err)?;
+            println!("usable for encryption");
+            print_key(&info);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run an outbox command.
+pub async fn outbox(cmd: OutboxCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
+    let mut c = db.acquire().await?;
+    match cmd {
+        OutboxCommand::List { failed, limit } => {
+            let counts = store::outbox::counts(c.conn()).await?;
+            let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+            println!(
+                "outbox: {}",
+                if summary.is_empty() {
+                    "empty".into()
+                } else {
+                    summary.join(", ")
+                }
+            );
+            if cfg.smtp_url.is_none() {
+                let waiting = counts
+                    .iter()
+                    .filter(|(s, _)| s == "queued")
+                    .map(|(_, n)| n)
+                    .sum::<i64>();
+                println!(
+                    "no SMTP relay is configured (set smtp_url / EMBARGO_SMTP_URL): {waiting} message(s) wait in the queue"
+                );
+            }
+            for m in
+                store::outbox::list(c.conn(), failed.then_some("failed"), limit.clamp(1, 10_000))
+                    .await?
+            {
+                let when = jiff::Timestamp::from_second(m.created_at)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
+                let error = m.last_error.map(|e| format!("\t{e}")).unwrap_or_default();
+                println!(
+                    "#{}\t{}\t{}\t{}\tattempts {}\t{}\t<{}>{}",
+                    m.id, when, m.status, m.purpose, m.attempts, m.recipients, m.message_id, error
+                );
+            }
+        }
+        OutboxCommand::Retry { id } => {
+            drop(c);
+            let mut tx = db.begin().await?;
+            if !store::outbox::retry(tx.conn(), id, store::now()).await? {
+                return Err(anyhow!("outbox message #{id} is not a failed message"));
+            }
+            service::audit::record(
+                &mut tx,
+                &Actor::Cli,
+                "mail.retried",
+                ("outbox", &id.to_string()),
+                None,
+                serde_json::json!({}),
+            )
+            .await
+            .map_err(err)?;
+            tx.commit().await?;
+            println!("outbox message #{id} is queued again");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run a mail command.
+pub async fn mail(cmd: MailCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
+    match cmd {
+        MailCommand::SendTest {
+            to,
+            project,
+            sign,
+            encrypt_to,
+        } => {
+            let to: EmailAddress = to.parse().map_err(|e| anyhow!("{e}"))?;
+            let encrypt_to = match encrypt_to {
+                Some(path) => Some(
+                    service::keys::inspect_recipient(&read_file(&path)?)
+                        .map_err(err)?
+                        .0,
+                ),
+                None => None,
+            };
+            let vault = if sign { Some(cfg.vault(false)?) } else { None };
+            let id = service::mail::send_test(
+                db,
+                cfg,
+                vault.as_ref(),
+                &Actor::Cli,
+                service::mail::SendTest {
+                    to: to.clone(),
+                    project,
+                    sign,
+                    encrypt_to,
+                },
+            )
+            .await
+            .map_err(err)?;
+            println!("queued a test message to {to} (Message-ID <{id}>)");
+            if cfg.smtp_url.is_none() {
+                println!("no SMTP relay is configured (smtp_url): it stays queued until one is");
+            }
+        }
+        MailCommand::Inspect { project } => {
+            let mut raw = Vec::new();
+            std::io::stdin()
+                .take(
+                    u64::try_from(crate::mail::inbound::MAX_MESSAGE_BYTES).unwrap_or(u64::MAX) + 1,
+                )
+                .read_to_end(&mut raw)
+                .context("cannot read the message from standard input")?;
+            let secrets = match project {
+                Some(slug) => {
+                    let p = service::projects::find(db, &slug).await.map_err(err)?;
+                    service::keys::project_decryption_keys(db, &cfg.vault(false)?, p.id)
+                        .await
+                        .map_err(err)?
+                }
+                None => Vec::new(),
+            };
+            let parsed = crate::mail::inbound::parse(&raw, &secrets, &[])?;
+            println!("{}", serde_json::to_string_pretty(&parsed)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `embargo worker`: deliver the outbox until stopped.
+pub async fn worker(
+    db: Db,
+    cfg: &Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<ExitCode> {
+    let worker = Worker::new(db, cfg)?;
+    println!(
+        "outbox worker {} running{}",
+        worker.id(),
+        if worker.has_relay() {
+            ""
+        } else {
+            " (no SMTP relay configured: nothing will be sent)"
+        }
+    );
+    worker
+        .run(std::time::Duration::from_secs(1), shutdown)
+        .await;
+    Ok(ExitCode::SUCCESS)
+}

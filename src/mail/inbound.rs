@@ -1,0 +1,334 @@
+//! Reading inbound mail (RFC 5322 / MIME), including PGP/MIME (RFC 3156)
+//! encrypted, signed, and signed-and-encrypted messages, Thunderbird's
+//! protected headers, and inline PGP (armored blocks in the body).
+//!
+//! Input is bounded before parsing ([`MAX_MESSAGE_BYTES`], [`MAX_PARTS`]),
+//! so a hostile message costs bounded memory and gets a clear error.
+
+use crate::pgp::{self, PgpError, PublicKey, SecretKey, SignatureStatus};
+use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+/// Largest message accepted.
+pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
+/// Most MIME parts accepted in one message (after decryption too).
+pub const MAX_PARTS: usize = 200;
+/// Deepest nesting of encrypted/signed layers followed.
+const MAX_LAYERS: usize = 4;
+
+/// Why a message could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InboundError {
+    /// Not an RFC 5322 message at all.
+    #[error("this is not an e-mail message: {0}")]
+    NotMail(String),
+    /// Too large.
+    #[error("the message is {size} bytes; the limit is {} MiB", MAX_MESSAGE_BYTES / (1024 * 1024))]
+    TooLarge {
+        /// Its size.
+        size: usize,
+    },
+    /// Too many parts.
+    #[error("the message has {count} MIME parts; the limit is {MAX_PARTS}")]
+    TooManyParts {
+        /// How many.
+        count: usize,
+    },
+    /// A PGP/MIME structure is broken.
+    #[error("the {0} structure is broken: {1}")]
+    Structure(&'static str, String),
+    /// Decryption or verification failed.
+    #[error(transparent)]
+    Pgp(#[from] PgpError),
+}
+
+/// How the message was encrypted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encryption {
+    /// Not encrypted.
+    None,
+    /// PGP/MIME `multipart/encrypted`.
+    PgpMime,
+    /// An armored `BEGIN PGP MESSAGE` block in the body.
+    Inline,
+}
+
+/// An attachment.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InboundAttachment {
+    /// File name, if given.
+    pub filename: Option<String>,
+    /// Media type (`type/subtype`, lower case).
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: usize,
+    /// Contents.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// A parsed inbound message.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Inbound {
+    /// Sender address.
+    pub from: Option<String>,
+    /// Sender display name.
+    pub from_name: Option<String>,
+    /// To and Cc addresses.
+    pub recipients: Vec<String>,
+    /// Subject (the protected one, if the message had protected headers).
+    pub subject: Option<String>,
+    /// Message-ID.
+    pub message_id: Option<String>,
+    /// In-Reply-To and References message IDs.
+    pub thread: Vec<String>,
+    /// The plain text (decrypted, signature stripped).
+    pub text: String,
+    /// Attachments (after decryption).
+    pub attachments: Vec<InboundAttachment>,
+    /// How it was encrypted.
+    pub encryption: Encryption,
+    /// The signature result.
+    pub signature: SignatureStatus,
+}
+
+fn ids(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    match value {
+        mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+        mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn ctype(part: &MessagePart<'_>) -> (String, String) {
+    match part.content_type() {
+        Some(ct) => (
+            ct.ctype().to_ascii_lowercase(),
+            ct.subtype().unwrap_or("").to_ascii_lowercase(),
+        ),
+        None => ("text".into(), "plain".into()),
+    }
+}
+
+fn is(part: &MessagePart<'_>, t: &str, s: &str) -> bool {
+    let (a, b) = ctype(part);
+    a == t && b == s
+}
+
+fn sub_parts<'m>(msg: &'m Message<'m>, part: &'m MessagePart<'m>) -> Vec<&'m MessagePart<'m>> {
+    match &part.body {
+        PartType::Multipart(ids) => ids
+            .iter()
+            .filter_map(|id| msg.parts.get(*id as usize))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What the content layer yields.
+struct Content {
+    text: String,
+    attachments: Vec<InboundAttachment>,
+    subject: Option<String>,
+    encryption: Encryption,
+    signature: SignatureStatus,
+}
+
+struct Reader<'k> {
+    secrets: &'k [SecretKey],
+    known: &'k [PublicKey],
+}
+
+impl Reader<'_> {
+    fn parse_bytes<'x>(&self, raw: &'x [u8]) -> Result<Message<'x>, InboundError> {
+        let msg = MessageParser::default()
+            .parse(raw)
+            .ok_or_else(|| InboundError::NotMail("it has no headers and no body".into()))?;
+        if msg.parts.len() > MAX_PARTS {
+            return Err(InboundError::TooManyParts {
+                count: msg.parts.len(),
+            });
+        }
+        Ok(msg)
+    }
+
+    /// Read a MIME entity (a whole message, or a decrypted inner entity).
+    fn content(&self, raw: &[u8], depth: usize) -> Result<Content, InboundError> {
+        if depth > MAX_LAYERS {
+            return Err(InboundError::Structure(
+                "PGP/MIME",
+                format!("more than {MAX_LAYERS} nested encrypted or signed layers"),
+            ));
+        }
+        let msg = self.parse_bytes(raw)?;
+        let root = msg.root_part();
+        let protected_subject = root
+            .content_type()
+            .and_then(|ct| ct.attribute("protected-headers"))
+            .and_then(|_| msg.subject().map(str::to_owned));
+
+        if is(root, "multipart", "encrypted") {
+            let parts = sub_parts(&msg, root);
+            let payload = parts
+                .iter()
+                .find(|p| is(p, "application", "octet-stream"))
+                .or(parts.get(1))
+                .ok_or_else(|| {
+                    InboundError::Structure(
+                        "multipart/encrypted",
+                        "it has no encrypted payload part".into(),
+                    )
+                })?;
+            let decrypted = pgp::decrypt(self.secrets, self.known, payload.contents())?;
+            let mut inner = self.content(&decrypted.plaintext, depth + 1)?;
+            inner.encryption = Encryption::PgpMime;
+            if decrypted.signature != SignatureStatus::Unsigned {
+                inner.signature = decrypted.signature;
+            }
+            return Ok(inner);
+        }
+
+        if is(root, "multipart", "signed") {
+            let parts = sub_parts(&msg, root);
+            let (Some(signed), Some(signature)) = (parts.first(), parts.get(1)) else {
+                return Err(InboundError::Structure(
+                    "multipart/signed",
+                    "it needs a signed part and a signature part".into(),
+                ));
+            };
+            let start = signed.raw_header_offset() as usize;
+            let end = signed.raw_end_offset() as usize;
+            let signed_bytes = raw.get(start..end).ok_or_else(|| {
+                InboundError::Structure("multipart/signed", "the signed part is truncated".into())
+            })?;
+            // The CRLF before the boundary belongs to the boundary (RFC 2046 §5.1.1).
+            let signed_bytes = signed_bytes
+                .strip_suffix(b"\r\n")
+                .or_else(|| signed_bytes.strip_suffix(b"\n"))
+                .unwrap_or(signed_bytes);
+            let status = pgp::verify_detached(self.known, signed_bytes, signature.contents())?;
+            let mut inner = self.content(signed_bytes, depth + 1)?;
+            inner.signature = status;
+            if inner.subject.is_none() {
+                inner.subject = protected_subject;
+            }
+            return Ok(inner);
+        }
+
+        // A plain entity: text and attachments.
+        let mut text = String::new();
+        let mut attachments = Vec::new();
+        for part in &msg.parts {
+            if part.is_multipart() || is(part, "text", "rfc822-headers") {
+                continue;
+            }
+            let is_attachment = part.attachment_name().is_some()
+                || part
+                    .content_disposition()
+                    .is_some_and(|d| d.is_attachment())
+                || !(part.is_text());
+            if is_attachment {
+                let (t, s) = ctype(part);
+                attachments.push(InboundAttachment {
+                    filename: part.attachment_name().map(str::to_owned),
+                    content_type: format!("{t}/{s}"),
+                    size: part.contents().len(),
+                    bytes: part.contents().to_vec(),
+                });
+            }
+        }
+        if let Some(body) = msg.body_text(0) {
+            text = body.into_owned();
+        }
+        let mut content = Content {
+            text,
+            attachments,
+            subject: protected_subject,
+            encryption: Encryption::None,
+            signature: SignatureStatus::Unsigned,
+        };
+        self.inline_pgp(&mut content)?;
+        Ok(content)
+    }
+
+    /// Decrypt or verify an armored block in the body.
+    fn inline_pgp(&self, content: &mut Content) -> Result<(), InboundError> {
+        if let Some(block) = armored_block(&content.text, "PGP MESSAGE") {
+            let decrypted = pgp::decrypt(self.secrets, self.known, block.as_bytes())?;
+            content.text = String::from_utf8_lossy(&decrypted.plaintext).into_owned();
+            content.encryption = Encryption::Inline;
+            content.signature = decrypted.signature;
+            // The plaintext may itself be cleartext-signed.
+            if let Some(signed) = armored_block(&content.text, "PGP SIGNED MESSAGE") {
+                let (text, status) = pgp::verify_inline(self.known, signed.as_bytes())?;
+                content.text = String::from_utf8_lossy(&text).into_owned();
+                content.signature = status;
+            }
+        } else if let Some(signed) = armored_block(&content.text, "PGP SIGNED MESSAGE") {
+            let (text, status) = pgp::verify_inline(self.known, signed.as_bytes())?;
+            content.text = String::from_utf8_lossy(&text).into_owned();
+            content.signature = status;
+        }
+        Ok(())
+    }
+}
+
+/// The first armored block of `kind` in `text`, from BEGIN to END inclusive.
+fn armored_block(text: &str, kind: &str) -> Option<String> {
+    let begin = format!("-----BEGIN {kind}-----");
+    let start = text.find(&begin)?;
+    let end_marker = if kind == "PGP SIGNED MESSAGE" {
+        "-----END PGP SIGNATURE-----".to_owned()
+    } else {
+        format!("-----END {kind}-----")
+    };
+    let end = text[start..].find(&end_marker)? + start + end_marker.len();
+    Some(format!("{}\n", &text[start..end]))
+}
+
+/// Parse a raw message, decrypting with `secrets` and checking signatures against `known`.
+pub fn parse(
+    raw: &[u8],
+    secrets: &[SecretKey],
+    known: &[PublicKey],
+) -> Result<Inbound, InboundError> {
+    if raw.len() > MAX_MESSAGE_BYTES {
+        return Err(InboundError::TooLarge { size: raw.len() });
+    }
+    let reader = Reader { secrets, known };
+    let msg = reader.parse_bytes(raw)?;
+    let has_mail_headers = msg.from().is_some()
+        || msg.to().is_some()
+        || msg.subject().is_some()
+        || msg.date().is_some()
+        || msg.message_id().is_some();
+    if !has_mail_headers {
+        return Err(InboundError::NotMail(
+            "it has none of From, To, Subject, Date or Message-ID".into(),
+        ));
+    }
+    let from = msg.from().and_then(|a| a.first());
+    let recipients: Vec<String> = msg
+        .to()
+        .into_iter()
+        .chain(msg.cc())
+        .flat_map(|a| a.iter())
+        .filter_map(|a| a.address().map(str::to_owned))
+        .collect();
+    let mut thread = ids(msg.in_reply_to());
+    thread.extend(ids(msg.references()));
+    thread.dedup();
+    let content = reader.content(raw, 0)?;
+    Ok(Inbound {
+        from: from.and_then(|a| a.address().map(str::to_owned)),
+        from_name: from.and_then(|a| a.name().map(str::to_owned)),
+        recipients,
+        subject: content.subject.or_else(|| msg.subject().map(str::to_owned)),
+        message_id: msg.message_id().map(str::to_owned),
+        thread,
+        text: content.text,
+        attachments: content.attachments,
+        encryption: content.encryption,
+        signature: content.signature,
+    })
+}

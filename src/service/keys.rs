@@ -1,0 +1,288 @@
+//! OpenPGP keys: project keys, team members' personal signing keys, and
+//! recipients' public keys. Secret keys are sealed by the vault before they
+//! reach the store, and opened only when a signature or decryption needs them.
+
+use super::{ServiceError, audit};
+use crate::domain::actor::Actor;
+use crate::domain::email::EmailAddress;
+use crate::pgp::{KeyInfo, PgpError, PublicKey, SecretKey};
+use crate::store::{self, Db, keys::Owner};
+use crate::vault::Vault;
+use serde_json::json;
+
+impl From<PgpError> for ServiceError {
+    fn from(e: PgpError) -> Self {
+        match e {
+            PgpError::Failed(m) => Self::Internal(m),
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::vault::VaultError> for ServiceError {
+    fn from(e: crate::vault::VaultError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+async fn store_secret(
+    db: &Db,
+    vault: &Vault,
+    actor: &Actor,
+    owner: Owner,
+    label: &str,
+    key: &SecretKey,
+    project_id: Option<i64>,
+    action: &str,
+) -> Result<KeyInfo, ServiceError> {
+    let info = key.info();
+    let sealed = vault.seal(key.to_armored_secret()?.as_bytes())?;
+    let public = key.public().to_armored()?;
+    let mut tx = db.begin().await?;
+    let id = store::keys::insert(
+        tx.conn(),
+        owner,
+        label,
+        &info.fingerprint,
+        &public,
+        Some(&sealed),
+        store::now(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        action,
+        ("openpgp_key", &id.to_string()),
+        project_id,
+        json!({"fingerprint": info.fingerprint, "label": label}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(info)
+}
+
+/// The user IDs a project key carries: one per security address, or the team's name.
+fn project_user_ids(project: &store::projects::ProjectRow) -> Result<Vec<String>, ServiceError> {
+    let name = format!("{} security team", project.name);
+    let addresses = match super::projects::policy_of(project)? {
+        Some(p) => p
+            .contact
+            .addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        None => Vec::new(),
+    };
+    if addresses.is_empty() {
+        Ok(vec![name])
+    } else {
+        Ok(addresses.iter().map(|a| format!("{name} <{a}>")).collect())
+    }
+}
+
+/// Generate a new project key (the old one, if any, is retired but kept to read old mail).
+pub async fn generate_project_key(
+    db: &Db,
+    vault: &Vault,
+    actor: &Actor,
+    slug: &str,
+) -> Result<KeyInfo, ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let key = SecretKey::generate(&project_user_ids(&project)?)?;
+    store_secret(
+        db,
+        vault,
+        actor,
+        Owner::Project(project.id),
+        &project.slug,
+        &key,
+        Some(project.id),
+        "project.key_generated",
+    )
+    .await
+}
+
+/// Import an existing secret key as the project key.
+pub async fn import_project_key(
+    db: &Db,
+    vault: &Vault,
+    actor: &Actor,
+    slug: &str,
+    armored: &[u8],
+) -> Result<KeyInfo, ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let key = SecretKey::from_bytes(armored)?;
+    store_secret(
+        db,
+        vault,
+        actor,
+        Owner::Project(project.id),
+        &project.slug,
+        &key,
+        Some(project.id),
+        "project.key_imported",
+    )
+    .await
+}
+
+/// The project's current public key.
+pub async fn project_public_key(
+    db: &Db,
+    project_id: i64,
+) -> Result<Option<PublicKey>, ServiceError> {
+    let mut c = db.acquire().await?;
+    match store::keys::current(c.conn(), Owner::Project(project_id)).await? {
+        Some(row) => Ok(Some(PublicKey::from_bytes(row.public_key.as_bytes())?)),
+        None => Ok(None),
+    }
+}
+
+async fn open_all(
+    db: &Db,
+    vault: &Vault,
+    owner: Owner,
+    current_only: bool,
+) -> Result<Vec<SecretKey>, ServiceError> {
+    let rows = {
+        let mut c = db.acquire().await?;
+        if current_only {
+            store::keys::current(c.conn(), owner)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            store::keys::all_of(c.conn(), owner).await?
+        }
+    };
+    let mut keys = Vec::new();
+    for row in rows {
+        if let Some(sealed) = row.secret_sealed {
+            keys.push(SecretKey::from_bytes(&vault.open(&sealed)?)?);
+        }
+    }
+    Ok(keys)
+}
+
+/// The project's current secret key, for signing.
+pub async fn project_signing_key(
+    db: &Db,
+    vault: &Vault,
+    project_id: i64,
+) -> Result<Option<SecretKey>, ServiceError> {
+    Ok(open_all(db, vault, Owner::Project(project_id), true)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Every secret key the project has had, for decrypting mail sent to it.
+pub async fn project_decryption_keys(
+    db: &Db,
+    vault: &Vault,
+    project_id: i64,
+) -> Result<Vec<SecretKey>, ServiceError> {
+    open_all(db, vault, Owner::Project(project_id), false).await
+}
+
+/// Generate a personal signing key for a team member.
+pub async fn generate_user_key(
+    db: &Db,
+    vault: &Vault,
+    actor: &Actor,
+    email: &EmailAddress,
+) -> Result<KeyInfo, ServiceError> {
+    let user = super::accounts::find(db, email).await?;
+    let key = SecretKey::generate(&[format!("{} <{}>", user.display_name, user.email)])?;
+    store_secret(
+        db,
+        vault,
+        actor,
+        Owner::User(user.id),
+        &user.email,
+        &key,
+        None,
+        "user.key_generated",
+    )
+    .await
+}
+
+/// Import a personal signing key for a team member.
+pub async fn import_user_key(
+    db: &Db,
+    vault: &Vault,
+    actor: &Actor,
+    email: &EmailAddress,
+    armored: &[u8],
+) -> Result<KeyInfo, ServiceError> {
+    let user = super::accounts::find(db, email).await?;
+    let key = SecretKey::from_bytes(armored)?;
+    store_secret(
+        db,
+        vault,
+        actor,
+        Owner::User(user.id),
+        &user.email,
+        &key,
+        None,
+        "user.key_imported",
+    )
+    .await
+}
+
+/// A team member's current signing key.
+pub async fn user_signing_key(
+    db: &Db,
+    vault: &Vault,
+    user_id: i64,
+) -> Result<Option<SecretKey>, ServiceError> {
+    Ok(open_all(db, vault, Owner::User(user_id), true)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Validate a recipient's armored public key: parses, not expired or revoked, can encrypt.
+pub fn inspect_recipient(armored: &[u8]) -> Result<(PublicKey, KeyInfo), ServiceError> {
+    Ok(PublicKey::recipient_from_bytes(armored)?)
+}
+
+/// The Web Key Directory hash of a local part: z-base-32 of SHA-1 of the lower-cased local part.
+pub fn wkd_hash(local_part: &str) -> String {
+    use sha1::{Digest, Sha1};
+    let digest = Sha1::digest(local_part.to_lowercase().as_bytes());
+    zbase32::encode_full_bytes(&digest)
+}
+
+/// The current project key published in the WKD for `hash` (and `domain` if given).
+pub async fn wkd_lookup(
+    db: &Db,
+    hash: &str,
+    domain: Option<&str>,
+) -> Result<Option<PublicKey>, ServiceError> {
+    let rows = {
+        let mut c = db.acquire().await?;
+        store::keys::current_project_keys(c.conn()).await?
+    };
+    let mut found = Vec::new();
+    for row in rows {
+        let key = PublicKey::from_bytes(row.public_key.as_bytes())?;
+        let matches = key.info().user_ids.iter().any(|uid| {
+            let Some(addr) = uid
+                .rsplit_once('<')
+                .and_then(|(_, rest)| rest.strip_suffix('>'))
+            else {
+                return false;
+            };
+            let Some((local, dom)) = addr.rsplit_once('@') else {
+                return false;
+            };
+            wkd_hash(local) == hash && domain.is_none_or(|d| d.eq_ignore_ascii_case(dom))
+        });
+        if matches {
+            found.push(key);
+        }
+    }
+    // Without a domain, an ambiguous local part (security@a.org and security@b.org) finds nothing.
+    Ok(if found.len() == 1 { found.pop() } else { None })
+}
