@@ -24,7 +24,7 @@ CREATE TABLE outbox (
     recipients      TEXT NOT NULL,         -- JSON array of envelope recipients
     raw             BLOB NOT NULL,        -- the complete RFC 5322 message
     status          TEXT NOT NULL,         -- 'queued' | 'sending' | 'sent' | 'failed'
-    attempts        INTEGER NOT NULL DEFAULT 0,
+    attempts        BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     lease_until     BIGINT,
     leased_by       TEXT,

@@ -209,7 +209,10 @@ pub fn compose(msg: &Outgoing, protection: Protection<'_>) -> Result<Vec<u8>, Co
         },
         Protection::Sign(key) => {
             let inner = body_entity(msg, None)?;
-            let signature = pgp::sign_detached(key, &inner.formatted())?;
+            // RFC 3156 §5 / RFC 2046 §5.1.1: the CRLF before the next boundary belongs to the
+            // boundary, so it is not signed; lettre's formatted part ends with it.
+            let bytes = inner.formatted();
+            let signature = pgp::sign_detached(key, bytes.strip_suffix(b"\r\n").unwrap_or(&bytes))?;
             let signed = inner
                 .add_to(MultiPart::signed(
                     "application/pgp-signature".into(),
