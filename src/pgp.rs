@@ -176,7 +176,7 @@ fn unix(t: std::time::SystemTime) -> i64 {
         .unwrap_or(0)
 }
 
-fn read_cert(input: &[u8], what: &'static str) -> Result<Cert, PgpError> {
+fn read_cert_unguarded(input: &[u8], what: &'static str) -> Result<Cert, PgpError> {
     if input.len() > MAX_INPUT {
         return Err(PgpError::TooLarge);
     }
@@ -608,7 +608,7 @@ fn read_bounded(mut reader: impl Read) -> Result<Vec<u8>, PgpError> {
 }
 
 /// Decrypt a message with any of `secrets`, checking its signature against `known` keys.
-pub fn decrypt(
+fn decrypt_unguarded(
     secrets: &[SecretKey],
     known: &[PublicKey],
     ciphertext: &[u8],
@@ -640,7 +640,7 @@ pub fn decrypt(
 }
 
 /// Check a detached signature over `data`.
-pub fn verify_detached(
+fn verify_detached_unguarded(
     known: &[PublicKey],
     data: &[u8],
     signature: &[u8],
@@ -668,7 +668,7 @@ pub fn verify_detached(
 }
 
 /// Check a signed message (cleartext-signed or inline signed); returns the signed text.
-pub fn verify_inline(
+fn verify_inline_unguarded(
     known: &[PublicKey],
     message: &[u8],
 ) -> Result<(Vec<u8>, SignatureStatus), PgpError> {
@@ -698,6 +698,51 @@ pub fn secret_to_binary(key: &SecretKey) -> Result<Vec<u8>, PgpError> {
     let mut out = Vec::new();
     key.0.as_tsk().serialize(&mut out).map_err(failed)?;
     Ok(out)
+}
+
+/// Run a parser over untrusted input, turning a panic inside the OpenPGP
+/// library into an error. Sequoia 2.4 panics on some corrupted encrypted
+/// packets (an `unwrap` in its SEIP parser); hostile mail must not crash Embargo.
+fn guarded<T>(what: &'static str, f: impl FnOnce() -> Result<T, PgpError>) -> Result<T, PgpError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(_) => Err(PgpError::Malformed {
+            what,
+            reason: "the data is corrupt (the OpenPGP parser gave up)".into(),
+        }),
+    }
+}
+
+fn read_cert(input: &[u8], what: &'static str) -> Result<Cert, PgpError> {
+    guarded(what, || read_cert_unguarded(input, what))
+}
+
+/// Decrypt a message with any of `secrets`, checking its signature against `known` keys.
+pub fn decrypt(
+    secrets: &[SecretKey],
+    known: &[PublicKey],
+    ciphertext: &[u8],
+) -> Result<Decrypted, PgpError> {
+    guarded("message", || decrypt_unguarded(secrets, known, ciphertext))
+}
+
+/// Check a detached signature over `data`.
+pub fn verify_detached(
+    known: &[PublicKey],
+    data: &[u8],
+    signature: &[u8],
+) -> Result<SignatureStatus, PgpError> {
+    guarded("signature", || {
+        verify_detached_unguarded(known, data, signature)
+    })
+}
+
+/// Check a signed message (cleartext-signed or inline signed); returns the signed text.
+pub fn verify_inline(
+    known: &[PublicKey],
+    message: &[u8],
+) -> Result<(Vec<u8>, SignatureStatus), PgpError> {
+    guarded("signed message", || verify_inline_unguarded(known, message))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod cli;
+mod gpg;
 mod headers;
 mod mail;
 mod multiprocess;
