@@ -33,7 +33,10 @@ async fn main() {
     let sink = smtp_sink::SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();
     let env = vec![
-        ("EMBARGO_DATA_DIR".to_owned(), dir.path().display().to_string()),
+        (
+            "EMBARGO_DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        ),
         ("EMBARGO_SMTP_URL".to_owned(), sink.url()),
     ];
     let cfg = Config::load_from(None, &env, &Overrides::default()).unwrap();
@@ -44,7 +47,9 @@ async fn main() {
     let start = Instant::now();
     for i in 0..N {
         let mut tx = db.begin().await.unwrap();
-        enqueue(&mut tx, &cfg, &message(i), &Protect::None, None, "bench").await.unwrap();
+        enqueue(&mut tx, &cfg, &message(i), &Protect::None, None, "bench")
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
     let enqueue_secs = start.elapsed().as_secs_f64();
@@ -56,19 +61,42 @@ async fn main() {
     }
     let send_secs = start.elapsed().as_secs_f64();
     sink.wait_for(N).await;
-    println!("outbox enqueue (one transaction each, SQLite, fsync per commit): {:.0} messages/s", N as f64 / enqueue_secs);
-    println!("outbox delivery into a local SMTP sink (one worker): {:.0} messages/s", N as f64 / send_secs);
+    println!(
+        "outbox enqueue (one transaction each, SQLite, fsync per commit): {:.0} messages/s",
+        N as f64 / enqueue_secs
+    );
+    println!(
+        "outbox delivery into a local SMTP sink (one worker): {:.0} messages/s",
+        N as f64 / send_secs
+    );
 
     let signer = SecretKey::generate(&["Demo <security@demo.example>".into()]).unwrap();
-    let recipients: Vec<_> = (0..10).map(|i| SecretKey::generate(&[format!("M{i} <m{i}@distro.example>")]).unwrap().public()).collect();
+    let recipients: Vec<_> = (0..10)
+        .map(|i| {
+            SecretKey::generate(&[format!("M{i} <m{i}@distro.example>")])
+                .unwrap()
+                .public()
+        })
+        .collect();
     const OPS: usize = 200;
     let start = Instant::now();
     for i in 0..OPS {
         let r = &recipients[i % recipients.len()];
-        compose(&message(i), Protection::Encrypt { recipients: vec![r], signer: Some(&signer) }).unwrap();
+        compose(
+            &message(i),
+            Protection::Encrypt {
+                recipients: vec![r],
+                signer: Some(&signer),
+            },
+        )
+        .unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("PGP/MIME sign-and-encrypt, one message per recipient: {:.0} operations/s ({:.2} ms each)", OPS as f64 / secs, secs * 1000.0 / OPS as f64);
+    println!(
+        "PGP/MIME sign-and-encrypt, one message per recipient: {:.0} operations/s ({:.2} ms each)",
+        OPS as f64 / secs,
+        secs * 1000.0 / OPS as f64
+    );
     let start = Instant::now();
     for i in 0..OPS {
         compose(&message(i), Protection::Sign(&signer)).unwrap();

@@ -775,7 +775,7 @@ mod tests {
         ));
 
         let ct = encrypt(&[&bob.public()], Some(&alice), b"secret report").unwrap();
-        let d = decrypt(&[bob.clone()], &[alice.public()], ct.as_bytes()).unwrap();
+        let d = decrypt(std::slice::from_ref(&bob), &[alice.public()], ct.as_bytes()).unwrap();
         assert_eq!(d.plaintext, b"secret report");
         assert_eq!(
             d.signature,
@@ -785,7 +785,7 @@ mod tests {
         );
         assert_eq!(d.decrypted_with, Some(bob.fingerprint()));
         assert!(matches!(
-            decrypt(&[alice.clone()], &[], ct.as_bytes()),
+            decrypt(std::slice::from_ref(&alice), &[], ct.as_bytes()),
             Err(PgpError::NotForUs { .. })
         ));
 
@@ -809,6 +809,6 @@ mod tests {
         assert_eq!(public.fingerprint(), k.fingerprint());
         assert!(SecretKey::from_bytes(k.public().to_armored().unwrap().as_bytes()).is_err());
         assert!(matches!(PublicKey::from_bytes(b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nzzzz\n-----END PGP PUBLIC KEY BLOCK-----\n"), Err(PgpError::Malformed { .. })));
-        assert!(decrypt(&[k.clone()], &[], b"not a message").is_err());
+        assert!(decrypt(std::slice::from_ref(&k), &[], b"not a message").is_err());
     }
 }

@@ -25,16 +25,27 @@ impl From<crate::vault::VaultError> for ServiceError {
     }
 }
 
+/// Whose key is being stored, and the audit action that records it.
+struct Placement<'a> {
+    owner: Owner,
+    label: &'a str,
+    project_id: Option<i64>,
+    action: &'a str,
+}
+
 async fn store_secret(
     db: &Db,
     vault: &Vault,
     actor: &Actor,
-    owner: Owner,
-    label: &str,
     key: &SecretKey,
-    project_id: Option<i64>,
-    action: &str,
+    at: Placement<'_>,
 ) -> Result<KeyInfo, ServiceError> {
+    let Placement {
+        owner,
+        label,
+        project_id,
+        action,
+    } = at;
     let info = key.info();
     let sealed = vault.seal(key.to_armored_secret()?.as_bytes())?;
     let public = key.public().to_armored()?;
@@ -94,11 +105,13 @@ pub async fn generate_project_key(
         db,
         vault,
         actor,
-        Owner::Project(project.id),
-        &project.slug,
         &key,
-        Some(project.id),
-        "project.key_generated",
+        Placement {
+            owner: Owner::Project(project.id),
+            label: &project.slug,
+            project_id: Some(project.id),
+            action: "project.key_generated",
+        },
     )
     .await
 }
@@ -117,11 +130,13 @@ pub async fn import_project_key(
         db,
         vault,
         actor,
-        Owner::Project(project.id),
-        &project.slug,
         &key,
-        Some(project.id),
-        "project.key_imported",
+        Placement {
+            owner: Owner::Project(project.id),
+            label: &project.slug,
+            project_id: Some(project.id),
+            action: "project.key_imported",
+        },
     )
     .await
 }
@@ -198,11 +213,13 @@ pub async fn generate_user_key(
         db,
         vault,
         actor,
-        Owner::User(user.id),
-        &user.email,
         &key,
-        None,
-        "user.key_generated",
+        Placement {
+            owner: Owner::User(user.id),
+            label: &user.email,
+            project_id: None,
+            action: "user.key_generated",
+        },
     )
     .await
 }
@@ -221,11 +238,13 @@ pub async fn import_user_key(
         db,
         vault,
         actor,
-        Owner::User(user.id),
-        &user.email,
         &key,
-        None,
-        "user.key_imported",
+        Placement {
+            owner: Owner::User(user.id),
+            label: &user.email,
+            project_id: None,
+            action: "user.key_imported",
+        },
     )
     .await
 }

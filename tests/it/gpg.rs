@@ -228,7 +228,12 @@ fn gpg_encrypted_pgp_mime_decrypts_in_embargo() {
             }
             let armored = gpg.ok(&args, INNER);
             let raw = pgp_mime_encrypted(&armored);
-            let parsed = inbound::parse(&raw, &[key.clone()], &[sender_public.clone()]).unwrap();
+            let parsed = inbound::parse(
+                &raw,
+                std::slice::from_ref(&key),
+                std::slice::from_ref(&sender_public),
+            )
+            .unwrap();
             assert_eq!(parsed.encryption, Encryption::PgpMime, "{algo}");
             assert!(
                 parsed
@@ -248,7 +253,7 @@ fn gpg_encrypted_pgp_mime_decrypts_in_embargo() {
             assert_eq!(parsed.signature, expected, "{algo} sign={sign}");
             if sign {
                 // Without the sender's key the signature is reported as from an unknown key.
-                let parsed = inbound::parse(&raw, &[key.clone()], &[]).unwrap();
+                let parsed = inbound::parse(&raw, std::slice::from_ref(&key), &[]).unwrap();
                 assert!(
                     matches!(parsed.signature, SignatureStatus::UnknownKey { .. }),
                     "{:?}",
@@ -281,7 +286,12 @@ fn gpg_inline_and_signed_mail_reads_in_embargo() {
     );
     let mut raw = b"From: reporter@example.net\r\nTo: security@demo.example\r\nSubject: report\r\nMessage-ID: <r2@example.net>\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n".to_vec();
     raw.extend_from_slice(&armored);
-    let parsed = inbound::parse(&raw, &[key.clone()], &[sender_public.clone()]).unwrap();
+    let parsed = inbound::parse(
+        &raw,
+        std::slice::from_ref(&key),
+        std::slice::from_ref(&sender_public),
+    )
+    .unwrap();
     assert_eq!(parsed.encryption, Encryption::Inline);
     assert!(
         parsed
@@ -308,7 +318,7 @@ fn gpg_inline_and_signed_mail_reads_in_embargo() {
     );
     raw.extend_from_slice(&sig);
     raw.extend_from_slice(b"\r\n--SiG--\r\n");
-    let parsed = inbound::parse(&raw, &[], &[sender_public.clone()]).unwrap();
+    let parsed = inbound::parse(&raw, &[], std::slice::from_ref(&sender_public)).unwrap();
     assert_eq!(parsed.encryption, Encryption::None);
     assert_eq!(
         parsed.signature,
@@ -376,7 +386,7 @@ fn embargo_encrypted_mail_decrypts_in_gpg() {
         let start = text.find("-----BEGIN PGP MESSAGE-----").unwrap();
         let end =
             text.find("-----END PGP MESSAGE-----").unwrap() + "-----END PGP MESSAGE-----".len();
-        let (ok, plain, err) = gpg.run(&["--decrypt"], text[start..end].as_bytes());
+        let (ok, plain, err) = gpg.run(&["--decrypt"], &text.as_bytes()[start..end]);
         assert!(ok, "{algo}: gpg could not decrypt:\n{err}");
         let plain = String::from_utf8(plain).unwrap();
         assert!(
@@ -517,7 +527,12 @@ fn hostile_mail_gets_clear_errors() {
         &["--armor", "--encrypt", "--recipient", &other.fingerprint()],
         INNER,
     );
-    let err = inbound::parse(&pgp_mime_encrypted(&armored), &[key.clone()], &[]).unwrap_err();
+    let err = inbound::parse(
+        &pgp_mime_encrypted(&armored),
+        std::slice::from_ref(&key),
+        &[],
+    )
+    .unwrap_err();
     assert!(
         matches!(err, InboundError::Pgp(PgpError::NotForUs { .. })),
         "{err}"
@@ -533,14 +548,19 @@ fn hostile_mail_gets_clear_errors() {
     corrupted.replace_range(at..at + 8, "!!!!!!!!");
     let err = inbound::parse(
         &pgp_mime_encrypted(corrupted.as_bytes()),
-        &[other.clone()],
+        std::slice::from_ref(&other),
         &[],
     )
     .unwrap_err();
     assert!(matches!(err, InboundError::Pgp(_)), "{err}");
     // A truncated MIME tree: cut inside the encrypted part.
     let whole = pgp_mime_encrypted(&armored);
-    let err = inbound::parse(&whole[..whole.len() * 2 / 3], &[other.clone()], &[]).unwrap_err();
+    let err = inbound::parse(
+        &whole[..whole.len() * 2 / 3],
+        std::slice::from_ref(&other),
+        &[],
+    )
+    .unwrap_err();
     assert!(matches!(err, InboundError::Pgp(_)), "{err}");
     // 20 MB.
     let mut big = b"From: a@example.org\r\nSubject: big\r\n\r\n".to_vec();
@@ -599,14 +619,17 @@ async fn exported_and_wkd_keys_import_into_gpg(kind: Kind) {
     let (code, exported, err) = run_cli(&url, &dir, &["key", "export", "--project", "demo"], None);
     assert_eq!(code, 0, "{err}");
     let gpg = Gpg::new();
-    assert_eq!(gpg.fingerprints_of(exported.as_bytes()), [fpr.clone()]);
+    assert_eq!(
+        gpg.fingerprints_of(exported.as_bytes()),
+        std::slice::from_ref(&fpr)
+    );
     gpg.import(exported.as_bytes());
     let client = reqwest::Client::new();
     let asc = client.get(app.url("/p/demo/key.asc")).send().await.unwrap();
     assert_eq!(asc.headers()["content-type"], "application/pgp-keys");
     assert_eq!(
         gpg.fingerprints_of(&asc.bytes().await.unwrap()),
-        [fpr.clone()]
+        std::slice::from_ref(&fpr)
     );
     // WKD: security@demo.example → hash of "security".
     let hash = embargo::service::keys::wkd_hash("security");
@@ -618,7 +641,7 @@ async fn exported_and_wkd_keys_import_into_gpg(kind: Kind) {
     assert_eq!(direct.status(), 200);
     assert_eq!(
         gpg.fingerprints_of(&direct.bytes().await.unwrap()),
-        [fpr.clone()]
+        std::slice::from_ref(&fpr)
     );
     let advanced = client
         .get(app.url(&format!("/.well-known/openpgpkey/demo.example/hu/{hash}")))
@@ -627,7 +650,7 @@ async fn exported_and_wkd_keys_import_into_gpg(kind: Kind) {
         .unwrap();
     assert_eq!(
         gpg.fingerprints_of(&advanced.bytes().await.unwrap()),
-        [fpr.clone()]
+        std::slice::from_ref(&fpr)
     );
     assert_eq!(
         client

@@ -100,7 +100,8 @@ async fn signed_test_mail_arrives_with_headers(kind: Kind) {
         .await
         .unwrap()
         .unwrap();
-    let parsed = embargo::mail::inbound::parse(&m.data, &[], &[public.clone()]).unwrap();
+    let parsed =
+        embargo::mail::inbound::parse(&m.data, &[], std::slice::from_ref(&public)).unwrap();
     assert_eq!(
         parsed.signature,
         embargo::pgp::SignatureStatus::Good {
