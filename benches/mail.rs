@@ -23,6 +23,7 @@ fn message(i: usize) -> Outgoing {
         text: "Full description of the issue, affected versions, remedy and patches.\n".repeat(20),
         message_id: embargo::mail::new_message_id("demo.example"),
         in_reply_to: None,
+        reply_to: None,
         list: None,
         attachments: Vec::new(),
     }

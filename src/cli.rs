@@ -293,6 +293,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
     };
     init_tracing(&cfg, matches!(cli.command, Command::Serve(_)));
+    if let Command::Mail(crate::cli_mail::MailCommand::Ingest { project }) = cli.command {
+        return crate::cli_mail::ingest(&cfg, project).await;
+    }
     match dispatch(cli.command, cfg).await {
         Ok(code) => code,
         Err(err) => {

@@ -86,6 +86,14 @@ pub enum MailCommand {
         #[arg(long, value_name = "KEYFILE")]
         encrypt_to: Option<PathBuf>,
     },
+    /// Take in one RFC 5322 message from standard input, as an MTA pipe delivers it.
+    /// Exit codes follow sysexits: 0 accepted (or refused with a reply), 65 not a mail
+    /// message, 67 no project has the address, 75 database unavailable (the MTA retries).
+    Ingest {
+        /// The project (default: chosen by the recipient address).
+        #[arg(long)]
+        project: Option<String>,
+    },
     /// Parse one RFC 5322 message from standard input and print what Embargo reads in it (JSON).
     Inspect {
         /// Decrypt with this project's keys.
@@ -290,6 +298,11 @@ pub async fn mail(cmd: MailCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exi
                 println!("no SMTP relay is configured (smtp_url): it stays queued until one is");
             }
         }
+        MailCommand::Ingest { .. } => {
+            return Err(anyhow!(
+                "mail ingest is dispatched before the database is opened"
+            ));
+        }
         MailCommand::Inspect { project } => {
             let mut raw = Vec::new();
             std::io::stdin()
@@ -334,4 +347,48 @@ pub async fn worker(
         .run(std::time::Duration::from_secs(1), shutdown)
         .await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `embargo mail ingest`: never loses a message — every outcome is an exit code the MTA understands.
+pub async fn ingest(cfg: &Config, project: Option<String>) -> ExitCode {
+    let mut raw = Vec::new();
+    let limit = u64::try_from(crate::mail::inbound::MAX_MESSAGE_BYTES).unwrap_or(u64::MAX) + 1;
+    if let Err(e) = std::io::stdin().take(limit).read_to_end(&mut raw) {
+        eprintln!("error: cannot read the message from standard input: {e}");
+        return ExitCode::from(74);
+    }
+    let db = match Db::connect(&cfg.database).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("error: {e}; the MTA should retry later");
+            return ExitCode::from(75);
+        }
+    };
+    if let Err(e) = db.migrate().await {
+        eprintln!("error: {e}");
+        return ExitCode::from(75);
+    }
+    let vault = cfg.vault(false).ok();
+    match service::ingest::ingest(&db, cfg, vault.as_ref(), &raw, project.as_deref()).await {
+        Ok(service::ingest::Outcome::NewCase(id)) => {
+            println!("accepted: new case #{id}");
+            ExitCode::SUCCESS
+        }
+        Ok(service::ingest::Outcome::Reply(id)) => {
+            println!("accepted: added to case #{id}");
+            ExitCode::SUCCESS
+        }
+        Ok(service::ingest::Outcome::Duplicate) => {
+            println!("accepted: this message was taken in before; nothing changed");
+            ExitCode::SUCCESS
+        }
+        Ok(service::ingest::Outcome::Refused(why)) => {
+            println!("refused by policy (the sender was told): {why}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
 }

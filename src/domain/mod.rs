@@ -4,9 +4,11 @@
 
 pub mod actor;
 pub mod audit;
+pub mod case;
 pub mod duration;
 pub mod email;
 pub mod password;
 pub mod policy;
+pub mod report;
 pub mod role;
 pub mod slug;

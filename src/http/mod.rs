@@ -23,6 +23,8 @@ use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (forms and JSON).
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest multipart form accepted (a report with its attachments).
+pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -63,7 +65,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::csrf,
         ))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

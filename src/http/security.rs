@@ -136,25 +136,44 @@ pub async fn csrf(
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = req;
     if !safe {
-        let is_form = req
+        let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
+            .unwrap_or("")
+            .to_owned();
+        let multipart_boundary = multer::parse_boundary(&content_type).ok();
+        let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+        if !is_form && multipart_boundary.is_none() {
             return refuse(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "This address accepts only HTML form submissions.",
             );
         }
-        let (parts, body) = req.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, super::BODY_LIMIT).await else {
-            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.");
+        let limit = if multipart_boundary.is_some() {
+            super::UPLOAD_LIMIT
+        } else {
+            super::BODY_LIMIT
         };
-        let presented = form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "csrf_token")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "The form is larger than {} MiB. Send smaller attachments, or paste the text instead.",
+                    limit / (1024 * 1024)
+                ),
+            );
+        };
+        let presented = match &multipart_boundary {
+            Some(boundary) => multipart_token(bytes.clone(), boundary)
+                .await
+                .unwrap_or_default(),
+            None => form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default(),
+        };
         if binding.fresh || !csrf::verify(&state.csrf_key, &binding.value, &presented) {
             return refuse(
                 StatusCode::FORBIDDEN,
@@ -172,4 +191,17 @@ pub async fn csrf(
         }
     }
     response
+}
+
+/// The `csrf_token` field of a multipart body, if present.
+async fn multipart_token(bytes: axum::body::Bytes, boundary: &str) -> Option<String> {
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("csrf_token") {
+            return field.text().await.ok();
+        }
+    }
+    None
 }

@@ -65,6 +65,8 @@ pub struct Outgoing {
     pub message_id: String,
     /// Message-ID this answers (threading).
     pub in_reply_to: Option<String>,
+    /// Where replies should go (a per-case address), if not the sender.
+    pub reply_to: Option<String>,
     /// List headers, for list mail.
     pub list: Option<ListHeaders>,
     /// Attachments.
@@ -182,6 +184,12 @@ pub fn compose(msg: &Outgoing, protection: Protection<'_>) -> Result<Vec<u8>, Co
             .parse()
             .map_err(|e| invalid(format!("recipient `{to}`: {e}")))?;
         builder = builder.to(mailbox);
+    }
+    if let Some(reply_to) = &msg.reply_to {
+        let mailbox: Mailbox = reply_to
+            .parse()
+            .map_err(|e| invalid(format!("reply address `{reply_to}`: {e}")))?;
+        builder = builder.reply_to(mailbox);
     }
     if let Some(parent) = &msg.in_reply_to {
         builder = builder

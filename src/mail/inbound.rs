@@ -332,3 +332,75 @@ pub fn parse(
         signature: content.signature,
     })
 }
+
+/// The headers needed to route a message, read without decrypting it.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// Sender address.
+    pub from: Option<String>,
+    /// To, Cc and Delivered-To addresses, lower case.
+    pub recipients: Vec<String>,
+    /// Message-ID.
+    pub message_id: Option<String>,
+    /// In-Reply-To and References.
+    pub thread: Vec<String>,
+    /// Auto-Submitted or bulk precedence: never answer it (RFC 3834).
+    pub automatic: bool,
+}
+
+/// Read the routing headers of a raw message.
+pub fn envelope(raw: &[u8]) -> Result<Envelope, InboundError> {
+    if raw.len() > MAX_MESSAGE_BYTES {
+        return Err(InboundError::TooLarge { size: raw.len() });
+    }
+    let msg = MessageParser::default()
+        .parse(raw)
+        .ok_or_else(|| InboundError::NotMail("it has no headers and no body".into()))?;
+    let has_mail_headers = msg.from().is_some()
+        || msg.to().is_some()
+        || msg.subject().is_some()
+        || msg.date().is_some()
+        || msg.message_id().is_some();
+    if !has_mail_headers {
+        return Err(InboundError::NotMail(
+            "it has none of From, To, Subject, Date or Message-ID".into(),
+        ));
+    }
+    let mut recipients: Vec<String> = msg
+        .to()
+        .into_iter()
+        .chain(msg.cc())
+        .flat_map(|a| a.iter())
+        .filter_map(|a| a.address().map(str::to_lowercase))
+        .collect();
+    for h in msg.headers() {
+        if h.name().eq_ignore_ascii_case("Delivered-To")
+            || h.name().eq_ignore_ascii_case("X-Original-To")
+        {
+            if let Some(t) = h.value().as_text() {
+                recipients.push(t.trim().trim_matches(['<', '>']).to_lowercase());
+            }
+        }
+    }
+    let mut thread = ids(msg.in_reply_to());
+    thread.extend(ids(msg.references()));
+    let auto_submitted = msg
+        .header_raw("Auto-Submitted")
+        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"));
+    let bulk = msg.header_raw("Precedence").is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "bulk" | "list" | "junk"
+        )
+    });
+    Ok(Envelope {
+        from: msg
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address().map(str::to_lowercase)),
+        recipients,
+        message_id: msg.message_id().map(str::to_owned),
+        thread,
+        automatic: auto_submitted || bulk,
+    })
+}

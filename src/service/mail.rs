@@ -164,6 +164,7 @@ pub async fn send_test(
         text: body,
         message_id: message_id.clone(),
         in_reply_to: None,
+        reply_to: None,
         list: None,
         attachments: Vec::new(),
     };

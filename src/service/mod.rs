@@ -5,7 +5,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod error;
+pub mod ingest;
 pub mod keys;
 pub mod login;
 pub mod mail;

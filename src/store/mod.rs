@@ -15,6 +15,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod cases;
 pub mod keys;
 pub mod outbox;
 pub mod projects;
@@ -113,6 +114,16 @@ pub enum Conn<'c> {
     Sqlite(&'c mut SqliteConnection),
     /// PostgreSQL.
     Postgres(&'c mut PgConnection),
+}
+
+impl Conn<'_> {
+    /// Borrow again for another call, keeping this one usable.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(c) => Conn::Sqlite(c),
+            Self::Postgres(c) => Conn::Postgres(c),
+        }
+    }
 }
 
 /// A connection taken from the pool for reads.

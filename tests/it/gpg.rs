@@ -207,6 +207,7 @@ fn outgoing(to: &str) -> Outgoing {
         text: "Full description of the issue.\nAffected: 2.1.0 to 2.1.3.\n".into(),
         message_id: "prenotify-1@demo.example".into(),
         in_reply_to: None,
+        reply_to: None,
         list: None,
         attachments: Vec::new(),
     }

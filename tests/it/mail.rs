@@ -284,6 +284,7 @@ fn list_mail_carries_rfc_8058_headers() {
             text: "One issue of High severity.\n".into(),
             message_id: "abc@demo.example".into(),
             in_reply_to: None,
+            reply_to: None,
             list: Some(ListHeaders {
                 id: "Demo announcements <demo-announce.demo.example>".into(),
                 unsubscribe_url: "https://security.example.org/p/demo/announce/unsubscribe/tok"

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod gpg;
 mod headers;
+mod intake;
 mod mail;
 mod multiprocess;
 mod policy;

@@ -131,6 +131,8 @@ async fn serve(listener: TcpListener, received: Arc<Mutex<Vec<Received>>>, mode:
         let Ok((stream, _)) = listener.accept().await else {
             return;
         };
+        // Answer at once: with Nagle's algorithm on, every reply waits for a delayed ACK.
+        let _ = stream.set_nodelay(true);
         let received = received.clone();
         let mode = mode.clone();
         tokio::spawn(async move {

@@ -4,6 +4,7 @@
 mod account;
 mod auth;
 mod public;
+mod report;
 mod team;
 
 use super::AppState;
@@ -41,6 +42,16 @@ pub fn routes() -> Router<AppState> {
             "/.well-known/openpgpkey/{domain}/hu/{hash}",
             get(public::wkd_advanced),
         )
+        .route(
+            "/p/{project}/report",
+            get(report::form).post(report::submit),
+        )
+        .route("/c/{token}", get(report::case))
+        .route("/c/{token}/reply", post(report::reply))
+        .route("/team/cases/{id}", get(team::case))
+        .route("/team/cases/{id}/reply", post(team::case_reply))
+        .route("/team/cases/{id}/note", post(team::case_note))
+        .route("/team/cases/{id}/spam", post(team::case_spam))
         .route("/team", get(team::dashboard_redirect))
         .route("/team/", get(team::dashboard))
         .route("/team/login", get(auth::login_form).post(auth::login))

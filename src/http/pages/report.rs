@@ -1,0 +1,301 @@
+//! The reporter's side: the private report form and the case page behind
+//! the capability link `/c/{token}`. Nothing here needs an account.
+
+use super::{PageForm, render};
+use crate::domain::policy::{Policy, format_size};
+use crate::domain::report::{NewReport, SubmittedFile};
+use crate::http::AppState;
+use crate::http::error::PageError;
+use crate::http::security::CsrfToken;
+use crate::http::session::ClientIp;
+use crate::service::cases::{IntakeError, Source};
+use crate::service::{self, ServiceError};
+use crate::store::projects::ProjectRow;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    project: String,
+    slug: String,
+    csrf: String,
+    ack_within: Option<String>,
+    requires_versions: bool,
+    requires_poc: bool,
+    allows_severity: bool,
+    attachments_allowed: bool,
+    attachment_rule: String,
+    form: NewReport,
+    errors: Vec<String>,
+}
+
+async fn project_and_policy(
+    state: &AppState,
+    slug: &str,
+) -> Result<(ProjectRow, Policy), PageError> {
+    let project = match service::projects::find(&state.db, slug).await {
+        Ok(p) => p,
+        Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let policy = service::projects::policy_of(&project)?.ok_or(PageError::NotFound)?;
+    if !policy.contact.web_form {
+        return Err(PageError::NotFound);
+    }
+    Ok((project, policy))
+}
+
+fn page(
+    project: &ProjectRow,
+    policy: &Policy,
+    csrf: String,
+    form: NewReport,
+    errors: Vec<String>,
+) -> ReportPage {
+    use crate::domain::policy::ReportField;
+    let a = &policy.reports.attachments;
+    ReportPage {
+        project: project.name.clone(),
+        slug: project.slug.clone(),
+        csrf,
+        ack_within: policy.clocks.acknowledge.map(|d| d.to_string()),
+        requires_versions: policy
+            .reports
+            .require
+            .contains(&ReportField::TestedVersions),
+        requires_poc: policy
+            .reports
+            .require
+            .contains(&ReportField::ProofOfConcept),
+        allows_severity: !policy.reports.refuse_reporter_severity,
+        attachments_allowed: !a.allowed_types.is_empty() && a.max_count > 0,
+        attachment_rule: format!(
+            "up to {} files of {} each ({})",
+            a.max_count,
+            format_size(a.max_bytes),
+            a.allowed_types.join(", ")
+        ),
+        form,
+        errors,
+    }
+}
+
+/// `GET /p/{project}/report`.
+pub async fn form(
+    State(state): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let (project, policy) = project_and_policy(&state, &slug).await?;
+    Ok(render(&page(
+        &project,
+        &policy,
+        csrf,
+        NewReport::default(),
+        Vec::new(),
+    ))?
+    .into_response())
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<(NewReport, bool), PageError> {
+    let mut r = NewReport::default();
+    let mut honeypot = false;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        PageError::BadRequest(format!(
+            "The form could not be read: {e}. Go back and send it again."
+        ))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "files" {
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let bytes = field.bytes().await.map_err(bad)?.to_vec();
+            if !filename.is_empty() || !bytes.is_empty() {
+                r.files.push(SubmittedFile {
+                    filename,
+                    content_type,
+                    bytes,
+                });
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(bad)?;
+        match name.as_str() {
+            "summary" => r.summary = text,
+            "details" => r.details = text,
+            "versions_tested" => r.versions_tested = text,
+            "proof_of_concept" => r.proof_of_concept = text,
+            "patch" => r.patch = text,
+            "severity" => r.severity = text,
+            "wants_credit" => r.wants_credit = !text.is_empty(),
+            "credit_as" => r.credit_as = text,
+            "email" => r.email = text,
+            "public_key" => r.public_key = text,
+            "website" => honeypot = !text.trim().is_empty(),
+            _ => {}
+        }
+    }
+    Ok((r, honeypot))
+}
+
+/// `POST /p/{project}/report` (multipart).
+pub async fn submit(
+    State(state): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    ClientIp(ip): ClientIp,
+    Path(slug): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let (project, policy) = project_and_policy(&state, &slug).await?;
+    let (report, honeypot) = read_form(multipart).await?;
+    if honeypot {
+        // A bot filled the hidden field: answer as if accepted, keep nothing but the audit record.
+        let mut tx = state.db.begin().await?;
+        service::audit::record(
+            &mut tx,
+            &crate::domain::actor::Actor::Anonymous,
+            "intake.honeypot",
+            ("project", &project.slug),
+            Some(project.id),
+            serde_json::json!({"client_ip": ip}),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok((
+            StatusCode::OK,
+            crate::http::error::error_page(
+                StatusCode::OK,
+                "Report sent",
+                "Thank you. The security team will look at your report.",
+            ),
+        )
+            .into_response());
+    }
+    let vault = state.cfg.vault(false).ok();
+    match service::cases::submit(&state.db, &state.cfg, vault.as_ref(), &project, &policy, &report, Source::Web { ip }).await {
+        Ok(s) => Ok(Redirect::to(&format!("/c/{}?sent=1", s.token)).into_response()),
+        Err(IntakeError::Rules(violations)) => {
+            let errors = violations.into_iter().map(|v| v.message).collect();
+            let mut form = report;
+            form.files.clear();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page(&project, &policy, csrf, form, errors))?).into_response())
+        }
+        Err(IntakeError::Banned) => Err(ServiceError::Forbidden(format!("{} does not accept reports from your address, because of repeated violations of its security policy.", project.name)).into()),
+        Err(IntakeError::RateLimited) => Err(ServiceError::RateLimited { retry_after_minutes: 60 }.into()),
+        Err(IntakeError::Service(e)) => Err(e.into()),
+    }
+}
+
+/// One message as the reporter sees it.
+struct ThreadItem {
+    author: String,
+    who: String,
+    when: String,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "reporter_case.html")]
+struct CasePage {
+    project: String,
+    case_id: i64,
+    summary: String,
+    status: String,
+    thread: Vec<ThreadItem>,
+    token: String,
+    csrf: String,
+    just_sent: bool,
+}
+
+fn when(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// `?sent=1` after submitting.
+#[derive(Deserialize)]
+pub struct SentQuery {
+    #[serde(default)]
+    sent: Option<String>,
+}
+
+/// `GET /c/{token}`: the reporter's view of their case. Unknown tokens are 404.
+pub async fn case(
+    State(state): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    Path(token): Path<String>,
+    Query(q): Query<SentQuery>,
+) -> Result<Response, PageError> {
+    let case = service::cases::by_link(&state.db, &token)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let project = service::projects::list(&state.db)
+        .await?
+        .into_iter()
+        .find(|p| p.id == case.project_id)
+        .ok_or(PageError::NotFound)?;
+    let state_name: crate::domain::case::CaseState =
+        case.state.parse().map_err(ServiceError::Internal)?;
+    let thread = service::cases::reporter_thread(&state.db, case.id)
+        .await?
+        .into_iter()
+        .map(|m| ThreadItem {
+            who: match m.author.as_str() {
+                "reporter" => "You".into(),
+                "team" => format!("{} security team", project.name),
+                _ => "Embargo".into(),
+            },
+            author: m.author,
+            when: when(m.created_at),
+            body: m.body,
+        })
+        .collect();
+    Ok(render(&CasePage {
+        project: project.name,
+        case_id: case.id,
+        summary: case.summary,
+        status: state_name.for_reporter().into(),
+        thread,
+        token,
+        csrf,
+        just_sent: q.sent.is_some(),
+    })?
+    .into_response())
+}
+
+/// The reply form.
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    text: String,
+}
+
+/// `POST /c/{token}/reply`.
+pub async fn reply(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    PageForm(form): PageForm<ReplyForm>,
+) -> Result<Response, PageError> {
+    let case = service::cases::by_link(&state.db, &token)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let vault = state.cfg.vault(false).ok();
+    service::cases::reporter_reply(
+        &state.db,
+        &state.cfg,
+        vault.as_ref(),
+        &case,
+        &form.text,
+        None,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/c/{token}")).into_response())
+}

@@ -1,0 +1,750 @@
+//! Cases: taking in a report (web form or mail), the acknowledgement, the
+//! team's notifications, the reporter's thread, team notes, and spam.
+//!
+//! Invariants: a case and everything it causes (messages, attachments, the
+//! acknowledgement and notification mail, audit events) commit in one
+//! transaction. Team notes never reach the reporter: they are stored with
+//! visibility `team`, and every reporter-facing read asks for `thread` only.
+//! Team notification mail carries report text only when encrypted to the
+//! member's key; otherwise it carries a link.
+
+use super::mail::{Protect, enqueue};
+use super::{ServiceError, audit, keys};
+use crate::auth::secret;
+use crate::config::Config;
+use crate::domain::actor::Actor;
+use crate::domain::case::CaseState;
+use crate::domain::policy::Policy;
+use crate::domain::report::{self, NewReport, Violation};
+use crate::mail::compose::Outgoing;
+use crate::pgp::PublicKey;
+use crate::store::{self, Db, Tx, cases::CaseRow, projects::ProjectRow};
+use crate::vault::Vault;
+use askama::Template;
+use serde_json::json;
+
+/// Reports accepted per client address per hour through the web form.
+pub const REPORTS_PER_IP_PER_HOUR: i64 = 10;
+/// Reports accepted per hour through the web form, all addresses together.
+pub const REPORTS_PER_HOUR: i64 = 500;
+
+/// Why a report was not taken in.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// It breaks the policy's report rules.
+    #[error("the report breaks the project's rules")]
+    Rules(Vec<Violation>),
+    /// The reporter is banned from this project.
+    #[error("reports from this address are not accepted by this project")]
+    Banned,
+    /// Too many reports from this address, or overall.
+    #[error("too many reports in the last hour; please try again later")]
+    RateLimited,
+    /// Anything else.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<store::StoreError> for IntakeError {
+    fn from(e: store::StoreError) -> Self {
+        Self::Service(e.into())
+    }
+}
+
+/// Where a report came from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The web form, from this client address.
+    Web {
+        /// Client address.
+        ip: String,
+    },
+    /// A mail with this Message-ID.
+    Mail {
+        /// Its Message-ID.
+        message_id: Option<String>,
+        /// The sender's display name.
+        from_name: Option<String>,
+    },
+}
+
+/// A new case and the secret of its private link (shown once).
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// Case id.
+    pub case_id: i64,
+    /// The case link secret: `/c/{token}`.
+    pub token: String,
+}
+
+/// Everything mail needs to know about a project.
+struct Sender<'a> {
+    cfg: &'a Config,
+    project: &'a ProjectRow,
+}
+
+impl Sender<'_> {
+    fn from(&self) -> String {
+        format!(
+            "{} security team <{}>",
+            self.project.name.replace(['<', '>', '"'], ""),
+            self.cfg.mail_from
+        )
+    }
+
+    fn reply_address(&self, reply_token: &str) -> String {
+        let addr = self.cfg.mail_from.as_str();
+        let (local, domain) = addr.split_once('@').unwrap_or((addr, "localhost"));
+        format!("{local}+{reply_token}@{domain}")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/acknowledgement/body.txt")]
+struct AckBody<'a> {
+    name: Option<&'a str>,
+    project: &'a str,
+    case_id: i64,
+    decide: Option<String>,
+    target_fix: Option<String>,
+    disclose: Option<String>,
+    confidential: bool,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/new_report/body.txt")]
+struct NewReportBody<'a> {
+    reply: bool,
+    project: &'a str,
+    case_id: i64,
+    text: Option<&'a str>,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/team_reply/body.txt")]
+struct TeamReplyBody<'a> {
+    text: &'a str,
+    project: &'a str,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/refusal/body.txt")]
+struct RefusalBody<'a> {
+    project: &'a str,
+    reasons: Vec<String>,
+    resend: bool,
+}
+
+fn render(t: &impl Template) -> Result<String, ServiceError> {
+    t.render()
+        .map_err(|e| ServiceError::Internal(format!("mail template: {e}")))
+}
+
+/// Notify every team member of a new report or reply.
+async fn notify_team(
+    tx: &mut Tx,
+    db: &Db,
+    cfg: &Config,
+    vault: Option<&Vault>,
+    project: &ProjectRow,
+    case_id: i64,
+    text: &str,
+    reply: bool,
+) -> Result<(), ServiceError> {
+    let members = store::projects::members(tx.conn(), project.id).await?;
+    let link = cfg.link(&format!("/team/cases/{case_id}"));
+    let signer = match vault {
+        Some(v) => keys::project_signing_key(db, v, project.id)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    for m in members {
+        let member_key =
+            match store::keys::current(tx.conn(), store::keys::Owner::User(m.user_id)).await? {
+                Some(row) => PublicKey::from_bytes(row.public_key.as_bytes())
+                    .ok()
+                    .filter(|k| k.info().can_encrypt),
+                None => None,
+            };
+        let body = render(&NewReportBody {
+            reply,
+            project: &project.name,
+            case_id,
+            text: member_key.as_ref().map(|_| text),
+            link: link.clone(),
+        })?;
+        let kind = if reply { "New message" } else { "New report" };
+        let msg = Outgoing {
+            from: Sender { cfg, project }.from(),
+            to: vec![m.email.clone()],
+            subject: format!("[{}] {kind} in case #{case_id}", project.name),
+            text: body,
+            message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
+            in_reply_to: None,
+            reply_to: None,
+            list: None,
+            attachments: Vec::new(),
+        };
+        let protect = match member_key {
+            Some(k) => Protect::Encrypt {
+                recipients: vec![k],
+                signer: signer.clone(),
+            },
+            None => Protect::None,
+        };
+        enqueue(
+            tx,
+            cfg,
+            &msg,
+            &protect,
+            Some(project.id),
+            "team-notification",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Take in a report: check the policy's rules, create the case, acknowledge, notify the team.
+pub async fn submit(
+    db: &Db,
+    cfg: &Config,
+    vault: Option<&Vault>,
+    project: &ProjectRow,
+    policy: &Policy,
+    r: &NewReport,
+    source: Source,
+) -> Result<Submitted, IntakeError> {
+    let violations = report::check(policy, r);
+    if !violations.is_empty() {
+        return Err(IntakeError::Rules(violations));
+    }
+    let reporter_key = if r.public_key.trim().is_empty() {
+        None
+    } else {
+        match PublicKey::recipient_from_bytes(r.public_key.as_bytes()) {
+            Ok((k, _)) => Some(k),
+            Err(e) => {
+                return Err(IntakeError::Rules(vec![Violation {
+                    field: "public_key",
+                    message: format!(
+                        "Your OpenPGP key cannot be used for encrypted replies: {e}. Fix it or leave the field empty."
+                    ),
+                }]));
+            }
+        }
+    };
+    let email = r.email.trim().to_lowercase();
+    let email = (!email.is_empty()).then_some(email);
+    let now = store::now();
+    {
+        let mut c = db.acquire().await?;
+        if let Some(e) = &email
+            && store::cases::is_banned(c.conn(), project.id, e).await?
+        {
+            drop(c);
+            let mut tx = db.begin().await?;
+            audit::record(
+                &mut tx,
+                &Actor::Anonymous,
+                "case.refused_banned",
+                ("project", &project.slug),
+                Some(project.id),
+                json!({"email": e}),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(IntakeError::Banned);
+        }
+        if let Source::Web { ip } = &source {
+            let since = now - 3600;
+            if store::throttle::failures_since(c.conn(), "report-ip", ip, since).await?
+                >= REPORTS_PER_IP_PER_HOUR
+                || store::throttle::failures_since(c.conn(), "report-all", "all", since).await?
+                    >= REPORTS_PER_HOUR
+            {
+                return Err(IntakeError::RateLimited);
+            }
+        }
+    }
+
+    let token = secret::random_token(32);
+    let reply_token = secret::random_token(12)
+        .replace(['-', '_'], "x")
+        .to_lowercase();
+    let (source_name, source_message_id, from_name) = match &source {
+        Source::Web { .. } => ("web", None, None),
+        Source::Mail {
+            message_id,
+            from_name,
+        } => ("mail", message_id.clone(), from_name.clone()),
+    };
+    let text = report::as_text(r);
+    let reporter_key_armored = match &reporter_key {
+        Some(k) => Some(k.to_armored().map_err(ServiceError::from)?),
+        None => None,
+    };
+    let mut tx = db.begin().await?;
+    if let Source::Web { ip } = &source {
+        store::throttle::record_failure(tx.conn(), "report-ip", ip, now, now - 3600).await?;
+        store::throttle::record_failure(tx.conn(), "report-all", "all", now, now - 3600).await?;
+    }
+    let case_id = store::cases::insert(
+        tx.conn(),
+        &store::cases::NewCase {
+            project_id: project.id,
+            state: CaseState::Received.as_str(),
+            summary: r.summary.trim(),
+            reporter_email: email.as_deref(),
+            reporter_name: from_name.as_deref(),
+            reporter_key: reporter_key_armored.as_deref(),
+            wants_credit: r.wants_credit,
+            credit_as: (!r.credit_as.trim().is_empty()).then(|| r.credit_as.trim()),
+            token_hash: &secret::digest(&token),
+            reply_token_hash: &secret::digest(&reply_token),
+            source: source_name,
+            source_message_id: source_message_id.as_deref(),
+            received_at: now,
+            acknowledge_due_at: policy.clocks.acknowledge.map(|d| now + d.as_seconds_i64()),
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        store::StoreError::Conflict => {
+            ServiceError::Conflict("this mail was already taken in".into())
+        }
+        other => other.into(),
+    })?;
+    let first = store::cases::add_message(
+        tx.conn(),
+        case_id,
+        "reporter",
+        None,
+        "thread",
+        &text,
+        source_message_id.as_deref(),
+        now,
+    )
+    .await?;
+    for f in &r.files {
+        if f.bytes.is_empty() && f.filename.is_empty() {
+            continue;
+        }
+        store::cases::add_attachment(
+            tx.conn(),
+            case_id,
+            Some(first),
+            &f.filename,
+            &f.content_type,
+            &f.bytes,
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "case.received",
+        ("case", &case_id.to_string()),
+        Some(project.id),
+        json!({"source": source_name, "attachments": r.files.len()}),
+    )
+    .await?;
+
+    // The acknowledgement: mailed if there is an address, and always shown on the case page.
+    let sender = Sender { cfg, project };
+    let ack = render(&AckBody {
+        name: from_name.as_deref(),
+        project: &project.name,
+        case_id,
+        decide: policy.clocks.decide.map(|d| d.to_string()),
+        target_fix: policy.clocks.target_fix.map(|d| d.to_string()),
+        disclose: policy
+            .clocks
+            .reporter_may_disclose_after
+            .map(|d| d.to_string()),
+        confidential: policy.process.ask_confidentiality,
+        link: cfg.link(&format!("/c/{token}")),
+    })?;
+    let ack_id = crate::mail::new_message_id(cfg.mail_from.domain());
+    let shown = ack.replace(&cfg.link(&format!("/c/{token}")), "(this page)");
+    store::cases::add_message(
+        tx.conn(),
+        case_id,
+        "system",
+        None,
+        "thread",
+        &shown,
+        Some(&ack_id),
+        now,
+    )
+    .await?;
+    if let Some(to) = &email {
+        let msg = Outgoing {
+            from: sender.from(),
+            to: vec![to.clone()],
+            subject: format!(
+                "[{}] We received your report (case #{case_id})",
+                project.name
+            ),
+            text: ack,
+            message_id: ack_id,
+            in_reply_to: source_message_id.clone(),
+            reply_to: Some(sender.reply_address(&reply_token)),
+            list: None,
+            attachments: Vec::new(),
+        };
+        let protect = match &reporter_key {
+            Some(k) => Protect::Encrypt {
+                recipients: vec![k.clone()],
+                signer: None,
+            },
+            None => Protect::None,
+        };
+        enqueue(
+            &mut tx,
+            cfg,
+            &msg,
+            &protect,
+            Some(project.id),
+            "acknowledgement",
+        )
+        .await?;
+    }
+    store::cases::set_state(tx.conn(), case_id, CaseState::Acknowledged.as_str(), now).await?;
+    audit::record(
+        &mut tx,
+        &Actor::System,
+        "case.acknowledged",
+        ("case", &case_id.to_string()),
+        Some(project.id),
+        json!({"mailed": email.is_some()}),
+    )
+    .await?;
+    notify_team(&mut tx, db, cfg, vault, project, case_id, &text, false).await?;
+    tx.commit().await?;
+    Ok(Submitted { case_id, token })
+}
+
+/// The case behind a private link (`None` for an unknown token).
+pub async fn by_link(db: &Db, token: &str) -> Result<Option<CaseRow>, ServiceError> {
+    let mut c = db.acquire().await?;
+    Ok(store::cases::by_token_hash(c.conn(), &secret::digest(token)).await?)
+}
+
+/// What the reporter may see of a case: its thread, without team notes.
+pub async fn reporter_thread(
+    db: &Db,
+    case_id: i64,
+) -> Result<Vec<store::cases::MessageRow>, ServiceError> {
+    let mut c = db.acquire().await?;
+    Ok(store::cases::messages(c.conn(), case_id, true).await?)
+}
+
+/// Everything the team sees of a case.
+pub async fn team_view(
+    db: &Db,
+    case_id: i64,
+) -> Result<
+    (
+        CaseRow,
+        Vec<store::cases::MessageRow>,
+        Vec<store::cases::AttachmentRow>,
+    ),
+    ServiceError,
+> {
+    let mut c = db.acquire().await?;
+    let case = store::cases::by_id(c.conn(), case_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("case #{case_id}")))?;
+    let messages = store::cases::messages(c.conn(), case_id, false).await?;
+    let attachments = store::cases::attachments(c.conn(), case_id).await?;
+    Ok((case, messages, attachments))
+}
+
+fn check_text(text: &str) -> Result<&str, ServiceError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(ServiceError::Invalid("the message is empty".into()));
+    }
+    if t.len() > 256 * 1024 {
+        return Err(ServiceError::Invalid(
+            "the message is longer than 256 KiB".into(),
+        ));
+    }
+    Ok(t)
+}
+
+/// The reporter adds to the thread (case page or mail).
+pub async fn reporter_reply(
+    db: &Db,
+    cfg: &Config,
+    vault: Option<&Vault>,
+    case: &CaseRow,
+    text: &str,
+    message_id: Option<&str>,
+) -> Result<i64, ServiceError> {
+    let text = check_text(text)?;
+    let project = project_of(db, case).await?;
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    let id = store::cases::add_message(
+        tx.conn(),
+        case.id,
+        "reporter",
+        None,
+        "thread",
+        text,
+        message_id,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        store::StoreError::Conflict => {
+            ServiceError::Conflict("this mail was already taken in".into())
+        }
+        other => other.into(),
+    })?;
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "case.reporter_replied",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"via": if message_id.is_some() { "mail" } else { "web" }}),
+    )
+    .await?;
+    notify_team(&mut tx, db, cfg, vault, &project, case.id, text, true).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn project_of(db: &Db, case: &CaseRow) -> Result<ProjectRow, ServiceError> {
+    let mut c = db.acquire().await?;
+    let all = store::projects::list(c.conn()).await?;
+    all.into_iter()
+        .find(|p| p.id == case.project_id)
+        .ok_or_else(|| ServiceError::Internal("case without project".into()))
+}
+
+/// A team member answers the reporter: stored in the thread and mailed (encrypted to the reporter's key when known).
+pub async fn team_reply(
+    db: &Db,
+    cfg: &Config,
+    actor: &Actor,
+    user_id: i64,
+    case_id: i64,
+    text: &str,
+) -> Result<(), ServiceError> {
+    let text = check_text(text)?;
+    let (case, messages, _) = team_view(db, case_id).await?;
+    let project = project_of(db, &case).await?;
+    let now = store::now();
+    let message_id = crate::mail::new_message_id(cfg.mail_from.domain());
+    let mut tx = db.begin().await?;
+    store::cases::add_message(
+        tx.conn(),
+        case.id,
+        "team",
+        Some(user_id),
+        "thread",
+        text,
+        Some(&message_id),
+        now,
+    )
+    .await?;
+    if let Some(to) = &case.reporter_email {
+        let last = messages
+            .iter()
+            .rev()
+            .find(|m| m.visibility == "thread")
+            .and_then(|m| m.message_id.clone());
+        let reply_token = secret::random_token(12)
+            .replace(['-', '_'], "x")
+            .to_lowercase();
+        // A fresh reply address per mail: the old ones keep working only through In-Reply-To.
+        store::cases::set_reply_token(tx.conn(), case.id, &secret::digest(&reply_token)).await?;
+        let sender = Sender {
+            cfg,
+            project: &project,
+        };
+        let msg = Outgoing {
+            from: sender.from(),
+            to: vec![to.clone()],
+            subject: format!("[{}] Re: case #{}", project.name, case.id),
+            text: render(&TeamReplyBody {
+                text,
+                project: &project.name,
+                link: "your private case link".into(),
+            })?,
+            message_id,
+            in_reply_to: last,
+            reply_to: Some(sender.reply_address(&reply_token)),
+            list: None,
+            attachments: Vec::new(),
+        };
+        let protect = match case
+            .reporter_key
+            .as_deref()
+            .and_then(|k| PublicKey::from_bytes(k.as_bytes()).ok())
+        {
+            Some(k) => Protect::Encrypt {
+                recipients: vec![k],
+                signer: None,
+            },
+            None => Protect::None,
+        };
+        enqueue(&mut tx, cfg, &msg, &protect, Some(project.id), "team-reply").await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "case.team_replied",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"mailed": case.reporter_email.is_some()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A team-only note: never shown or mailed to the reporter.
+pub async fn team_note(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    case_id: i64,
+    text: &str,
+) -> Result<(), ServiceError> {
+    let text = check_text(text)?;
+    let (case, _, _) = team_view(db, case_id).await?;
+    let mut tx = db.begin().await?;
+    store::cases::add_message(
+        tx.conn(),
+        case.id,
+        "team",
+        Some(user_id),
+        "team",
+        text,
+        None,
+        store::now(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "case.note_added",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Mark a case as spam: no reply, out of the inbox, kept for audit.
+pub async fn mark_spam(db: &Db, actor: &Actor, case_id: i64) -> Result<(), ServiceError> {
+    let (case, _, _) = team_view(db, case_id).await?;
+    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    from.can_move_to(CaseState::Spam)
+        .map_err(|e| ServiceError::Conflict(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    store::cases::set_state(tx.conn(), case.id, CaseState::Spam.as_str(), store::now()).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "case.marked_spam",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"from": from.as_str()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Tell a sender why their mail was not taken in (never for spam or banned reporters' repeats).
+pub async fn refuse_by_mail(
+    db: &Db,
+    cfg: &Config,
+    project: &ProjectRow,
+    to: &str,
+    in_reply_to: Option<&str>,
+    reasons: Vec<String>,
+    resend: bool,
+) -> Result<(), ServiceError> {
+    let sender = Sender { cfg, project };
+    let msg = Outgoing {
+        from: sender.from(),
+        to: vec![to.to_owned()],
+        subject: format!("[{}] Your message could not be accepted", project.name),
+        text: render(&RefusalBody {
+            project: &project.name,
+            reasons: reasons.clone(),
+            resend,
+        })?,
+        message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
+        in_reply_to: in_reply_to.map(str::to_owned),
+        reply_to: None,
+        list: None,
+        attachments: Vec::new(),
+    };
+    let mut tx = db.begin().await?;
+    enqueue(
+        &mut tx,
+        cfg,
+        &msg,
+        &Protect::None,
+        Some(project.id),
+        "refusal",
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &Actor::System,
+        "intake.refused",
+        ("project", &project.slug),
+        Some(project.id),
+        json!({"to": to, "reasons": reasons}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Refuse reports from an address in this project (strikes come with triage).
+pub async fn ban(
+    db: &Db,
+    actor: &Actor,
+    project: &ProjectRow,
+    email: &str,
+    reason: &str,
+) -> Result<(), ServiceError> {
+    let mut tx = db.begin().await?;
+    store::cases::ban(
+        tx.conn(),
+        project.id,
+        &email.to_lowercase(),
+        reason,
+        store::now(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "reporter.banned",
+        ("project", &project.slug),
+        Some(project.id),
+        json!({"email": email, "reason": reason}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! `embargo mail ingest`: one inbound message, as an MTA pipe delivers it.
+//!
+//! The project is chosen by the flag or by the recipient (a policy contact
+//! address, or a per-case reply address `local+TOKEN@domain`). A mail seen
+//! before (same Message-ID) is accepted again without effect, so an MTA that
+//! retries after a temporary failure never creates a second case. Mail that
+//! breaks a policy rule is answered with the rule and accepted (exit 0);
+//! automatic mail (Auto-Submitted, bulk) is never answered.
+
+use super::cases::{self, IntakeError, Source};
+use super::{ServiceError, keys};
+use crate::config::Config;
+use crate::domain::report::{NewReport, SubmittedFile};
+use crate::mail::inbound::{self, InboundError};
+use crate::store::{self, Db, StoreError, projects::ProjectRow};
+use crate::vault::Vault;
+
+/// What happened to the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It opened a new case.
+    NewCase(i64),
+    /// It joined an existing case's thread.
+    Reply(i64),
+    /// It was taken in before; nothing changed.
+    Duplicate,
+    /// It was refused (the sender was told why, unless the mail was automatic).
+    Refused(String),
+}
+
+/// Why ingest could not decide (each maps to a sysexits code in the CLI).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Not a mail message (EX_DATAERR, 65).
+    #[error("{0}")]
+    NotMail(String),
+    /// No project has the recipient's address (EX_NOUSER, 67).
+    #[error(
+        "no project on this instance has the address {0}; pass --project or add it to the project's policy (contact.addresses)"
+    )]
+    NoProject(String),
+    /// The database is unavailable: try again later (EX_TEMPFAIL, 75).
+    #[error("the database is unavailable ({0}); the MTA should retry later")]
+    Unavailable(String),
+    /// Anything else (EX_SOFTWARE, 70).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<StoreError> for IngestError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(m) => Self::Unavailable(m),
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<ServiceError> for IngestError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Store(s) => s.into(),
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}
+
+impl IngestError {
+    /// The sysexits(3) code for the MTA.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::NotMail(_) => 65,
+            Self::NoProject(_) => 67,
+            Self::Unavailable(_) => 75,
+            Self::Failed(_) => 70,
+        }
+    }
+}
+
+fn plus_token(cfg: &Config, recipient: &str) -> Option<String> {
+    let (local, domain) = cfg.mail_from.as_str().split_once('@')?;
+    let (r_local, r_domain) = recipient.rsplit_once('@')?;
+    if !r_domain.eq_ignore_ascii_case(domain) {
+        return None;
+    }
+    r_local
+        .strip_prefix(&format!("{local}+"))
+        .map(str::to_owned)
+}
+
+/// Ingest one raw message.
+pub async fn ingest(
+    db: &Db,
+    cfg: &Config,
+    vault: Option<&Vault>,
+    raw: &[u8],
+    project_flag: Option<&str>,
+) -> Result<Outcome, IngestError> {
+    let env = inbound::envelope(raw).map_err(|e| IngestError::NotMail(e.to_string()))?;
+    let projects = {
+        let mut c = db.acquire().await?;
+        store::projects::list(c.conn()).await?
+    };
+
+    // A reply to a per-case address names its case directly.
+    let mut case = None;
+    for r in &env.recipients {
+        if let Some(token) = plus_token(cfg, r) {
+            let mut c = db.acquire().await?;
+            case = store::cases::by_any_reply_token_hash(
+                c.conn(),
+                &crate::auth::secret::digest(&token),
+            )
+            .await?;
+            if case.is_some() {
+                break;
+            }
+        }
+    }
+    let project: ProjectRow = match (&case, project_flag) {
+        (Some(c), _) => projects
+            .iter()
+            .find(|p| p.id == c.project_id)
+            .cloned()
+            .ok_or_else(|| IngestError::Failed("case without project".into()))?,
+        (None, Some(slug)) => projects
+            .iter()
+            .find(|p| p.slug == slug)
+            .cloned()
+            .ok_or_else(|| IngestError::Failed(format!("project `{slug}` not found")))?,
+        (None, None) => projects
+            .iter()
+            .find(|p| {
+                super::projects::policy_of(p)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|pol| {
+                        pol.contact
+                            .addresses
+                            .iter()
+                            .any(|a| env.recipients.iter().any(|r| r == a.as_str()))
+                    })
+            })
+            .cloned()
+            .ok_or_else(|| {
+                IngestError::NoProject(
+                    env.recipients
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "(no recipient)".into()),
+                )
+            })?,
+    };
+    let policy = super::projects::policy_of(&project)?
+        .ok_or_else(|| IngestError::Failed(format!("project `{}` has no policy", project.slug)))?;
+
+    if let Some(id) = &env.message_id {
+        let mut c = db.acquire().await?;
+        if store::cases::mail_seen(c.conn(), id).await? {
+            return Ok(Outcome::Duplicate);
+        }
+    }
+
+    let secrets = match vault {
+        Some(v) => keys::project_decryption_keys(db, v, project.id).await?,
+        None => Vec::new(),
+    };
+    let parsed = match inbound::parse(raw, &secrets, &[]) {
+        Ok(p) => p,
+        Err(InboundError::NotMail(m)) => return Err(IngestError::NotMail(m)),
+        Err(e) => {
+            let reason = format!("Embargo could not read your message: {e}.");
+            if let (Some(from), false) = (&env.from, env.automatic) {
+                let hint = if matches!(e, InboundError::Pgp(_)) {
+                    format!(
+                        " Encrypt it to the project key at {}.",
+                        cfg.link(&format!("/p/{}/key.asc", project.slug))
+                    )
+                } else {
+                    String::new()
+                };
+                cases::refuse_by_mail(
+                    db,
+                    cfg,
+                    &project,
+                    from,
+                    env.message_id.as_deref(),
+                    vec![format!("{reason}{hint}")],
+                    true,
+                )
+                .await?;
+            }
+            return Ok(Outcome::Refused(reason));
+        }
+    };
+
+    // Threading: the per-case address, or In-Reply-To / References.
+    if case.is_none() && !env.thread.is_empty() {
+        let mut c = db.acquire().await?;
+        case = store::cases::by_thread(c.conn(), project.id, &env.thread).await?;
+    }
+    if let Some(case) = case {
+        cases::reporter_reply(
+            db,
+            cfg,
+            vault,
+            &case,
+            &parsed.text,
+            env.message_id.as_deref(),
+        )
+        .await?;
+        return Ok(Outcome::Reply(case.id));
+    }
+
+    let summary = parsed
+        .subject
+        .clone()
+        .filter(|s| !s.trim().is_empty() && s.trim() != "...")
+        .unwrap_or_else(|| {
+            parsed
+                .text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("Report by e-mail")
+                .chars()
+                .take(200)
+                .collect()
+        });
+    let report = NewReport {
+        summary,
+        details: parsed.text.clone(),
+        email: env.from.clone().unwrap_or_default(),
+        files: parsed
+            .attachments
+            .iter()
+            .map(|a| SubmittedFile {
+                filename: a.filename.clone().unwrap_or_else(|| "attachment".into()),
+                content_type: a.content_type.clone(),
+                bytes: a.bytes.clone(),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    // Mail carries no separate fields: required parts are expected in the text itself.
+    let mut relaxed = policy.clone();
+    relaxed.reports.require.clear();
+    match cases::submit(
+        db,
+        cfg,
+        vault,
+        &project,
+        &relaxed,
+        &report,
+        Source::Mail {
+            message_id: env.message_id.clone(),
+            from_name: parsed.from_name.clone(),
+        },
+    )
+    .await
+    {
+        Ok(s) => Ok(Outcome::NewCase(s.case_id)),
+        Err(IntakeError::Rules(violations)) => {
+            let reasons: Vec<String> = violations.into_iter().map(|v| v.message).collect();
+            if let (Some(from), false) = (&env.from, env.automatic) {
+                cases::refuse_by_mail(
+                    db,
+                    cfg,
+                    &project,
+                    from,
+                    env.message_id.as_deref(),
+                    reasons.clone(),
+                    true,
+                )
+                .await?;
+            }
+            Ok(Outcome::Refused(reasons.join(" ")))
+        }
+        Err(IntakeError::Banned) => {
+            if let (Some(from), false) = (&env.from, env.automatic) {
+                cases::refuse_by_mail(db, cfg, &project, from, env.message_id.as_deref(), vec!["Reports from your address are not accepted, because of repeated violations of this project's security policy.".into()], false).await?;
+            }
+            Ok(Outcome::Refused("banned reporter".into()))
+        }
+        Err(IntakeError::RateLimited) => Err(IngestError::Unavailable("rate limited".into())),
+        Err(IntakeError::Service(ServiceError::Conflict(_))) => Ok(Outcome::Duplicate),
+        Err(IntakeError::Service(e)) => Err(e.into()),
+    }
+}
