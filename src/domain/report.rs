@@ -227,7 +227,7 @@ pub fn check(policy: &Policy, r: &NewReport) -> Vec<Violation> {
             out.push(v("files", format!("`{}` is {kind}: {} accepts plain-text attachments only; paste the proof of concept as text (if it needs a binary file, attach a script that builds it).", f.filename, policy.project.name)));
             continue;
         }
-        let allowed = a.allowed_types.iter().any(|t| *t == declared)
+        let allowed = a.allowed_types.contains(&declared)
             || (plain_only && declared.starts_with("text/"))
             || (plain_only && declared == "application/octet-stream" && is_plain_text(&f.bytes));
         if !allowed {

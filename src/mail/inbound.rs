@@ -374,12 +374,11 @@ pub fn envelope(raw: &[u8]) -> Result<Envelope, InboundError> {
         .filter_map(|a| a.address().map(str::to_lowercase))
         .collect();
     for h in msg.headers() {
-        if h.name().eq_ignore_ascii_case("Delivered-To")
-            || h.name().eq_ignore_ascii_case("X-Original-To")
+        if (h.name().eq_ignore_ascii_case("Delivered-To")
+            || h.name().eq_ignore_ascii_case("X-Original-To"))
+            && let Some(t) = h.value().as_text()
         {
-            if let Some(t) = h.value().as_text() {
-                recipients.push(t.trim().trim_matches(['<', '>']).to_lowercase());
-            }
+            recipients.push(t.trim().trim_matches(['<', '>']).to_lowercase());
         }
     }
     let mut thread = ids(msg.in_reply_to());

@@ -144,16 +144,26 @@ fn render(t: &impl Template) -> Result<String, ServiceError> {
 }
 
 /// Notify every team member of a new report or reply.
+/// What a team notification is about.
+struct Notice<'a> {
+    case_id: i64,
+    text: &'a str,
+    reply: bool,
+}
+
 async fn notify_team(
     tx: &mut Tx,
     db: &Db,
     cfg: &Config,
     vault: Option<&Vault>,
     project: &ProjectRow,
-    case_id: i64,
-    text: &str,
-    reply: bool,
+    notice: Notice<'_>,
 ) -> Result<(), ServiceError> {
+    let Notice {
+        case_id,
+        text,
+        reply,
+    } = notice;
     let members = store::projects::members(tx.conn(), project.id).await?;
     let link = cfg.link(&format!("/team/cases/{case_id}"));
     let signer = match vault {
@@ -322,12 +332,14 @@ pub async fn submit(
     })?;
     let first = store::cases::add_message(
         tx.conn(),
-        case_id,
-        "reporter",
-        None,
-        "thread",
-        &text,
-        source_message_id.as_deref(),
+        &store::cases::NewMessage {
+            case_id,
+            author: "reporter",
+            author_user_id: None,
+            visibility: "thread",
+            body: &text,
+            message_id: source_message_id.as_deref(),
+        },
         now,
     )
     .await?;
@@ -375,12 +387,14 @@ pub async fn submit(
     let shown = ack.replace(&cfg.link(&format!("/c/{token}")), "(this page)");
     store::cases::add_message(
         tx.conn(),
-        case_id,
-        "system",
-        None,
-        "thread",
-        &shown,
-        Some(&ack_id),
+        &store::cases::NewMessage {
+            case_id,
+            author: "system",
+            author_user_id: None,
+            visibility: "thread",
+            body: &shown,
+            message_id: Some(&ack_id),
+        },
         now,
     )
     .await?;
@@ -426,7 +440,19 @@ pub async fn submit(
         json!({"mailed": email.is_some()}),
     )
     .await?;
-    notify_team(&mut tx, db, cfg, vault, project, case_id, &text, false).await?;
+    notify_team(
+        &mut tx,
+        db,
+        cfg,
+        vault,
+        project,
+        Notice {
+            case_id,
+            text: &text,
+            reply: false,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Submitted { case_id, token })
 }
@@ -495,12 +521,14 @@ pub async fn reporter_reply(
     let mut tx = db.begin().await?;
     let id = store::cases::add_message(
         tx.conn(),
-        case.id,
-        "reporter",
-        None,
-        "thread",
-        text,
-        message_id,
+        &store::cases::NewMessage {
+            case_id: case.id,
+            author: "reporter",
+            author_user_id: None,
+            visibility: "thread",
+            body: text,
+            message_id,
+        },
         now,
     )
     .await
@@ -519,7 +547,19 @@ pub async fn reporter_reply(
         json!({"via": if message_id.is_some() { "mail" } else { "web" }}),
     )
     .await?;
-    notify_team(&mut tx, db, cfg, vault, &project, case.id, text, true).await?;
+    notify_team(
+        &mut tx,
+        db,
+        cfg,
+        vault,
+        &project,
+        Notice {
+            case_id: case.id,
+            text,
+            reply: true,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -549,12 +589,14 @@ pub async fn team_reply(
     let mut tx = db.begin().await?;
     store::cases::add_message(
         tx.conn(),
-        case.id,
-        "team",
-        Some(user_id),
-        "thread",
-        text,
-        Some(&message_id),
+        &store::cases::NewMessage {
+            case_id: case.id,
+            author: "team",
+            author_user_id: Some(user_id),
+            visibility: "thread",
+            body: text,
+            message_id: Some(&message_id),
+        },
         now,
     )
     .await?;
@@ -627,12 +669,14 @@ pub async fn team_note(
     let mut tx = db.begin().await?;
     store::cases::add_message(
         tx.conn(),
-        case.id,
-        "team",
-        Some(user_id),
-        "team",
-        text,
-        None,
+        &store::cases::NewMessage {
+            case_id: case.id,
+            author: "team",
+            author_user_id: Some(user_id),
+            visibility: "team",
+            body: text,
+            message_id: None,
+        },
         store::now(),
     )
     .await?;

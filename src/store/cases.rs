@@ -216,25 +216,33 @@ pub struct MessageRow {
     pub created_at: i64,
 }
 
-/// Add a message; returns its id.
-pub async fn add_message(
-    c: Conn<'_>,
-    case_id: i64,
-    author: &str,
-    author_user_id: Option<i64>,
-    visibility: &str,
-    body: &str,
-    message_id: Option<&str>,
-    now: i64,
-) -> Result<i64, StoreError> {
+/// A message to add to a case.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    /// Case.
+    pub case_id: i64,
+    /// `reporter`, `team` or `system`.
+    pub author: &'a str,
+    /// The team member, for team messages.
+    pub author_user_id: Option<i64>,
+    /// `thread` (the reporter sees it) or `team` (a note).
+    pub visibility: &'a str,
+    /// Text.
+    pub body: &'a str,
+    /// The mail's Message-ID, if it came in or goes out by mail.
+    pub message_id: Option<&'a str>,
+}
+
+/// Add a message; returns its id. [`StoreError::Conflict`] if its Message-ID is already stored.
+pub async fn add_message(c: Conn<'_>, m: &NewMessage<'_>, now: i64) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
         Ok(sqlx::query_scalar("INSERT INTO case_messages (case_id, author, author_user_id, visibility, body, message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-            .bind(case_id)
-            .bind(author)
-            .bind(author_user_id)
-            .bind(visibility)
-            .bind(body)
-            .bind(message_id)
+            .bind(m.case_id)
+            .bind(m.author)
+            .bind(m.author_user_id)
+            .bind(m.visibility)
+            .bind(m.body)
+            .bind(m.message_id)
             .bind(now)
             .fetch_one(&mut *c)
             .await?)
