@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(public::home))
         .route("/healthz", get(public::healthz))
         .route("/static/style.css", get(stylesheet))
+        .route("/favicon.ico", get(favicon))
         .route("/p/{project}", get(public::project_redirect))
         .route("/p/{project}/", get(public::project))
         .route("/p/{project}/security.txt", get(public::security_txt))
@@ -81,6 +82,18 @@ pub fn routes() -> Router<AppState> {
 /// The fallback for unknown pages.
 pub async fn not_found() -> PageError {
     PageError::NotFound
+}
+
+/// Browsers ask for it on every site; there is no icon, and "no content" says so without an error.
+async fn favicon() -> Response {
+    (
+        axum::http::StatusCode::NO_CONTENT,
+        [(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=86400"),
+        )],
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {
