@@ -159,6 +159,18 @@ const KEYS: &[Key] = &[
         help: "file holding the master key when secret_key is unset (default: <data_dir>/secret.key, created on first need)",
     },
     Key {
+        name: "reports_per_ip_per_hour",
+        default: Some("10"),
+        secret: false,
+        help: "web-form reports accepted per client address per hour",
+    },
+    Key {
+        name: "reports_per_hour",
+        default: Some("500"),
+        secret: false,
+        help: "web-form reports accepted per hour, all clients together",
+    },
+    Key {
         name: "outbox_max_attempts",
         default: Some("8"),
         secret: false,
@@ -215,6 +227,10 @@ pub struct Config {
     secret_key: Option<String>,
     /// Master key file.
     pub secret_key_file: PathBuf,
+    /// Web-form reports per client address per hour.
+    pub reports_per_ip_per_hour: u32,
+    /// Web-form reports per hour in all.
+    pub reports_per_hour: u32,
     /// Delivery attempts before failure.
     pub outbox_max_attempts: u32,
     /// First retry delay.
@@ -466,6 +482,8 @@ impl Config {
             mail_from,
             secret_key,
             secret_key_file,
+            reports_per_ip_per_hour: count("reports_per_ip_per_hour")?,
+            reports_per_hour: count("reports_per_hour")?,
             outbox_max_attempts: count("outbox_max_attempts")?,
             outbox_retry_base: duration("outbox_retry_base")?,
             outbox_lease: duration("outbox_lease")?,

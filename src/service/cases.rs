@@ -23,11 +23,6 @@ use crate::vault::Vault;
 use askama::Template;
 use serde_json::json;
 
-/// Reports accepted per client address per hour through the web form.
-pub const REPORTS_PER_IP_PER_HOUR: i64 = 10;
-/// Reports accepted per hour through the web form, all addresses together.
-pub const REPORTS_PER_HOUR: i64 = 500;
-
 /// Why a report was not taken in.
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -274,9 +269,9 @@ pub async fn submit(
         if let Source::Web { ip } = &source {
             let since = now - 3600;
             if store::throttle::failures_since(c.conn(), "report-ip", ip, since).await?
-                >= REPORTS_PER_IP_PER_HOUR
+                >= i64::from(cfg.reports_per_ip_per_hour)
                 || store::throttle::failures_since(c.conn(), "report-all", "all", since).await?
-                    >= REPORTS_PER_HOUR
+                    >= i64::from(cfg.reports_per_hour)
             {
                 return Err(IntakeError::RateLimited);
             }

@@ -372,7 +372,7 @@ async fn the_honeypot_and_the_rate_limit_stop_floods(kind: Kind) {
     .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(desk.app.db.scalar("SELECT COUNT(*) FROM cases").await, 0);
-    for i in 0..embargo::service::cases::REPORTS_PER_IP_PER_HOUR {
+    for i in 0..desk.app.state.cfg.reports_per_ip_per_hour {
         let r = submit(&desk.app, &client, "demo", |csrf| {
             report_form(
                 csrf,
