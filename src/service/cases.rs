@@ -14,7 +14,7 @@ use crate::auth::secret;
 use crate::config::Config;
 use crate::domain::actor::Actor;
 use crate::domain::case::CaseState;
-use crate::domain::policy::Policy;
+use crate::domain::policy::{AckMode, Policy};
 use crate::domain::report::{self, NewReport, Violation};
 use crate::mail::compose::Outgoing;
 use crate::pgp::PublicKey;
@@ -363,78 +363,28 @@ pub async fn submit(
     )
     .await?;
 
-    // The acknowledgement: mailed if there is an address, and always shown on the case page.
-    let sender = Sender { cfg, project };
-    let ack = render(&AckBody {
-        name: from_name.as_deref(),
-        project: &project.name,
-        case_id,
-        decide: policy.clocks.decide.map(|d| d.to_string()),
-        target_fix: policy.clocks.target_fix.map(|d| d.to_string()),
-        disclose: policy
-            .clocks
-            .reporter_may_disclose_after
-            .map(|d| d.to_string()),
-        confidential: policy.process.ask_confidentiality,
-        link: cfg.link(&format!("/c/{token}")),
-    })?;
-    let ack_id = crate::mail::new_message_id(cfg.mail_from.domain());
-    let shown = ack.replace(&cfg.link(&format!("/c/{token}")), "(this page)");
-    store::cases::add_message(
-        tx.conn(),
-        &store::cases::NewMessage {
+    if policy.process.acknowledgement == AckMode::Automatic {
+        let target = AckTarget {
             case_id,
-            author: "system",
-            author_user_id: None,
-            visibility: "thread",
-            body: &shown,
-            message_id: Some(&ack_id),
-        },
-        now,
-    )
-    .await?;
-    if let Some(to) = &email {
-        let msg = Outgoing {
-            from: sender.from(),
-            to: vec![to.clone()],
-            subject: format!(
-                "[{}] We received your report (case #{case_id})",
-                project.name
-            ),
-            text: ack,
-            message_id: ack_id,
-            in_reply_to: source_message_id.clone(),
-            reply_to: Some(sender.reply_address(&reply_token)),
-            list: None,
-            attachments: Vec::new(),
+            name: from_name.as_deref(),
+            email: email.as_deref(),
+            reporter_key: reporter_key.as_ref(),
+            in_reply_to: source_message_id.as_deref(),
+            link: Some(cfg.link(&format!("/c/{token}"))),
+            reply_token: &reply_token,
         };
-        let protect = match &reporter_key {
-            Some(k) => Protect::Encrypt {
-                recipients: vec![k.clone()],
-                signer: None,
-            },
-            None => Protect::None,
-        };
-        enqueue(
+        send_acknowledgement(
             &mut tx,
             cfg,
-            &msg,
-            &protect,
-            Some(project.id),
-            "acknowledgement",
+            project,
+            policy,
+            &target,
+            None,
+            &Actor::System,
+            None,
         )
         .await?;
     }
-    store::cases::set_state(tx.conn(), case_id, CaseState::Acknowledged.as_str(), now).await?;
-    audit::record(
-        &mut tx,
-        &Actor::System,
-        "case.acknowledged",
-        ("case", &case_id.to_string()),
-        Some(project.id),
-        json!({"mailed": email.is_some()}),
-    )
-    .await?;
     notify_team(
         &mut tx,
         db,
@@ -782,6 +732,168 @@ pub async fn ban(
         ("project", &project.slug),
         Some(project.id),
         json!({"email": email, "reason": reason}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Who an acknowledgement goes to.
+struct AckTarget<'a> {
+    case_id: i64,
+    name: Option<&'a str>,
+    email: Option<&'a str>,
+    reporter_key: Option<&'a PublicKey>,
+    in_reply_to: Option<&'a str>,
+    /// The case link, when the reporter has not seen it yet.
+    link: Option<String>,
+    reply_token: &'a str,
+}
+
+/// Write the acknowledgement into the thread, mail it if there is an address, and mark the case acknowledged.
+#[allow(clippy::too_many_arguments)]
+async fn send_acknowledgement(
+    tx: &mut Tx,
+    cfg: &Config,
+    project: &ProjectRow,
+    policy: &Policy,
+    t: &AckTarget<'_>,
+    personal: Option<&str>,
+    actor: &Actor,
+    author_user_id: Option<i64>,
+) -> Result<(), ServiceError> {
+    let now = store::now();
+    let link_text = t
+        .link
+        .clone()
+        .unwrap_or_else(|| "(the private link you received when you sent your report)".into());
+    let mut body = render(&AckBody {
+        name: t.name,
+        project: &project.name,
+        case_id: t.case_id,
+        decide: policy.clocks.decide.map(|d| d.to_string()),
+        target_fix: policy.clocks.target_fix.map(|d| d.to_string()),
+        disclose: policy
+            .clocks
+            .reporter_may_disclose_after
+            .map(|d| d.to_string()),
+        confidential: policy.process.ask_confidentiality,
+        link: link_text,
+    })?;
+    if let Some(p) = personal {
+        body = format!("{}\n\n{body}", p.trim());
+    }
+    let ack_id = crate::mail::new_message_id(cfg.mail_from.domain());
+    let shown = match &t.link {
+        Some(l) => body.replace(l, "(this page)"),
+        None => body.clone(),
+    };
+    let author = if author_user_id.is_some() {
+        "team"
+    } else {
+        "system"
+    };
+    store::cases::add_message(
+        tx.conn(),
+        &store::cases::NewMessage {
+            case_id: t.case_id,
+            author,
+            author_user_id,
+            visibility: "thread",
+            body: &shown,
+            message_id: Some(&ack_id),
+        },
+        now,
+    )
+    .await?;
+    if let Some(to) = t.email {
+        let sender = Sender { cfg, project };
+        let msg = Outgoing {
+            from: sender.from(),
+            to: vec![to.to_owned()],
+            subject: format!(
+                "[{}] We received your report (case #{})",
+                project.name, t.case_id
+            ),
+            text: body,
+            message_id: ack_id,
+            in_reply_to: t.in_reply_to.map(str::to_owned),
+            reply_to: Some(sender.reply_address(t.reply_token)),
+            list: None,
+            attachments: Vec::new(),
+        };
+        let protect = match t.reporter_key {
+            Some(k) => Protect::Encrypt {
+                recipients: vec![k.clone()],
+                signer: None,
+            },
+            None => Protect::None,
+        };
+        enqueue(tx, cfg, &msg, &protect, Some(project.id), "acknowledgement").await?;
+    }
+    store::cases::set_state(tx.conn(), t.case_id, CaseState::Acknowledged.as_str(), now).await?;
+    audit::record(
+        tx,
+        actor,
+        "case.acknowledged",
+        ("case", &t.case_id.to_string()),
+        Some(project.id),
+        json!({"mailed": t.email.is_some(), "personal": personal.is_some()}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A team member acknowledges a report with a personal message (policies with `acknowledgement = "team"`).
+pub async fn acknowledge(
+    db: &Db,
+    cfg: &Config,
+    actor: &Actor,
+    user_id: i64,
+    case_id: i64,
+    message: &str,
+) -> Result<(), ServiceError> {
+    let message = check_text(message)?;
+    let (case, messages, _) = team_view(db, case_id).await?;
+    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    from.can_move_to(CaseState::Acknowledged)
+        .map_err(|e| ServiceError::Conflict(e.to_string()))?;
+    let project = project_of(db, &case).await?;
+    let policy = super::projects::policy_of(&project)?
+        .ok_or_else(|| ServiceError::Conflict("the project has no policy".into()))?;
+    let reporter_key = case
+        .reporter_key
+        .as_deref()
+        .and_then(|k| PublicKey::from_bytes(k.as_bytes()).ok());
+    let reply_token = secret::random_token(12)
+        .replace(['-', '_'], "x")
+        .to_lowercase();
+    // A report that came by mail has never shown its link: issue one now.
+    let fresh_link = (case.source == "mail").then(|| secret::random_token(32));
+    let first_mail = messages.first().and_then(|m| m.message_id.clone());
+    let mut tx = db.begin().await?;
+    store::cases::set_reply_token(tx.conn(), case.id, &secret::digest(&reply_token)).await?;
+    if let Some(token) = &fresh_link {
+        store::cases::set_token(tx.conn(), case.id, &secret::digest(token)).await?;
+    }
+    let target = AckTarget {
+        case_id: case.id,
+        name: case.reporter_name.as_deref(),
+        email: case.reporter_email.as_deref(),
+        reporter_key: reporter_key.as_ref(),
+        in_reply_to: first_mail.as_deref(),
+        link: fresh_link.map(|t| cfg.link(&format!("/c/{t}"))),
+        reply_token: &reply_token,
+    };
+    send_acknowledgement(
+        &mut tx,
+        cfg,
+        &project,
+        &policy,
+        &target,
+        Some(message),
+        actor,
+        Some(user_id),
     )
     .await?;
     tx.commit().await?;

@@ -372,3 +372,15 @@ pub async fn by_any_reply_token_hash(
         .await?)
     })
 }
+
+/// Replace the case link's secret (a mail report's link is issued with its acknowledgement).
+pub async fn set_token(c: Conn<'_>, id: i64, hash: &str) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE cases SET token_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}

@@ -150,6 +150,7 @@ on_both_backends!(
     spam_and_banned_reporters,
     mail_ingest_end_to_end_with_gpg,
     mail_ingest_exit_codes_and_no_duplicates,
+    the_team_acknowledges_with_a_personal_message,
 );
 
 async fn a_web_report_becomes_a_case_with_acknowledgement_and_notifications(kind: Kind) {
@@ -810,4 +811,104 @@ async fn mail_ingest_exit_codes_and_no_duplicates(kind: Kind) {
     );
     assert_eq!(desk.app.db.scalar("SELECT COUNT(*) FROM cases").await, 1);
     let _ = run_cli;
+}
+
+async fn the_team_acknowledges_with_a_personal_message(kind: Kind) {
+    let desk = Desk::new(kind, &[]).await;
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/policies/demo.toml"
+    ))
+    .unwrap();
+    let policy = format!("{demo}\n[process]\nacknowledgement = \"team\"\n");
+    let path = desk.app.db.dir.path().join("demo-team-ack.toml");
+    std::fs::write(&path, policy).unwrap();
+    let (code, _, err) = desk.cli(
+        &["project", "add", "--policy", path.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let team = desk.member("alice@team.example", "demo").await;
+    let mail = "From: Rita <rita@example.net>\r\nTo: security@demo.example\r\nSubject: Auth bypass\r\nMessage-ID: <ack-1@example.net>\r\n\r\nThe admin check can be skipped.\r\n";
+    let (code, out, err) = desk.cli(&["mail", "ingest"], Some(mail));
+    assert_eq!(code, 0, "{out}{err}");
+    let case_id = desk.app.db.scalar("SELECT MAX(id) FROM cases").await;
+    desk.deliver().await;
+    assert!(
+        desk.mail_to("rita@example.net").is_empty(),
+        "acknowledged automatically"
+    );
+    assert_eq!(
+        desk.app
+            .db
+            .scalar(
+                "SELECT COUNT(*) FROM cases WHERE state = 'received' AND acknowledged_at IS NULL"
+            )
+            .await,
+        1
+    );
+    let page = team
+        .get(desk.app.url(&format!("/team/cases/{case_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Acknowledge the report"), "{page}");
+    let csrf = csrf_in(&page);
+    let r = team
+        .post(desk.app.url(&format!("/team/cases/{case_id}/acknowledge")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            (
+                "text",
+                "Hi Rita, thanks, Alice here; I am looking at it today.",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    desk.deliver().await;
+    let ack = desk.mail_to("rita@example.net");
+    assert_eq!(ack.len(), 1);
+    let text = body_text(&ack[0]);
+    assert!(
+        text.starts_with("Hi Rita, thanks, Alice here")
+            && text.contains("We aim to decide whether it is a vulnerability within 7 days"),
+        "{text}"
+    );
+    assert_eq!(ack[0].header("In-Reply-To").unwrap(), "<ack-1@example.net>");
+    // A mail report gets its private link with the acknowledgement, and the link works.
+    let link = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("https://security.example.org/c/"))
+        .unwrap()
+        .to_owned();
+    let path = link.trim_start_matches("https://security.example.org");
+    let reporter_page = desk
+        .app
+        .client()
+        .get(desk.app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        reporter_page.contains("Auth bypass") && reporter_page.contains("Hi Rita"),
+        "{reporter_page}"
+    );
+    assert_eq!(desk.app.db.scalar("SELECT COUNT(*) FROM cases WHERE state = 'acknowledged' AND acknowledged_at IS NOT NULL").await, 1);
+    // Acknowledging twice is refused.
+    let r = team
+        .post(desk.app.url(&format!("/team/cases/{case_id}/acknowledge")))
+        .form(&[("csrf_token", csrf.as_str()), ("text", "again")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
 }

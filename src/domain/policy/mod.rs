@@ -267,6 +267,16 @@ keywords!(
     }
 );
 
+keywords!(
+    /// Who acknowledges a report.
+    AckMode, "acknowledgement mode" {
+        /// Embargo acknowledges on receipt with the policy's text.
+        Automatic = "automatic",
+        /// A team member acknowledges, with a personal message.
+        Team = "team",
+    }
+);
+
 /// Who the project is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectInfo {
@@ -603,6 +613,8 @@ pub struct Process {
     pub reporter_dialogue: bool,
     /// The acknowledgement asks the reporter to keep the issue confidential until it is announced.
     pub ask_confidentiality: bool,
+    /// Who acknowledges a report.
+    pub acknowledgement: AckMode,
 }
 
 /// security.txt details.

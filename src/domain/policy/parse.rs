@@ -689,6 +689,7 @@ fn process(root: &dyn TableLike, r: &mut Reader<'_>) -> Process {
             "coordinate_with_affected_projects",
             "reporter_dialogue",
             "ask_confidentiality",
+            "acknowledgement",
         ],
     );
     Process {
@@ -703,6 +704,9 @@ fn process(root: &dyn TableLike, r: &mut Reader<'_>) -> Process {
         ),
         reporter_dialogue: r.boolean(t, p, "reporter_dialogue", true),
         ask_confidentiality: r.boolean(t, p, "ask_confidentiality", true),
+        acknowledgement: r
+            .parsed(t, None, p, "acknowledgement", false)
+            .unwrap_or(AckMode::Automatic),
     }
 }
 

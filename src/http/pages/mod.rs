@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/team/cases/{id}/reply", post(team::case_reply))
         .route("/team/cases/{id}/note", post(team::case_note))
         .route("/team/cases/{id}/spam", post(team::case_spam))
+        .route("/team/cases/{id}/acknowledge", post(team::case_acknowledge))
         .route("/team", get(team::dashboard_redirect))
         .route("/team/", get(team::dashboard))
         .route("/team/login", get(auth::login_form).post(auth::login))

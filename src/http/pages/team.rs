@@ -329,3 +329,23 @@ pub async fn audit(
         events,
     })
 }
+
+/// `POST /team/cases/{id}/acknowledge`: the team's acknowledgement with a personal message.
+pub async fn case_acknowledge(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<TextForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::cases::acknowledge(
+        &state.db,
+        &state.cfg,
+        &actor_of(&s.user),
+        s.user.id,
+        id,
+        &form.text,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
