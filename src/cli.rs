@@ -671,7 +671,7 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Delete expired sessions every ten minutes.
+/// Delete expired sessions and stale login-failure counters every ten minutes.
 async fn sweep_sessions(db: Db, cfg: Config) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -684,7 +684,8 @@ async fn sweep_sessions(db: Db, cfg: Config) {
                 now - cfg.session_idle_timeout.as_seconds_i64(),
                 now - cfg.session_max_age.as_seconds_i64(),
             )
-            .await
+            .await?;
+            store::throttle::prune(c.conn(), now - cfg.login_failure_window.as_seconds_i64()).await
         }
         .await;
         if let Err(err) = result {

@@ -35,6 +35,8 @@ pub struct AppState {
     pub cfg: Arc<Config>,
     /// The instance's CSRF key, shared through the database by every process.
     pub csrf_key: Arc<Vec<u8>>,
+    /// The report form's rate limiter (this process's).
+    pub intake_limiter: Arc<crate::service::rate::RateLimiter>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             db,
             cfg: Arc::new(cfg),
             csrf_key: Arc::new(key.into_bytes()),
+            intake_limiter: Arc::default(),
         })
     }
 }

@@ -11,7 +11,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 
 /// Messages claimed per round.
-const BATCH: i64 = 20;
+const BATCH: i64 = 32;
+/// Messages sent at once by one worker (lettre's pool keeps up to 10 connections).
+pub const CONCURRENCY: usize = 8;
 /// Longest retry delay (seconds).
 const MAX_BACKOFF: i64 = 3600;
 
@@ -156,18 +158,26 @@ impl Worker {
         Ok(round)
     }
 
-    /// One round: claim, send, settle.
+    /// One round: claim, then send and settle the claimed messages concurrently
+    /// (up to [`CONCURRENCY`] at a time, over the transport's connection pool).
     pub async fn run_once(&self) -> Result<Round, StoreError> {
         if self.transport.is_none() {
             return Ok(Round::default());
         }
         let mut total = Round::default();
-        for m in self.claim().await? {
-            let result = self.send(&m).await;
-            let r = self.settle(&m, result).await?;
-            total.sent += r.sent;
-            total.retried += r.retried;
-            total.failed += r.failed;
+        let claimed = self.claim().await?;
+        for chunk in claimed.chunks(CONCURRENCY) {
+            let rounds = futures_util::future::join_all(chunk.iter().map(|m| async move {
+                let result = self.send(m).await;
+                self.settle(m, result).await
+            }))
+            .await;
+            for r in rounds {
+                let r = r?;
+                total.sent += r.sent;
+                total.retried += r.retried;
+                total.failed += r.failed;
+            }
         }
         Ok(total)
     }

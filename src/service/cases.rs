@@ -49,10 +49,12 @@ impl From<store::StoreError> for IntakeError {
 /// Where a report came from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// The web form, from this client address.
+    /// The web form, from this client address, counted by this process's limiter.
     Web {
         /// Client address.
         ip: String,
+        /// The form's rate limiter.
+        limiter: std::sync::Arc<super::rate::RateLimiter>,
     },
     /// A mail with this Message-ID.
     Mail {
@@ -266,18 +268,14 @@ pub async fn submit(
             tx.commit().await?;
             return Err(IntakeError::Banned);
         }
-        if let Source::Web { ip } = &source {
-            let since = now - 3600;
-            if store::throttle::failures_since(c.conn(), "report-ip", ip, since).await?
-                >= i64::from(cfg.reports_per_ip_per_hour)
-                || store::throttle::failures_since(c.conn(), "report-all", "all", since).await?
-                    >= i64::from(cfg.reports_per_hour)
-            {
-                return Err(IntakeError::RateLimited);
-            }
+        if let Source::Web { ip, limiter } = &source
+            && !limiter.admit(ip, now, cfg.reports_per_ip_per_hour, cfg.reports_per_hour)
+        {
+            return Err(IntakeError::RateLimited);
         }
     }
 
+    let automatic_ack = policy.process.acknowledgement == AckMode::Automatic;
     let token = secret::random_token(32);
     let reply_token = secret::random_token(12)
         .replace(['-', '_'], "x")
@@ -295,15 +293,15 @@ pub async fn submit(
         None => None,
     };
     let mut tx = db.begin().await?;
-    if let Source::Web { ip } = &source {
-        store::throttle::record_failure(tx.conn(), "report-ip", ip, now, now - 3600).await?;
-        store::throttle::record_failure(tx.conn(), "report-all", "all", now, now - 3600).await?;
-    }
     let case_id = store::cases::insert(
         tx.conn(),
         &store::cases::NewCase {
             project_id: project.id,
-            state: CaseState::Received.as_str(),
+            state: if automatic_ack {
+                CaseState::Acknowledged.as_str()
+            } else {
+                CaseState::Received.as_str()
+            },
             summary: r.summary.trim(),
             reporter_email: email.as_deref(),
             reporter_name: from_name.as_deref(),
@@ -316,6 +314,7 @@ pub async fn submit(
             source_message_id: source_message_id.as_deref(),
             received_at: now,
             acknowledge_due_at: policy.clocks.acknowledge.map(|d| now + d.as_seconds_i64()),
+            acknowledged_at: automatic_ack.then_some(now),
         },
     )
     .await
@@ -359,11 +358,11 @@ pub async fn submit(
         "case.received",
         ("case", &case_id.to_string()),
         Some(project.id),
-        json!({"source": source_name, "attachments": r.files.len()}),
+        json!({"source": source_name, "attachments": r.files.len(), "acknowledged_automatically": automatic_ack}),
     )
     .await?;
 
-    if policy.process.acknowledgement == AckMode::Automatic {
+    if automatic_ack {
         let target = AckTarget {
             case_id,
             name: from_name.as_deref(),
@@ -373,17 +372,7 @@ pub async fn submit(
             link: Some(cfg.link(&format!("/c/{token}"))),
             reply_token: &reply_token,
         };
-        send_acknowledgement(
-            &mut tx,
-            cfg,
-            project,
-            policy,
-            &target,
-            None,
-            &Actor::System,
-            None,
-        )
-        .await?;
+        send_acknowledgement(&mut tx, cfg, project, policy, &target, None, None).await?;
     }
     notify_team(
         &mut tx,
@@ -751,7 +740,6 @@ struct AckTarget<'a> {
 }
 
 /// Write the acknowledgement into the thread, mail it if there is an address, and mark the case acknowledged.
-#[allow(clippy::too_many_arguments)]
 async fn send_acknowledgement(
     tx: &mut Tx,
     cfg: &Config,
@@ -759,9 +747,9 @@ async fn send_acknowledgement(
     policy: &Policy,
     t: &AckTarget<'_>,
     personal: Option<&str>,
-    actor: &Actor,
-    author_user_id: Option<i64>,
+    by: Option<(&Actor, i64)>,
 ) -> Result<(), ServiceError> {
+    let author_user_id = by.map(|(_, id)| id);
     let now = store::now();
     let link_text = t
         .link
@@ -831,16 +819,21 @@ async fn send_acknowledgement(
         };
         enqueue(tx, cfg, &msg, &protect, Some(project.id), "acknowledgement").await?;
     }
-    store::cases::set_state(tx.conn(), t.case_id, CaseState::Acknowledged.as_str(), now).await?;
-    audit::record(
-        tx,
-        actor,
-        "case.acknowledged",
-        ("case", &t.case_id.to_string()),
-        Some(project.id),
-        json!({"mailed": t.email.is_some(), "personal": personal.is_some()}),
-    )
-    .await?;
+    // An automatic acknowledgement is part of the receipt (the case is inserted acknowledged,
+    // and its audit event says so); a team acknowledgement is its own transition.
+    if let Some((actor, _)) = by {
+        store::cases::set_state(tx.conn(), t.case_id, CaseState::Acknowledged.as_str(), now)
+            .await?;
+        audit::record(
+            tx,
+            actor,
+            "case.acknowledged",
+            ("case", &t.case_id.to_string()),
+            Some(project.id),
+            json!({"mailed": t.email.is_some(), "personal": personal.is_some()}),
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -892,8 +885,7 @@ pub async fn acknowledge(
         &policy,
         &target,
         Some(message),
-        actor,
-        Some(user_id),
+        Some((actor, user_id)),
     )
     .await?;
     tx.commit().await?;

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod login;
 pub mod mail;
 pub mod projects;
+pub mod rate;
 pub mod tokens;
 
 pub use error::ServiceError;

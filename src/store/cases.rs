@@ -34,6 +34,8 @@ pub struct NewCase<'a> {
     pub received_at: i64,
     /// When the acknowledgement is due.
     pub acknowledge_due_at: Option<i64>,
+    /// When it was acknowledged (at once, when automatic).
+    pub acknowledged_at: Option<i64>,
 }
 
 /// A case as stored.
@@ -72,7 +74,7 @@ const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_
 /// Insert a case; [`StoreError::Conflict`] if its source Message-ID is already a case.
 pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("INSERT INTO cases (project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, token_hash, reply_token_hash, source, source_message_id, received_at, acknowledge_due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id")
+        Ok(sqlx::query_scalar("INSERT INTO cases (project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, token_hash, reply_token_hash, source, source_message_id, received_at, acknowledge_due_at, acknowledged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")
             .bind(n.project_id)
             .bind(n.state)
             .bind(n.summary)
@@ -87,6 +89,7 @@ pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
             .bind(n.source_message_id)
             .bind(n.received_at)
             .bind(n.acknowledge_due_at)
+            .bind(n.acknowledged_at)
             .fetch_one(&mut *c)
             .await?)
     })

@@ -4,7 +4,7 @@
 use super::{Conn, StoreError};
 use crate::on_conn;
 
-/// Record one failure for `key` in `scope` (`account` or `ip`), dropping entries older than `forget_before`.
+/// Record one failure for `key` in `scope` (`account` or `ip`), dropping that key's entries older than `forget_before` (an indexed delete).
 pub async fn record_failure(
     c: Conn<'_>,
     scope: &str,
@@ -13,8 +13,10 @@ pub async fn record_failure(
     forget_before: i64,
 ) -> Result<(), StoreError> {
     on_conn!(c, |c| {
-        sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        sqlx::query("DELETE FROM login_failures WHERE scope = $2 AND key = $3 AND at < $1")
             .bind(forget_before)
+            .bind(scope)
+            .bind(key)
             .execute(&mut *c)
             .await?;
         sqlx::query("INSERT INTO login_failures (scope, key, at) VALUES ($1, $2, $3)")
@@ -55,5 +57,16 @@ pub async fn clear(c: Conn<'_>, scope: &str, key: &str) -> Result<(), StoreError
             .execute(&mut *c)
             .await?;
         Ok(())
+    })
+}
+
+/// Drop every entry older than `before` (the periodic sweep).
+pub async fn prune(c: Conn<'_>, before: i64) -> Result<u64, StoreError> {
+    on_conn!(c, |c| {
+        let r = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(before)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected())
     })
 }

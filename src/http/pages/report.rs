@@ -180,7 +180,7 @@ pub async fn submit(
             .into_response());
     }
     let vault = state.cfg.vault(false).ok();
-    match service::cases::submit(&state.db, &state.cfg, vault.as_ref(), &project, &policy, &report, Source::Web { ip }).await {
+    match service::cases::submit(&state.db, &state.cfg, vault.as_ref(), &project, &policy, &report, Source::Web { ip, limiter: state.intake_limiter.clone() }).await {
         Ok(s) => Ok(Redirect::to(&format!("/c/{}?sent=1", s.token)).into_response()),
         Err(IntakeError::Rules(violations)) => {
             let errors = violations.into_iter().map(|v| v.message).collect();
