@@ -60,7 +60,7 @@ async fn main() {
         .unwrap();
 
     // Raw: single-row durable commits into the same database.
-    if let Db::Sqlite(pool, _) = &db {
+    if let Db::Sqlite(_, pool, _) = &db {
         sqlx::query("CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
             .execute(pool)
             .await
@@ -69,7 +69,7 @@ async fn main() {
     const RAW: usize = 1000;
     let start = Instant::now();
     for i in 0..RAW {
-        let Db::Sqlite(pool, _) = &db else {
+        let Db::Sqlite(_, pool, _) = &db else {
             unreachable!()
         };
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();

@@ -103,8 +103,10 @@ pub enum Backend {
 /// A connection pool on one backend.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// SQLite pool, with the queue its writers wait in (see [`Db::begin`]).
-    Sqlite(SqlitePool, Arc<tokio::sync::Mutex<()>>),
+    /// SQLite: a pool for reads, a one-connection pool for writes (so a writer holding the
+    /// database's write lock never waits for a connection behind readers), and the queue
+    /// writers wait in (see [`Db::begin`]).
+    Sqlite(SqlitePool, SqlitePool, Arc<tokio::sync::Mutex<()>>),
     /// PostgreSQL pool.
     Postgres(PgPool),
 }
@@ -192,15 +194,18 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
-                    .await
-                    .map_err(|e| {
-                        StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
-                    })?;
-                Ok(Self::Sqlite(pool, Arc::default()))
+                let open = |max: u32| {
+                    SqlitePoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_with(options.clone())
+                };
+                let unavailable = |e: sqlx::Error| {
+                    StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
+                };
+                let write = open(1).await.map_err(unavailable)?;
+                let read = open(8).await.map_err(unavailable)?;
+                Ok(Self::Sqlite(read, write, Arc::default()))
             }
             DatabaseUrl::Postgres(text) => {
                 let options = PgConnectOptions::from_str(text).map_err(|e| {
@@ -233,7 +238,7 @@ impl Db {
     /// Apply pending migrations (PostgreSQL takes an advisory lock, so concurrent starts are safe).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let result = match self {
-            Self::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Self::Sqlite(_, write, _) => sqlx::migrate!("migrations/sqlite").run(write).await,
             Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         };
         result.map_err(|e| StoreError::Migrate(e.to_string()))
@@ -242,12 +247,12 @@ impl Db {
     /// Start a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Self::Sqlite(pool, writers) => {
+            Self::Sqlite(_, write, writers) => {
                 // Queue in this process before asking SQLite for the write lock: a loser of
                 // that race sleeps in SQLite's busy handler (in steps of milliseconds) while
                 // the lock may already be free, which halves intake throughput under load.
                 let slot = writers.clone().lock_owned().await;
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, slot)
+                Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?, slot)
             }
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
@@ -256,7 +261,7 @@ impl Db {
     /// Take a connection for reads.
     pub async fn acquire(&self) -> Result<PoolConn, StoreError> {
         Ok(match self {
-            Self::Sqlite(pool, _) => PoolConn::Sqlite(pool.acquire().await?),
+            Self::Sqlite(read, _, _) => PoolConn::Sqlite(read.acquire().await?),
             Self::Postgres(pool) => PoolConn::Postgres(pool.acquire().await?),
         })
     }
@@ -264,7 +269,10 @@ impl Db {
     /// Close the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite(pool, _) => pool.close().await,
+            Self::Sqlite(read, write, _) => {
+                read.close().await;
+                write.close().await;
+            }
             Self::Postgres(pool) => pool.close().await,
         }
     }

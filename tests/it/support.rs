@@ -96,7 +96,7 @@ impl TestDb {
     /// Run one statement directly (to tamper with data or age a session).
     pub async fn exec(&self, sql: &str) {
         match &self.db {
-            Db::Sqlite(p, _) => {
+            Db::Sqlite(p, ..) => {
                 sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
                     .execute(p)
                     .await
@@ -114,7 +114,7 @@ impl TestDb {
     /// One integer from a query.
     pub async fn scalar(&self, sql: &str) -> i64 {
         match &self.db {
-            Db::Sqlite(p, _) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            Db::Sqlite(p, ..) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
                 .fetch_one(p)
                 .await
                 .unwrap(),
