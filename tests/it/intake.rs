@@ -617,6 +617,15 @@ async fn spam_and_banned_reporters(kind: Kind) {
         !list.contains("Cheap watches"),
         "spam still in the inbox: {list}"
     );
+    assert_eq!(
+        list.matches("<h2>Cases</h2>").count(),
+        1,
+        "the case list is rendered once: {list}"
+    );
+    assert!(
+        list.contains("<title>Demo Project · Embargo</title>"),
+        "{list}"
+    );
     desk.deliver().await;
     assert_eq!(
         desk.mail_to("spammer@example.net").len(),
