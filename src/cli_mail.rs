@@ -135,24 +135,33 @@ fn print_key(info: &crate::pgp::KeyInfo) {
     }
 }
 
+fn parse_user(user: Option<&str>) -> anyhow::Result<Option<EmailAddress>> {
+    user.map(|u| u.parse::<EmailAddress>().map_err(|e| anyhow!("{e}")))
+        .transpose()
+}
+
+fn holder<'a>(
+    project: Option<&'a str>,
+    user: Option<&'a EmailAddress>,
+) -> anyhow::Result<service::keys::Holder<'a>> {
+    match (project, user) {
+        (Some(slug), _) => Ok(service::keys::Holder::Project(slug)),
+        (None, Some(email)) => Ok(service::keys::Holder::User(email)),
+        (None, None) => Err(anyhow!("give --project SLUG or --user EMAIL")),
+    }
+}
+
 /// Run a key command.
 pub async fn key(cmd: KeyCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
     let actor = Actor::Cli;
     match cmd {
         KeyCommand::Generate { project, user } => {
             let vault = cfg.vault(true)?;
-            let info = match (project, user) {
-                (Some(slug), _) => service::keys::generate_project_key(db, &vault, &actor, &slug)
-                    .await
-                    .map_err(err)?,
-                (None, Some(email)) => {
-                    let email: EmailAddress = email.parse().map_err(|e| anyhow!("{e}"))?;
-                    service::keys::generate_user_key(db, &vault, &actor, &email)
-                        .await
-                        .map_err(err)?
-                }
-                (None, None) => return Err(anyhow!("give --project SLUG or --user EMAIL")),
-            };
+            let email = parse_user(user.as_deref())?;
+            let holder = holder(project.as_deref(), email.as_ref())?;
+            let info = service::keys::generate(db, &vault, &actor, holder)
+                .await
+                .map_err(err)?;
             println!("generated a new key");
             print_key(&info);
         }
@@ -163,20 +172,11 @@ pub async fn key(cmd: KeyCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitC
         } => {
             let vault = cfg.vault(true)?;
             let bytes = read_file(&file)?;
-            let info = match (project, user) {
-                (Some(slug), _) => {
-                    service::keys::import_project_key(db, &vault, &actor, &slug, &bytes)
-                        .await
-                        .map_err(err)?
-                }
-                (None, Some(email)) => {
-                    let email: EmailAddress = email.parse().map_err(|e| anyhow!("{e}"))?;
-                    service::keys::import_user_key(db, &vault, &actor, &email, &bytes)
-                        .await
-                        .map_err(err)?
-                }
-                (None, None) => return Err(anyhow!("give --project SLUG or --user EMAIL")),
-            };
+            let email = parse_user(user.as_deref())?;
+            let holder = holder(project.as_deref(), email.as_ref())?;
+            let info = service::keys::import(db, &vault, &actor, holder, &bytes)
+                .await
+                .map_err(err)?;
             println!("imported the key");
             print_key(&info);
         }

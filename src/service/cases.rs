@@ -499,11 +499,7 @@ pub async fn reporter_reply(
 }
 
 async fn project_of(db: &Db, case: &CaseRow) -> Result<ProjectRow, ServiceError> {
-    let mut c = db.acquire().await?;
-    let all = store::projects::list(c.conn()).await?;
-    all.into_iter()
-        .find(|p| p.id == case.project_id)
-        .ok_or_else(|| ServiceError::Internal("case without project".into()))
+    super::projects::by_id(db, case.project_id).await
 }
 
 /// A team member answers the reporter: stored in the thread and mailed (encrypted to the reporter's key when known).

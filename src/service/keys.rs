@@ -92,50 +92,97 @@ fn project_user_ids(project: &store::projects::ProjectRow) -> Result<Vec<String>
     }
 }
 
-/// Generate a new project key (the old one, if any, is retired but kept to read old mail).
-pub async fn generate_project_key(
+/// Whose secret key: a project's (signs its mail, decrypts reports sent to it) or a team
+/// member's personal signing key.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    /// A project, by slug.
+    Project(&'a str),
+    /// A team member, by address.
+    User(&'a EmailAddress),
+}
+
+/// A holder looked up: where its key is stored, its audit name, and the user IDs a new key carries.
+struct Resolved {
+    owner: Owner,
+    label: String,
+    project_id: Option<i64>,
+    kind: &'static str,
+    user_ids: Vec<String>,
+}
+
+async fn resolve(db: &Db, holder: Holder<'_>) -> Result<Resolved, ServiceError> {
+    Ok(match holder {
+        Holder::Project(slug) => {
+            let project = super::projects::find(db, slug).await?;
+            Resolved {
+                owner: Owner::Project(project.id),
+                label: project.slug.clone(),
+                project_id: Some(project.id),
+                kind: "project",
+                user_ids: project_user_ids(&project)?,
+            }
+        }
+        Holder::User(email) => {
+            let user = super::accounts::find(db, email).await?;
+            let uid = format!("{} <{}>", user.display_name, user.email);
+            Resolved {
+                owner: Owner::User(user.id),
+                label: user.email,
+                project_id: None,
+                kind: "user",
+                user_ids: vec![uid],
+            }
+        }
+    })
+}
+
+/// Generate a new key for the holder (its old key, if any, is retired but kept to read old mail).
+pub async fn generate(
     db: &Db,
     vault: &Vault,
     actor: &Actor,
-    slug: &str,
+    holder: Holder<'_>,
 ) -> Result<KeyInfo, ServiceError> {
-    let project = super::projects::find(db, slug).await?;
-    let key = SecretKey::generate(&project_user_ids(&project)?)?;
+    let r = resolve(db, holder).await?;
+    let key = SecretKey::generate(&r.user_ids)?;
+    let action = format!("{}.key_generated", r.kind);
     store_secret(
         db,
         vault,
         actor,
         &key,
         Placement {
-            owner: Owner::Project(project.id),
-            label: &project.slug,
-            project_id: Some(project.id),
-            action: "project.key_generated",
+            owner: r.owner,
+            label: &r.label,
+            project_id: r.project_id,
+            action: &action,
         },
     )
     .await
 }
 
-/// Import an existing secret key as the project key.
-pub async fn import_project_key(
+/// Import an existing secret key (armored, without a passphrase) for the holder.
+pub async fn import(
     db: &Db,
     vault: &Vault,
     actor: &Actor,
-    slug: &str,
+    holder: Holder<'_>,
     armored: &[u8],
 ) -> Result<KeyInfo, ServiceError> {
-    let project = super::projects::find(db, slug).await?;
+    let r = resolve(db, holder).await?;
     let key = SecretKey::from_bytes(armored)?;
+    let action = format!("{}.key_imported", r.kind);
     store_secret(
         db,
         vault,
         actor,
         &key,
         Placement {
-            owner: Owner::Project(project.id),
-            label: &project.slug,
-            project_id: Some(project.id),
-            action: "project.key_imported",
+            owner: r.owner,
+            label: &r.label,
+            project_id: r.project_id,
+            action: &action,
         },
     )
     .await
@@ -198,55 +245,6 @@ pub async fn project_decryption_keys(
     project_id: i64,
 ) -> Result<Vec<SecretKey>, ServiceError> {
     open_all(db, vault, Owner::Project(project_id), false).await
-}
-
-/// Generate a personal signing key for a team member.
-pub async fn generate_user_key(
-    db: &Db,
-    vault: &Vault,
-    actor: &Actor,
-    email: &EmailAddress,
-) -> Result<KeyInfo, ServiceError> {
-    let user = super::accounts::find(db, email).await?;
-    let key = SecretKey::generate(&[format!("{} <{}>", user.display_name, user.email)])?;
-    store_secret(
-        db,
-        vault,
-        actor,
-        &key,
-        Placement {
-            owner: Owner::User(user.id),
-            label: &user.email,
-            project_id: None,
-            action: "user.key_generated",
-        },
-    )
-    .await
-}
-
-/// Import a personal signing key for a team member.
-pub async fn import_user_key(
-    db: &Db,
-    vault: &Vault,
-    actor: &Actor,
-    email: &EmailAddress,
-    armored: &[u8],
-) -> Result<KeyInfo, ServiceError> {
-    let user = super::accounts::find(db, email).await?;
-    let key = SecretKey::from_bytes(armored)?;
-    store_secret(
-        db,
-        vault,
-        actor,
-        &key,
-        Placement {
-            owner: Owner::User(user.id),
-            label: &user.email,
-            project_id: None,
-            action: "user.key_imported",
-        },
-    )
-    .await
 }
 
 /// A team member's current signing key.

@@ -55,6 +55,14 @@ pub async fn find(db: &Db, slug: &str) -> Result<ProjectRow, ServiceError> {
         .ok_or_else(|| ServiceError::NotFound(format!("project `{slug}`")))
 }
 
+/// The project with this id (a case's project).
+pub async fn by_id(db: &Db, id: i64) -> Result<ProjectRow, ServiceError> {
+    let mut c = db.acquire().await?;
+    store::projects::by_id(c.conn(), id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("project #{id}")))
+}
+
 /// Every project.
 pub async fn list(db: &Db) -> Result<Vec<ProjectRow>, ServiceError> {
     let mut c = db.acquire().await?;

@@ -170,3 +170,15 @@ pub async fn set_policy(
         Ok(())
     })
 }
+
+/// The project with this id.
+pub async fn by_id(c: Conn<'_>, id: i64) -> Result<Option<ProjectRow>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(
+            sqlx::query_as("SELECT id, slug, name, created_at, policy FROM projects WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?,
+        )
+    })
+}

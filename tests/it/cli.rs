@@ -210,8 +210,8 @@ fn bad_arguments_lose_nothing() {
     assert!(out.contains("1 events"), "{out}");
 }
 
-#[test]
-fn generated_password_is_printed_once_and_works() {
+#[tokio::test]
+async fn generated_password_is_printed_once_and_works() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("e.sqlite").display());
     let (code, out, err) = run_cli(
@@ -227,8 +227,30 @@ fn generated_password_is_printed_once_and_works() {
         .expect("password printed")
         .to_owned();
     assert!(password.len() >= 16);
-    let hash: String = out.lines().collect();
-    assert!(!hash.contains("$argon2"));
+    assert_eq!(
+        out.matches(&password).count(),
+        1,
+        "printed more than once: {out}"
+    );
+    assert!(!out.contains("$argon2"), "the hash was printed: {out}");
+    // The printed password is the one stored (as argon2id), and only it verifies.
+    let db = embargo::store::Db::connect(&embargo::config::DatabaseUrl::parse(&url).unwrap())
+        .await
+        .unwrap();
+    let mut c = db.acquire().await.unwrap();
+    let user = embargo::store::users::by_email(c.conn(), "a@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.password_hash.starts_with("$argon2id$"));
+    assert!(embargo::auth::password::verify(
+        &password,
+        &user.password_hash
+    ));
+    assert!(!embargo::auth::password::verify(
+        "not the password",
+        &user.password_hash
+    ));
 }
 
 #[tokio::test]

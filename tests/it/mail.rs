@@ -72,9 +72,14 @@ async fn signed_test_mail_arrives_with_headers(kind: Kind) {
     let sink = SmtpSink::start().await;
     let (t, cfg) = setup(kind, Some(&sink), &[]).await;
     let vault = cfg.vault(true).unwrap();
-    service::keys::generate_project_key(&t.db, &vault, &Actor::Cli, "demo")
-        .await
-        .unwrap();
+    service::keys::generate(
+        &t.db,
+        &vault,
+        &Actor::Cli,
+        service::keys::Holder::Project("demo"),
+    )
+    .await
+    .unwrap();
     let id = queue_test(&t, &cfg, "alice@example.org", true).await;
     let worker = Worker::new(t.db.clone(), &cfg).unwrap();
     assert_eq!(worker.run_once().await.unwrap().sent, 1);

@@ -188,6 +188,20 @@ async fn projects_and_memberships(kind: Kind) {
         .map(|p| p.slug)
         .collect();
     assert_eq!(all, ["django", "pylons"]);
+    assert_eq!(
+        store::projects::by_id(c.conn(), q)
+            .await
+            .unwrap()
+            .unwrap()
+            .slug,
+        "pylons"
+    );
+    assert!(
+        store::projects::by_id(c.conn(), q + 100)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let members = store::projects::members(c.conn(), p).await.unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].email, "a@example.org");

@@ -238,11 +238,7 @@ pub async fn case(
     let case = service::cases::by_link(&state.db, &token)
         .await?
         .ok_or(PageError::NotFound)?;
-    let project = service::projects::list(&state.db)
-        .await?
-        .into_iter()
-        .find(|p| p.id == case.project_id)
-        .ok_or(PageError::NotFound)?;
+    let project = service::projects::by_id(&state.db, case.project_id).await?;
     let state_name: crate::domain::case::CaseState =
         case.state.parse().map_err(ServiceError::Internal)?;
     let thread = service::cases::reporter_thread(&state.db, case.id)

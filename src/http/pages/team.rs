@@ -165,11 +165,7 @@ async fn visible_case(
     if !service::projects::is_team(&state.db, case.project_id, s.user.id, s.user.is_admin).await? {
         return Err(PageError::NotFound);
     }
-    let project = service::projects::list(&state.db)
-        .await?
-        .into_iter()
-        .find(|p| p.id == case.project_id)
-        .ok_or(PageError::NotFound)?;
+    let project = service::projects::by_id(&state.db, case.project_id).await?;
     Ok((case, messages, attachments, project))
 }
 
