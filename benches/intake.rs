@@ -60,19 +60,19 @@ async fn main() {
         .unwrap();
 
     // Raw: single-row durable commits into the same database.
-    if let Db::Sqlite(_, pool, _) = &db {
+    if let Db::Sqlite(_, writer) = &db {
         sqlx::query("CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
-            .execute(pool)
+            .execute(writer.pool())
             .await
             .unwrap();
     }
     const RAW: usize = 1000;
     let start = Instant::now();
     for i in 0..RAW {
-        let Db::Sqlite(_, pool, _) = &db else {
+        let Db::Sqlite(_, writer) = &db else {
             unreachable!()
         };
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        let mut tx = writer.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
         sqlx::query("INSERT INTO bench_raw (v) VALUES ($1)")
             .bind(format!("row {i}"))
             .execute(&mut *tx)

@@ -25,7 +25,7 @@ pub fn describe(err: &ServiceError) -> (StatusCode, &'static str, String) {
             "The database is unavailable at the moment. Nothing was lost; please try again shortly.".into(),
         ),
         ServiceError::Store(StoreError::Conflict) => (StatusCode::CONFLICT, "Conflict", "That already exists.".into()),
-        ServiceError::Store(StoreError::Migrate(_) | StoreError::Database(_)) | ServiceError::Internal(_) => (
+        ServiceError::Store(StoreError::Migrate(_) | StoreError::Database(_) | StoreError::Failed(_)) | ServiceError::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "Something went wrong",
             "Something went wrong on our side. The error has been logged; please try again later.".into(),

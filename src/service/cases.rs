@@ -17,7 +17,7 @@ use crate::domain::case::CaseState;
 use crate::domain::policy::{AckMode, Policy};
 use crate::domain::report::{self, NewReport, Violation};
 use crate::mail::compose::Outgoing;
-use crate::pgp::PublicKey;
+use crate::pgp::{PublicKey, SecretKey};
 use crate::store::{self, Db, Tx, cases::CaseRow, projects::ProjectRow};
 use crate::vault::Vault;
 use askama::Template;
@@ -140,7 +140,6 @@ fn render(t: &impl Template) -> Result<String, ServiceError> {
         .map_err(|e| ServiceError::Internal(format!("mail template: {e}")))
 }
 
-/// Notify every team member of a new report or reply.
 /// What a team notification is about.
 struct Notice<'a> {
     case_id: i64,
@@ -148,12 +147,50 @@ struct Notice<'a> {
     reply: bool,
 }
 
+/// The project's team as notifications need it, read before the write transaction so the
+/// write lock is held for statements only (no key parsing or unsealing under it).
+struct Team {
+    members: Vec<(String, Option<PublicKey>)>,
+    signer: Option<SecretKey>,
+}
+
+impl Team {
+    async fn load(db: &Db, vault: Option<&Vault>, project_id: i64) -> Result<Self, ServiceError> {
+        let mut members = Vec::new();
+        {
+            let mut c = db.acquire().await?;
+            for m in store::projects::members(c.conn(), project_id).await? {
+                let key = match store::keys::current(c.conn(), store::keys::Owner::User(m.user_id))
+                    .await?
+                {
+                    Some(row) => PublicKey::from_bytes(row.public_key.as_bytes())
+                        .ok()
+                        .filter(|k| k.info().can_encrypt),
+                    None => None,
+                };
+                members.push((m.email, key));
+            }
+        }
+        // The project key signs only encrypted notifications: unseal it only when one is sent.
+        let signer = match vault {
+            Some(v) if members.iter().any(|(_, k)| k.is_some()) => {
+                keys::project_signing_key(db, v, project_id)
+                    .await
+                    .ok()
+                    .flatten()
+            }
+            _ => None,
+        };
+        Ok(Self { members, signer })
+    }
+}
+
+/// Notify every team member of a new report or reply, in the caller's transaction.
 async fn notify_team(
     tx: &mut Tx,
-    db: &Db,
     cfg: &Config,
-    vault: Option<&Vault>,
     project: &ProjectRow,
+    team: &Team,
     notice: Notice<'_>,
 ) -> Result<(), ServiceError> {
     let Notice {
@@ -161,23 +198,8 @@ async fn notify_team(
         text,
         reply,
     } = notice;
-    let members = store::projects::members(tx.conn(), project.id).await?;
     let link = cfg.link(&format!("/team/cases/{case_id}"));
-    let signer = match vault {
-        Some(v) => keys::project_signing_key(db, v, project.id)
-            .await
-            .ok()
-            .flatten(),
-        None => None,
-    };
-    for m in members {
-        let member_key =
-            match store::keys::current(tx.conn(), store::keys::Owner::User(m.user_id)).await? {
-                Some(row) => PublicKey::from_bytes(row.public_key.as_bytes())
-                    .ok()
-                    .filter(|k| k.info().can_encrypt),
-                None => None,
-            };
+    for (email, member_key) in &team.members {
         let body = render(&NewReportBody {
             reply,
             project: &project.name,
@@ -188,7 +210,7 @@ async fn notify_team(
         let kind = if reply { "New message" } else { "New report" };
         let msg = Outgoing {
             from: Sender { cfg, project }.from(),
-            to: vec![m.email.clone()],
+            to: vec![email.clone()],
             subject: format!("[{}] {kind} in case #{case_id}", project.name),
             text: body,
             message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
@@ -199,8 +221,8 @@ async fn notify_team(
         };
         let protect = match member_key {
             Some(k) => Protect::Encrypt {
-                recipients: vec![k],
-                signer: signer.clone(),
+                recipients: vec![k.clone()],
+                signer: team.signer.clone(),
             },
             None => Protect::None,
         };
@@ -292,6 +314,7 @@ pub async fn submit(
         Some(k) => Some(k.to_armored().map_err(ServiceError::from)?),
         None => None,
     };
+    let team = Team::load(db, vault, project.id).await?;
     let mut tx = db.begin().await?;
     let case_id = store::cases::insert(
         tx.conn(),
@@ -376,10 +399,9 @@ pub async fn submit(
     }
     notify_team(
         &mut tx,
-        db,
         cfg,
-        vault,
         project,
+        &team,
         Notice {
             case_id,
             text: &text,
@@ -451,6 +473,7 @@ pub async fn reporter_reply(
 ) -> Result<i64, ServiceError> {
     let text = check_text(text)?;
     let project = project_of(db, case).await?;
+    let team = Team::load(db, vault, project.id).await?;
     let now = store::now();
     let mut tx = db.begin().await?;
     let id = store::cases::add_message(
@@ -483,10 +506,9 @@ pub async fn reporter_reply(
     .await?;
     notify_team(
         &mut tx,
-        db,
         cfg,
-        vault,
         &project,
+        &team,
         Notice {
             case_id: case.id,
             text,

@@ -11,11 +11,13 @@
 //! Durability: SQLite runs in WAL mode with `synchronous = FULL`, so the WAL
 //! is fsynced at every commit and an acknowledged write survives a crash or
 //! power loss. Write transactions on SQLite start with `BEGIN IMMEDIATE`, so
-//! two writers queue on the busy timeout instead of failing mid-transaction.
+//! two writers queue on the busy timeout instead of failing mid-transaction;
+//! within one process they queue in [`group`] and share commits.
 
 pub mod api_tokens;
 pub mod audit;
 pub mod cases;
+pub mod group;
 pub mod keys;
 pub mod outbox;
 pub mod projects;
@@ -63,6 +65,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// A shared (group) commit failed for a reason other than unavailability.
+    #[error("database error: {0}")]
+    Failed(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -103,10 +108,10 @@ pub enum Backend {
 /// A connection pool on one backend.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// SQLite: a pool for reads, a one-connection pool for writes (so a writer holding the
-    /// database's write lock never waits for a connection behind readers), and the queue
-    /// writers wait in (see [`Db::begin`]).
-    Sqlite(SqlitePool, SqlitePool, Arc<tokio::sync::Mutex<()>>),
+    /// SQLite: a pool for reads, and the writer: one connection (so a writer holding the
+    /// database's write lock never waits for a connection behind readers) with the queue
+    /// writers wait in and share commits from (see [`group`]).
+    Sqlite(SqlitePool, Arc<group::Writer>),
     /// PostgreSQL pool.
     Postgres(PgPool),
 }
@@ -149,11 +154,8 @@ impl PoolConn {
 
 /// A write transaction. Dropped without [`Tx::commit`], it rolls back.
 pub enum Tx {
-    /// SQLite, holding this process's writer slot until it ends.
-    Sqlite(
-        Transaction<'static, Sqlite>,
-        tokio::sync::OwnedMutexGuard<()>,
-    ),
+    /// SQLite: a job in this process's shared write transaction (see [`group`]).
+    Sqlite(group::Job),
     /// PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -162,7 +164,7 @@ impl Tx {
     /// Borrow it for one store call.
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Self::Sqlite(t, _) => Conn::Sqlite(t),
+            Self::Sqlite(job) => Conn::Sqlite(job.conn()),
             Self::Postgres(t) => Conn::Postgres(t),
         }
     }
@@ -170,7 +172,7 @@ impl Tx {
     /// Commit; only now is the write acknowledged.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(t, _slot) => t.commit().await?,
+            Self::Sqlite(job) => job.commit().await?,
             Self::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -205,7 +207,7 @@ impl Db {
                 };
                 let write = open(1).await.map_err(unavailable)?;
                 let read = open(8).await.map_err(unavailable)?;
-                Ok(Self::Sqlite(read, write, Arc::default()))
+                Ok(Self::Sqlite(read, Arc::new(group::Writer::new(write))))
             }
             DatabaseUrl::Postgres(text) => {
                 let options = PgConnectOptions::from_str(text).map_err(|e| {
@@ -238,7 +240,7 @@ impl Db {
     /// Apply pending migrations (PostgreSQL takes an advisory lock, so concurrent starts are safe).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let result = match self {
-            Self::Sqlite(_, write, _) => sqlx::migrate!("migrations/sqlite").run(write).await,
+            Self::Sqlite(_, writer) => sqlx::migrate!("migrations/sqlite").run(writer.pool()).await,
             Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         };
         result.map_err(|e| StoreError::Migrate(e.to_string()))
@@ -247,13 +249,10 @@ impl Db {
     /// Start a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Self::Sqlite(_, write, writers) => {
-                // Queue in this process before asking SQLite for the write lock: a loser of
-                // that race sleeps in SQLite's busy handler (in steps of milliseconds) while
-                // the lock may already be free, which halves intake throughput under load.
-                let slot = writers.clone().lock_owned().await;
-                Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?, slot)
-            }
+            // Queue in this process before asking SQLite for the write lock: a loser of
+            // that race sleeps in SQLite's busy handler (in steps of milliseconds) while
+            // the lock may already be free; and share commits with the jobs queued behind.
+            Self::Sqlite(_, writer) => Tx::Sqlite(writer.begin().await?),
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -261,7 +260,7 @@ impl Db {
     /// Take a connection for reads.
     pub async fn acquire(&self) -> Result<PoolConn, StoreError> {
         Ok(match self {
-            Self::Sqlite(read, _, _) => PoolConn::Sqlite(read.acquire().await?),
+            Self::Sqlite(read, _) => PoolConn::Sqlite(read.acquire().await?),
             Self::Postgres(pool) => PoolConn::Postgres(pool.acquire().await?),
         })
     }
@@ -269,9 +268,9 @@ impl Db {
     /// Close the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite(read, write, _) => {
+            Self::Sqlite(read, writer) => {
                 read.close().await;
-                write.close().await;
+                writer.pool().close().await;
             }
             Self::Postgres(pool) => pool.close().await,
         }

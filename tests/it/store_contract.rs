@@ -19,6 +19,7 @@ on_both_backends!(
     audit_appends_build_one_chain,
     concurrent_audit_appends_keep_the_chain_intact,
     rolled_back_transactions_leave_nothing,
+    concurrent_writers_keep_their_own_outcomes,
     migrations_are_idempotent,
 );
 
@@ -496,6 +497,74 @@ async fn rolled_back_transactions_leave_nothing(kind: Kind) {
     let mut c = t.db.acquire().await.unwrap();
     assert!(!store::users::any(c.conn()).await.unwrap());
     assert_eq!(store::audit::head(c.conn()).await.unwrap().0, 0);
+}
+
+/// Many writers at once (on SQLite they share commits): each one's outcome is its own.
+/// Writers that commit are all kept; one dropped without commit, or failing on a
+/// uniqueness rule, loses only its own writes; the audit chain stays whole.
+async fn concurrent_writers_keep_their_own_outcomes(kind: Kind) {
+    let t = TestDb::new(kind).await;
+    let mut tasks = Vec::new();
+    for i in 0..48i64 {
+        let db = t.db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = db.begin().await.unwrap();
+            let email = if i % 4 == 2 {
+                "dup@example.org".to_owned()
+            } else {
+                format!("u{i}@example.org")
+            };
+            match store::users::insert(tx.conn(), &email, "U", "h", false, i).await {
+                Ok(_) => {}
+                Err(StoreError::Conflict) => return "conflict",
+                Err(e) => panic!("insert {i}: {e}"),
+            }
+            store::audit::append(
+                tx.conn(),
+                NewEvent {
+                    at: i,
+                    actor: "cli",
+                    action: "user.created",
+                    object_type: "user",
+                    object_id: &email,
+                    project_id: None,
+                    details: "{}",
+                },
+            )
+            .await
+            .unwrap();
+            if i % 4 == 1 {
+                drop(tx);
+                return "dropped";
+            }
+            tx.commit().await.unwrap();
+            "committed"
+        }));
+    }
+    let mut outcomes = std::collections::BTreeMap::new();
+    for task in tasks {
+        *outcomes.entry(task.await.unwrap()).or_insert(0) += 1;
+    }
+    assert_eq!(outcomes.get("dropped"), Some(&12));
+    assert_eq!(outcomes.get("conflict"), Some(&11));
+    assert_eq!(outcomes.get("committed"), Some(&25));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM users").await, 25);
+    for i in (1..48).step_by(4) {
+        let sql = format!("SELECT COUNT(*) FROM users WHERE email = 'u{i}@example.org'");
+        assert_eq!(t.scalar(&sql).await, 0, "dropped writer {i} left its row");
+    }
+    let mut c = t.db.acquire().await.unwrap();
+    let events = store::audit::page(c.conn(), 0, 100).await.unwrap();
+    let (head_seq, head_hash) = store::audit::head(c.conn()).await.unwrap();
+    assert_eq!(verify_chain(&events, head_seq, &head_hash), Ok(25));
+    drop(c);
+    // The writer is free again: a new transaction starts and commits at once.
+    let mut tx = t.db.begin().await.unwrap();
+    store::users::insert(tx.conn(), "last@example.org", "L", "h", false, 99)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM users").await, 26);
 }
 
 async fn migrations_are_idempotent(kind: Kind) {
