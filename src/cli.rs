@@ -68,6 +68,12 @@ pub enum Command {
     /// Inspect and verify the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Score CVSS vectors (3.0, 3.1, 4.0): one line each with the scores and the rating.
+    Cvss {
+        /// Vectors such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H.
+        #[arg(required = true, value_name = "VECTOR")]
+        vectors: Vec<String>,
+    },
 }
 
 /// `embargo serve`.
@@ -591,6 +597,25 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::Mail(cmd) => crate::cli_mail::mail(cmd, &open(&cfg).await?, &cfg).await,
         Command::Worker => {
             crate::cli_mail::worker(open(&cfg).await?, &cfg, shutdown_signal()).await
+        }
+        Command::Cvss { vectors } => {
+            // Every vector gets its line; a malformed one is named on stderr and the
+            // command exits 65 (EX_DATAERR) after scoring the rest.
+            let mut bad = false;
+            for v in &vectors {
+                match crate::domain::cvss::parse(v) {
+                    Ok(vector) => println!("{}", vector.summary().line(v)),
+                    Err(e) => {
+                        eprintln!("{}: {e}", v.trim());
+                        bad = true;
+                    }
+                }
+            }
+            Ok(if bad {
+                ExitCode::from(65)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Secret(SecretCommand::Generate) => {
             println!("{}", crate::vault::generate_key());

@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod audit;
 pub mod case;
+pub mod cvss;
 pub mod duration;
 pub mod email;
 pub mod password;

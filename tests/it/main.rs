@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod cvss;
 mod gpg;
 mod headers;
 mod intake;
