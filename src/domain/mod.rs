@@ -6,6 +6,7 @@ pub mod actor;
 pub mod audit;
 pub mod case;
 pub mod cvss;
+pub mod cwe;
 pub mod duration;
 pub mod email;
 pub mod password;
