@@ -80,7 +80,9 @@ pub fn search(query: &str, limit: usize) -> Vec<&'static Cwe> {
         .iter()
         .filter(|c| c.assignable())
         .filter(|c| {
-            q.is_empty() || c.name.to_lowercase().contains(&q) || format!("cwe-{}", c.id).contains(&q)
+            q.is_empty()
+                || c.name.to_lowercase().contains(&q)
+                || format!("cwe-{}", c.id).contains(&q)
         })
         .take(limit)
         .collect()
@@ -104,9 +106,17 @@ mod tests {
         assert!(xss.name.contains("Cross-site Scripting"));
         assert!(xss.assignable());
         assert_eq!(lookup("89").unwrap().id, 89);
-        assert!(lookup("CWE-999999").unwrap_err().contains("not in the CWE list"));
+        assert!(
+            lookup("CWE-999999")
+                .unwrap_err()
+                .contains("not in the CWE list")
+        );
         assert!(lookup("XSS").unwrap_err().contains("not a CWE id"));
         assert!(!lookup("CWE-1").unwrap().assignable());
-        assert!(search("regular expression", 10).iter().any(|c| c.id == 1333));
+        assert!(
+            search("regular expression", 10)
+                .iter()
+                .any(|c| c.id == 1333)
+        );
     }
 }

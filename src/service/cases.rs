@@ -338,6 +338,11 @@ pub async fn submit(
             received_at: now,
             acknowledge_due_at: policy.clocks.acknowledge.map(|d| now + d.as_seconds_i64()),
             acknowledged_at: automatic_ack.then_some(now),
+            decide_due_at: policy.clocks.decide.map(|d| now + d.as_seconds_i64()),
+            disclosure_due_at: policy
+                .clocks
+                .reporter_may_disclose_after
+                .map(|d| now + d.as_seconds_i64()),
         },
     )
     .await
@@ -520,7 +525,7 @@ pub async fn reporter_reply(
     Ok(id)
 }
 
-async fn project_of(db: &Db, case: &CaseRow) -> Result<ProjectRow, ServiceError> {
+pub(super) async fn project_of(db: &Db, case: &CaseRow) -> Result<ProjectRow, ServiceError> {
     super::projects::by_id(db, case.project_id).await
 }
 
@@ -536,65 +541,19 @@ pub async fn team_reply(
     let text = check_text(text)?;
     let (case, messages, _) = team_view(db, case_id).await?;
     let project = project_of(db, &case).await?;
-    let now = store::now();
-    let message_id = crate::mail::new_message_id(cfg.mail_from.domain());
     let mut tx = db.begin().await?;
-    store::cases::add_message(
-        tx.conn(),
-        &store::cases::NewMessage {
-            case_id: case.id,
-            author: "team",
-            author_user_id: Some(user_id),
-            visibility: "thread",
-            body: text,
-            message_id: Some(&message_id),
-        },
-        now,
+    tell_reporter(
+        &mut tx,
+        cfg,
+        &project,
+        &case,
+        &messages,
+        Some(user_id),
+        text,
+        &format!("Re: case #{}", case.id),
+        "team-reply",
     )
     .await?;
-    if let Some(to) = &case.reporter_email {
-        let last = messages
-            .iter()
-            .rev()
-            .find(|m| m.visibility == "thread")
-            .and_then(|m| m.message_id.clone());
-        let reply_token = secret::random_token(12)
-            .replace(['-', '_'], "x")
-            .to_lowercase();
-        // A fresh reply address per mail: the old ones keep working only through In-Reply-To.
-        store::cases::set_reply_token(tx.conn(), case.id, &secret::digest(&reply_token)).await?;
-        let sender = Sender {
-            cfg,
-            project: &project,
-        };
-        let msg = Outgoing {
-            from: sender.from(),
-            to: vec![to.clone()],
-            subject: format!("[{}] Re: case #{}", project.name, case.id),
-            text: render(&TeamReplyBody {
-                text,
-                project: &project.name,
-                link: "your private case link".into(),
-            })?,
-            message_id,
-            in_reply_to: last,
-            reply_to: Some(sender.reply_address(&reply_token)),
-            list: None,
-            attachments: Vec::new(),
-        };
-        let protect = match case
-            .reporter_key
-            .as_deref()
-            .and_then(|k| PublicKey::from_bytes(k.as_bytes()).ok())
-        {
-            Some(k) => Protect::Encrypt {
-                recipients: vec![k],
-                signer: None,
-            },
-            None => Protect::None,
-        };
-        enqueue(&mut tx, cfg, &msg, &protect, Some(project.id), "team-reply").await?;
-    }
     audit::record(
         &mut tx,
         actor,
@@ -605,6 +564,79 @@ pub async fn team_reply(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Add a message to the reporter's thread and mail it to them (encrypted to their key
+/// when known), in the caller's transaction. `user_id` is the team member writing, or
+/// `None` for a message Embargo writes.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn tell_reporter(
+    tx: &mut Tx,
+    cfg: &Config,
+    project: &ProjectRow,
+    case: &CaseRow,
+    messages: &[store::cases::MessageRow],
+    user_id: Option<i64>,
+    text: &str,
+    subject: &str,
+    purpose: &str,
+) -> Result<(), ServiceError> {
+    let message_id = crate::mail::new_message_id(cfg.mail_from.domain());
+    store::cases::add_message(
+        tx.conn(),
+        &store::cases::NewMessage {
+            case_id: case.id,
+            author: if user_id.is_some() { "team" } else { "system" },
+            author_user_id: user_id,
+            visibility: "thread",
+            body: text,
+            message_id: Some(&message_id),
+        },
+        store::now(),
+    )
+    .await?;
+    let Some(to) = &case.reporter_email else {
+        return Ok(());
+    };
+    let last = messages
+        .iter()
+        .rev()
+        .find(|m| m.visibility == "thread")
+        .and_then(|m| m.message_id.clone());
+    let reply_token = secret::random_token(12)
+        .replace(['-', '_'], "x")
+        .to_lowercase();
+    // A fresh reply address per mail: the old ones keep working only through In-Reply-To.
+    store::cases::set_reply_token(tx.conn(), case.id, &secret::digest(&reply_token)).await?;
+    let sender = Sender { cfg, project };
+    let msg = Outgoing {
+        from: sender.from(),
+        to: vec![to.clone()],
+        subject: format!("[{}] {subject}", project.name),
+        text: render(&TeamReplyBody {
+            text,
+            project: &project.name,
+            link: "your private case link".into(),
+        })?,
+        message_id,
+        in_reply_to: last,
+        reply_to: Some(sender.reply_address(&reply_token)),
+        list: None,
+        attachments: Vec::new(),
+    };
+    let protect = match case
+        .reporter_key
+        .as_deref()
+        .and_then(|k| PublicKey::from_bytes(k.as_bytes()).ok())
+    {
+        Some(k) => Protect::Encrypt {
+            recipients: vec![k],
+            signer: None,
+        },
+        None => Protect::None,
+    };
+    enqueue(tx, cfg, &msg, &protect, Some(project.id), purpose).await?;
     Ok(())
 }
 

@@ -14,5 +14,6 @@ pub mod mail;
 pub mod projects;
 pub mod rate;
 pub mod tokens;
+pub mod triage;
 
 pub use error::ServiceError;

@@ -36,6 +36,10 @@ pub struct NewCase<'a> {
     pub acknowledge_due_at: Option<i64>,
     /// When it was acknowledged (at once, when automatic).
     pub acknowledged_at: Option<i64>,
+    /// When the triage decision is due.
+    pub decide_due_at: Option<i64>,
+    /// When the reporter may disclose on their own.
+    pub disclosure_due_at: Option<i64>,
 }
 
 /// A case as stored.
@@ -67,14 +71,44 @@ pub struct CaseRow {
     pub acknowledge_due_at: Option<i64>,
     /// Acknowledged.
     pub acknowledged_at: Option<i64>,
+    /// Last state change.
+    pub state_changed_at: Option<i64>,
+    /// Triage decision due.
+    pub decide_due_at: Option<i64>,
+    /// Triage decision made.
+    pub decided_at: Option<i64>,
+    /// Why it was rejected (a keyword).
+    pub decision_reason: Option<String>,
+    /// The team's explanation of the decision.
+    pub decision_note: Option<String>,
+    /// The threat-model checklist as answered (JSON).
+    pub threat_answers: Option<String>,
+    /// The case this one duplicates.
+    pub duplicate_of: Option<i64>,
+    /// Target date of the fix.
+    pub target_fix_due_at: Option<i64>,
+    /// When the reporter may disclose on their own.
+    pub disclosure_due_at: Option<i64>,
+    /// Severity level (one of the policy's).
+    pub severity: Option<String>,
+    /// CVSS 3.x vector.
+    pub cvss3: Option<String>,
+    /// CVSS 4.0 vector.
+    pub cvss4: Option<String>,
+    /// The score that counts.
+    pub cvss_score: Option<f64>,
+    /// CWE id.
+    pub cwe: Option<i64>,
+    /// Assigned team member.
+    pub assignee_user_id: Option<i64>,
 }
 
-const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at";
+const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at, state_changed_at, decide_due_at, decided_at, decision_reason, decision_note, threat_answers, duplicate_of, target_fix_due_at, disclosure_due_at, severity, cvss3, cvss4, cvss_score, cwe, assignee_user_id";
 
 /// Insert a case; [`StoreError::Conflict`] if its source Message-ID is already a case.
 pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("INSERT INTO cases (project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, token_hash, reply_token_hash, source, source_message_id, received_at, acknowledge_due_at, acknowledged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")
+        Ok(sqlx::query_scalar("INSERT INTO cases (project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, token_hash, reply_token_hash, source, source_message_id, received_at, acknowledge_due_at, acknowledged_at, decide_due_at, disclosure_due_at, state_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $13) RETURNING id")
             .bind(n.project_id)
             .bind(n.state)
             .bind(n.summary)
@@ -90,6 +124,8 @@ pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
             .bind(n.received_at)
             .bind(n.acknowledge_due_at)
             .bind(n.acknowledged_at)
+            .bind(n.decide_due_at)
+            .bind(n.disclosure_due_at)
             .fetch_one(&mut *c)
             .await?)
     })
@@ -173,7 +209,7 @@ pub async fn by_thread(
 /// Move a case to `state`; with `acknowledged`, also record when the acknowledgement was met.
 pub async fn set_state(c: Conn<'_>, id: i64, state: &str, now: i64) -> Result<(), StoreError> {
     on_conn!(c, |c| {
-        sqlx::query("UPDATE cases SET state = $1, acknowledged_at = CASE WHEN $1 = 'acknowledged' AND acknowledged_at IS NULL THEN $2 ELSE acknowledged_at END, spam_at = CASE WHEN $1 = 'spam' THEN $2 ELSE spam_at END WHERE id = $3")
+        sqlx::query("UPDATE cases SET state = $1, state_changed_at = $2, acknowledged_at = CASE WHEN $1 = 'acknowledged' AND acknowledged_at IS NULL THEN $2 ELSE acknowledged_at END, spam_at = CASE WHEN $1 = 'spam' THEN $2 ELSE spam_at END WHERE id = $3")
             .bind(state)
             .bind(now)
             .bind(id)
@@ -385,5 +421,189 @@ pub async fn set_token(c: Conn<'_>, id: i64, hash: &str) -> Result<(), StoreErro
             .execute(&mut *c)
             .await?;
         Ok(())
+    })
+}
+
+/// A triage decision to record with the state change.
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    /// The new state.
+    pub state: &'a str,
+    /// Rejection reason keyword.
+    pub reason: Option<&'a str>,
+    /// The team's explanation.
+    pub note: Option<&'a str>,
+    /// Threat-model answers (JSON).
+    pub threat_answers: Option<&'a str>,
+    /// The case duplicated.
+    pub duplicate_of: Option<i64>,
+    /// Target date of the fix (accepted cases).
+    pub target_fix_due_at: Option<i64>,
+}
+
+/// Record a triage decision (also counts as acknowledged when none was sent).
+pub async fn decide(c: Conn<'_>, id: i64, d: &Decision<'_>, now: i64) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE cases SET state = $1, state_changed_at = $2, decided_at = $2, acknowledged_at = COALESCE(acknowledged_at, $2), decision_reason = $3, decision_note = $4, threat_answers = $5, duplicate_of = $6, target_fix_due_at = $7 WHERE id = $8")
+            .bind(d.state)
+            .bind(now)
+            .bind(d.reason)
+            .bind(d.note)
+            .bind(d.threat_answers)
+            .bind(d.duplicate_of)
+            .bind(d.target_fix_due_at)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Severity as assessed by the team.
+#[derive(Debug, Clone, Default)]
+pub struct SeverityAssessment<'a> {
+    /// One of the policy's levels.
+    pub level: Option<&'a str>,
+    /// CVSS 3.x vector (canonical).
+    pub cvss3: Option<&'a str>,
+    /// CVSS 4.0 vector (canonical).
+    pub cvss4: Option<&'a str>,
+    /// The score that counts.
+    pub score: Option<f64>,
+    /// CWE id.
+    pub cwe: Option<i64>,
+}
+
+/// Set the severity fields.
+pub async fn set_severity(
+    c: Conn<'_>,
+    id: i64,
+    s: &SeverityAssessment<'_>,
+) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE cases SET severity = $1, cvss3 = $2, cvss4 = $3, cvss_score = $4, cwe = $5 WHERE id = $6")
+            .bind(s.level)
+            .bind(s.cvss3)
+            .bind(s.cvss4)
+            .bind(s.score)
+            .bind(s.cwe)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Assign a team member (or nobody).
+pub async fn set_assignee(c: Conn<'_>, id: i64, user_id: Option<i64>) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE cases SET assignee_user_id = $1 WHERE id = $2")
+            .bind(user_id)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
+
+/// What the inbox shows, and for whom.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter<'a> {
+    /// The member asking (their projects only) — `None` for an administrator (all projects).
+    pub member: Option<i64>,
+    /// One project.
+    pub project_id: Option<i64>,
+    /// One state (else every open state).
+    pub state: Option<&'a str>,
+    /// One severity level.
+    pub severity: Option<&'a str>,
+    /// One assignee.
+    pub assignee: Option<i64>,
+    /// Full-text query over the summary, the thread and the notes.
+    pub query: Option<&'a str>,
+    /// At most this many rows.
+    pub limit: i64,
+}
+
+/// An inbox line: the case and the next clock that falls due.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboxRow {
+    /// Case id.
+    pub id: i64,
+    /// Project.
+    pub project_id: i64,
+    /// Summary.
+    pub summary: String,
+    /// State.
+    pub state: String,
+    /// Severity level.
+    pub severity: Option<String>,
+    /// Score.
+    pub cvss_score: Option<f64>,
+    /// Assignee.
+    pub assignee_user_id: Option<i64>,
+    /// Received.
+    pub received_at: i64,
+    /// Acknowledge by (until met).
+    pub acknowledge_due_at: Option<i64>,
+    /// Acknowledged.
+    pub acknowledged_at: Option<i64>,
+    /// Decide by.
+    pub decide_due_at: Option<i64>,
+    /// Fix by.
+    pub target_fix_due_at: Option<i64>,
+    /// The reporter may disclose after.
+    pub disclosure_due_at: Option<i64>,
+    /// The next clock that falls due for this state.
+    pub next_due: Option<i64>,
+}
+
+/// The next clock of a case, by state (SQL expression over `cases`).
+const NEXT_DUE: &str = "CASE WHEN acknowledged_at IS NULL THEN acknowledge_due_at WHEN state IN ('received', 'acknowledged') THEN decide_due_at WHEN state IN ('accepted', 'fixing') THEN COALESCE(target_fix_due_at, disclosure_due_at) ELSE disclosure_due_at END";
+
+/// Turn free text into an FTS5 query: every word must occur (each quoted, so no
+/// character of the input is FTS syntax).
+fn fts5_query(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Open cases (or those in `state`) matching the filter, the most urgent clock first.
+pub async fn inbox(c: Conn<'_>, f: &InboxFilter<'_>) -> Result<Vec<InboxRow>, StoreError> {
+    let search = match (&c, f.query) {
+        (_, None) => "TRUE",
+        (Conn::Sqlite(_), Some(_)) => {
+            "id IN (SELECT case_id FROM case_search WHERE case_search MATCH $7)"
+        }
+        (Conn::Postgres(_), Some(_)) => {
+            "id IN (SELECT case_id FROM case_search WHERE doc @@ plainto_tsquery('simple', $7))"
+        }
+    };
+    let query = f.query.map(|q| match &c {
+        Conn::Sqlite(_) => fts5_query(q),
+        Conn::Postgres(_) => q.to_owned(),
+    });
+    let sql = format!(
+        "SELECT id, project_id, summary, state, severity, cvss_score, assignee_user_id, received_at, acknowledge_due_at, acknowledged_at, decide_due_at, target_fix_due_at, disclosure_due_at, {NEXT_DUE} AS next_due \
+         FROM cases WHERE ($1 IS NULL OR project_id IN (SELECT project_id FROM memberships WHERE user_id = $1)) \
+         AND ($2 IS NULL OR project_id = $2) \
+         AND (($3 IS NULL AND state NOT IN ('rejected', 'duplicate', 'spam', 'published', 'closed')) OR state = $3) \
+         AND ($4 IS NULL OR severity = $4) AND ($5 IS NULL OR assignee_user_id = $5) AND {search} \
+         ORDER BY ({NEXT_DUE}) IS NULL, {NEXT_DUE}, id LIMIT $6"
+    );
+    on_conn!(c, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(f.member)
+            .bind(f.project_id)
+            .bind(f.state)
+            .bind(f.severity)
+            .bind(f.assignee)
+            .bind(f.limit);
+        if let Some(text) = &query {
+            q = q.bind(text.clone());
+        }
+        Ok(q.fetch_all(&mut *c).await?)
     })
 }

@@ -1,6 +1,8 @@
 //! CVSS scoring against FIRST-calculator reference vectors (3.0, 3.1 and 4.0), and
 //! the `embargo cvss` command.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use crate::support::run_cli;
 use embargo::domain::cvss;
 use std::path::Path;

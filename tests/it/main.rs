@@ -16,3 +16,4 @@ mod policy;
 mod smtp_sink;
 mod store_contract;
 mod support;
+mod triage;

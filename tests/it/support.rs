@@ -111,6 +111,20 @@ impl TestDb {
         }
     }
 
+    /// Byte columns from a query (one per row).
+    pub async fn blobs(&self, sql: &str) -> Vec<Vec<u8>> {
+        match &self.db {
+            Db::Sqlite(p, ..) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                .fetch_all(p)
+                .await
+                .unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                .fetch_all(p)
+                .await
+                .unwrap(),
+        }
+    }
+
     /// One integer from a query.
     pub async fn scalar(&self, sql: &str) -> i64 {
         match &self.db {

@@ -6,6 +6,7 @@ mod auth;
 mod public;
 mod report;
 mod team;
+mod triage;
 
 use super::AppState;
 use super::error::PageError;
@@ -54,6 +55,10 @@ pub fn routes() -> Router<AppState> {
         .route("/team/cases/{id}/note", post(team::case_note))
         .route("/team/cases/{id}/spam", post(team::case_spam))
         .route("/team/cases/{id}/acknowledge", post(team::case_acknowledge))
+        .route("/team/cases/{id}/decide", post(triage::decide))
+        .route("/team/cases/{id}/severity", post(triage::severity))
+        .route("/team/cases/{id}/step", post(triage::step))
+        .route("/team/cases/{id}/assign", post(triage::assign))
         .route("/team", get(team::dashboard_redirect))
         .route("/team/", get(team::dashboard))
         .route("/team/login", get(auth::login_form).post(auth::login))

@@ -22,6 +22,50 @@ struct Dashboard {
     display_name: String,
     is_admin: bool,
     projects: Vec<ProjectRow>,
+    filter: InboxQuery,
+    states: Vec<&'static str>,
+    inbox: Vec<InboxLine>,
+}
+
+/// The inbox filters, from the query string.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct InboxQuery {
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    q: String,
+}
+
+/// One inbox line.
+struct InboxLine {
+    id: i64,
+    project: String,
+    summary: String,
+    state: String,
+    severity: String,
+    clock: String,
+    due: String,
+    overdue: bool,
+    assignee: String,
+}
+
+/// Which clock is next for a case, in words.
+fn clock_name(r: &store::cases::InboxRow) -> &'static str {
+    if r.acknowledged_at.is_none() {
+        "acknowledge"
+    } else if matches!(r.state.as_str(), "received" | "acknowledged") {
+        "decide"
+    } else if matches!(r.state.as_str(), "accepted" | "fixing") && r.target_fix_due_at.is_some() {
+        "fix"
+    } else {
+        "reporter may disclose"
+    }
 }
 
 /// `/team` → `/team/`.
@@ -34,13 +78,87 @@ pub async fn dashboard(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
     CsrfToken(csrf): CsrfToken,
+    axum::extract::Query(filter): axum::extract::Query<InboxQuery>,
 ) -> Result<Html<String>, PageError> {
     let projects = service::projects::visible_to(&state.db, s.user.id, s.user.is_admin).await?;
+    let project_id = match filter.project.as_str() {
+        "" => None,
+        slug => Some(
+            projects
+                .iter()
+                .find(|p| p.slug == slug)
+                .map(|p| p.id)
+                .ok_or_else(|| {
+                    ServiceError::Invalid(format!("you are not on a project `{slug}`"))
+                })?,
+        ),
+    };
+    let state_filter = match filter.state.as_str() {
+        "" => None,
+        st => Some(
+            st.parse::<crate::domain::case::CaseState>()
+                .map_err(ServiceError::Invalid)?,
+        ),
+    };
+    let assignee = match filter.assignee.as_str() {
+        "me" => Some(s.user.id),
+        _ => None,
+    };
+    let rows = service::triage::inbox(
+        &state.db,
+        s.user.id,
+        s.user.is_admin,
+        &store::cases::InboxFilter {
+            member: None,
+            project_id,
+            state: state_filter.map(|st| st.as_str()),
+            severity: Some(filter.severity.trim()).filter(|v| !v.is_empty()),
+            assignee,
+            query: Some(filter.q.as_str()),
+            limit: 500,
+        },
+    )
+    .await?;
+    let users = service::accounts::list(&state.db).await?;
+    let now = store::now();
+    let inbox = rows
+        .iter()
+        .map(|r| InboxLine {
+            id: r.id,
+            project: projects
+                .iter()
+                .find(|p| p.id == r.project_id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            summary: r.summary.clone(),
+            state: r.state.clone(),
+            severity: match (&r.severity, r.cvss_score) {
+                (Some(l), Some(sc)) => format!("{l} ({sc:.1})"),
+                (Some(l), None) => l.clone(),
+                (None, Some(sc)) => format!("{sc:.1}"),
+                (None, None) => String::new(),
+            },
+            clock: clock_name(r).to_owned(),
+            due: r.next_due.map(when).unwrap_or_default(),
+            overdue: r.next_due.is_some_and(|d| d < now),
+            assignee: r
+                .assignee_user_id
+                .and_then(|u| users.iter().find(|x| x.id == u))
+                .map(|u| u.display_name.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
     render(&Dashboard {
         display_name: s.user.display_name.clone(),
         is_admin: s.user.is_admin,
         nav: Nav::new(&s.user, csrf),
         projects,
+        filter,
+        states: crate::domain::case::CaseState::ALL
+            .iter()
+            .map(|st| st.as_str())
+            .collect(),
+        inbox,
     })
 }
 
@@ -141,10 +259,34 @@ struct TeamCase {
     attachments: Vec<store::cases::AttachmentRow>,
     messages: Vec<TeamMessage>,
     spam: bool,
+    triage: TriageView,
+}
+
+/// What the triage part of the case page shows.
+struct TriageView {
+    awaits_decision: bool,
+    decision: Option<String>,
+    decided: Option<String>,
+    decide_due: Option<String>,
+    target_fix_due: Option<String>,
+    disclosure_due: Option<String>,
+    answers: Vec<(String, String, String)>,
+    checks: Vec<crate::domain::policy::ThreatCheck>,
+    reasons: Vec<(&'static str, &'static str)>,
+    levels: Vec<String>,
+    severity: Option<String>,
+    cvss3: String,
+    cvss4: String,
+    scores: Vec<String>,
+    cwe: String,
+    cwe_name: Option<String>,
+    steps: Vec<(&'static str, &'static str)>,
+    members: Vec<(i64, String, bool)>,
+    assignee: Option<String>,
 }
 
 /// The case, if the member may see it (404 otherwise, so case numbers leak nothing).
-async fn visible_case(
+pub(super) async fn visible_case(
     state: &AppState,
     s: &crate::service::login::ActiveSession,
     id: i64,
@@ -178,6 +320,8 @@ pub async fn case(
 ) -> Result<Html<String>, PageError> {
     let (case, messages, attachments, project) = visible_case(&state, &s, id).await?;
     let users = service::accounts::list(&state.db).await?;
+    let members = service::projects::members(&state.db, project.id).await?;
+    let triage = triage_view(&case, &project, &members)?;
     let messages = messages
         .into_iter()
         .map(|m| TeamMessage {
@@ -217,6 +361,125 @@ pub async fn case(
         credit_as: case.credit_as,
         attachments,
         messages,
+        triage,
+    })
+}
+
+fn triage_view(
+    case: &store::cases::CaseRow,
+    project: &ProjectRow,
+    members: &[MemberRow],
+) -> Result<TriageView, PageError> {
+    use crate::domain::case::{Action, CaseState};
+    use crate::service::triage::RejectReason;
+    let policy = service::projects::policy_of(project)?;
+    let state: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let answers: Vec<crate::service::triage::ThreatAnswer> = case
+        .threat_answers
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    let checks = policy
+        .as_ref()
+        .map(|p| p.threat_model.checks.clone())
+        .unwrap_or_default();
+    let answers = answers
+        .into_iter()
+        .map(|a| {
+            let criterion = checks
+                .iter()
+                .find(|c| c.id == a.id)
+                .map(|c| c.criterion.clone())
+                .unwrap_or_default();
+            (
+                format!("{} ({})", criterion, a.id),
+                if a.met { "met" } else { "not met" }.to_owned(),
+                a.note,
+            )
+        })
+        .collect();
+    let mut scores = Vec::new();
+    for v in [&case.cvss3, &case.cvss4].into_iter().flatten() {
+        if let Ok(parsed) = crate::domain::cvss::parse(v) {
+            let s = parsed.summary();
+            let named: Vec<String> = s
+                .scores
+                .iter()
+                .map(|(n, x)| format!("{n} {x:.1}"))
+                .collect();
+            scores.push(format!(
+                "CVSS {}: {} ({})",
+                s.version,
+                named.join(", "),
+                s.rating
+            ));
+        }
+    }
+    let decision = match state {
+        CaseState::Rejected => Some(format!(
+            "rejected: {}",
+            case.decision_reason
+                .as_deref()
+                .and_then(|r| r.parse::<RejectReason>().ok())
+                .map(|r| r.describe())
+                .unwrap_or("no reason recorded")
+        )),
+        CaseState::Duplicate => case.duplicate_of.map(|d| format!("duplicate of case #{d}")),
+        _ if case.decided_at.is_some() => Some(format!("decided: {}", case.state)),
+        _ => None,
+    };
+    let steps = [
+        (Action::StartFix, "Start the fix"),
+        (Action::Unschedule, "Back to fixing (withdraw the date)"),
+        (Action::Close, "Close the case"),
+        (Action::Reopen, "Reopen for a new triage"),
+    ]
+    .into_iter()
+    .filter(|(a, _)| state.apply(*a).is_ok())
+    .map(|(a, label)| (a.as_str(), label))
+    .collect();
+    Ok(TriageView {
+        awaits_decision: state.awaits_decision()
+            || matches!(state, CaseState::Accepted | CaseState::Fixing),
+        decision,
+        decided: case.decided_at.map(when),
+        decide_due: case.decide_due_at.map(when),
+        target_fix_due: case.target_fix_due_at.map(when),
+        disclosure_due: case.disclosure_due_at.map(when),
+        answers,
+        checks,
+        reasons: RejectReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.describe()))
+            .collect(),
+        levels: policy
+            .as_ref()
+            .map(|p| p.severity.levels.iter().map(|l| l.name.clone()).collect())
+            .unwrap_or_default(),
+        severity: case.severity.clone(),
+        cvss3: case.cvss3.clone().unwrap_or_default(),
+        cvss4: case.cvss4.clone().unwrap_or_default(),
+        scores,
+        cwe: case.cwe.map(|c| format!("CWE-{c}")).unwrap_or_default(),
+        cwe_name: case
+            .cwe
+            .and_then(|c| crate::domain::cwe::lookup(&c.to_string()).ok())
+            .map(|c| c.name.to_owned()),
+        steps,
+        members: members
+            .iter()
+            .map(|m| {
+                (
+                    m.user_id,
+                    m.display_name.clone(),
+                    case.assignee_user_id == Some(m.user_id),
+                )
+            })
+            .collect(),
+        assignee: members
+            .iter()
+            .find(|m| case.assignee_user_id == Some(m.user_id))
+            .map(|m| m.display_name.clone()),
     })
 }
 

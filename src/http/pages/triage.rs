@@ -1,0 +1,150 @@
+//! The team's triage forms on a case page: the decision (with the threat-model
+//! checklist), severity (level, CVSS vectors, CWE), assignment and the plain
+//! lifecycle steps. Each posts, then redirects back to the case.
+
+use super::PageForm;
+use super::team::visible_case;
+use crate::domain::case::Action;
+use crate::http::AppState;
+use crate::http::error::PageError;
+use crate::http::session::TeamUser;
+use crate::service::login::actor_of;
+use crate::service::triage::{self, Decision, RejectReason, SeverityInput, ThreatAnswer, Verdict};
+use crate::service::{self, ServiceError};
+use axum::extract::{Path, State};
+use axum::response::Redirect;
+use std::collections::HashMap;
+
+fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map(String::as_str).unwrap_or("").trim()
+}
+
+/// Read the decision form: `verdict`, `reason`, `duplicate_of`, `note`, and per check
+/// `check.<id>` (`met` | `not-met`) with `check_note.<id>`.
+fn decision_from(form: &HashMap<String, String>) -> Result<Decision, ServiceError> {
+    let verdict = match field(form, "verdict") {
+        "accept" => Verdict::Accept,
+        "reject" => Verdict::Reject(
+            field(form, "reason")
+                .parse::<RejectReason>()
+                .map_err(|e| ServiceError::Invalid(format!("choose why it is rejected: {e}")))?,
+        ),
+        "duplicate" => Verdict::Duplicate(
+            field(form, "duplicate_of")
+                .trim_start_matches('#')
+                .parse()
+                .map_err(|_| {
+                    ServiceError::Invalid("give the number of the case it duplicates".into())
+                })?,
+        ),
+        "spam" => Verdict::Spam,
+        "public-fix" => Verdict::PublicFix,
+        other => {
+            return Err(ServiceError::Invalid(format!(
+                "choose a decision (accept, reject, duplicate, spam, public-fix), not `{other}`"
+            )));
+        }
+    };
+    let mut answers: Vec<ThreatAnswer> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            let id = k.strip_prefix("check.")?;
+            let met = match v.as_str() {
+                "met" => true,
+                "not-met" => false,
+                _ => return None,
+            };
+            Some(ThreatAnswer {
+                id: id.to_owned(),
+                met,
+                note: field(form, &format!("check_note.{id}")).to_owned(),
+            })
+        })
+        .collect();
+    answers.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Decision {
+        verdict,
+        answers,
+        note: field(form, "note").to_owned(),
+    })
+}
+
+/// `POST /team/cases/{id}/decide`.
+pub async fn decide(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<HashMap<String, String>>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    let decision = decision_from(&form)?;
+    triage::decide(
+        &state.db,
+        &state.cfg,
+        &actor_of(&s.user),
+        s.user.id,
+        id,
+        &decision,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// `POST /team/cases/{id}/severity`.
+pub async fn severity(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<SeverityInput>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    triage::set_severity(&state.db, &actor_of(&s.user), id, &form).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// The step form.
+#[derive(serde::Deserialize)]
+pub struct StepForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /team/cases/{id}/step`: start fix, unschedule, close, reopen.
+pub async fn step(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<StepForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    let action: Action = form.action.parse().map_err(ServiceError::Invalid)?;
+    triage::act(&state.db, &actor_of(&s.user), id, action, &form.note).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// The assignment form.
+#[derive(serde::Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    assignee: String,
+}
+
+/// `POST /team/cases/{id}/assign`: a member's id, or empty for nobody.
+pub async fn assign(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<AssignForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    let assignee = match form.assignee.trim() {
+        "" => None,
+        t => Some(
+            t.parse::<i64>()
+                .map_err(|_| ServiceError::Invalid("choose a team member".into()))?,
+        ),
+    };
+    service::triage::assign(&state.db, &actor_of(&s.user), id, assignee).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}

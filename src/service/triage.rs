@@ -1,0 +1,634 @@
+//! Triage and case work: the team's decision on a report (with the policy's
+//! threat-model checklist answered and cited), severity (the policy's levels, CVSS,
+//! CWE), assignment, and the plain lifecycle steps (start the fix, close, reopen).
+//!
+//! Every change is checked against [`CaseState::apply`] and writes exactly one audit
+//! event in the transaction that makes it. Decisions tell the reporter what the
+//! policy says they should hear (spam excepted: it is never answered).
+
+use super::cases::{project_of, team_view, tell_reporter};
+use super::{ServiceError, audit};
+use crate::config::Config;
+use crate::domain::actor::Actor;
+use crate::domain::case::{Action, CaseState};
+use crate::domain::cvss;
+use crate::domain::cwe;
+use crate::domain::policy::{CvssVersion, Policy};
+use crate::store::{self, Db, cases::CaseRow};
+use serde_json::json;
+use std::fmt;
+use std::str::FromStr;
+
+/// Why a report is turned down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RejectReason {
+    /// Not a security vulnerability (the reporter may open a public issue).
+    NotVulnerability,
+    /// Outside the policy's scope or threat model.
+    OutOfScope,
+    /// Only versions the policy no longer supports are affected.
+    UnsupportedVersion,
+    /// The behaviour is documented.
+    DocumentedBehaviour,
+}
+
+impl RejectReason {
+    /// Every reason.
+    pub const ALL: &'static [Self] = &[
+        Self::NotVulnerability,
+        Self::OutOfScope,
+        Self::UnsupportedVersion,
+        Self::DocumentedBehaviour,
+    ];
+
+    /// The keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotVulnerability => "not-vulnerability",
+            Self::OutOfScope => "out-of-scope",
+            Self::UnsupportedVersion => "unsupported-version",
+            Self::DocumentedBehaviour => "documented-behaviour",
+        }
+    }
+
+    /// For people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::NotVulnerability => "not a security vulnerability",
+            Self::OutOfScope => "outside the scope of the security policy",
+            Self::UnsupportedVersion => "only affects versions that are no longer supported",
+            Self::DocumentedBehaviour => "documented behaviour",
+        }
+    }
+}
+
+impl FromStr for RejectReason {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown reason `{s}`; use one of: {}", names.join(", "))
+            })
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The triage outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A vulnerability in a supported version: fix under embargo.
+    Accept,
+    /// Turned down, for this reason.
+    Reject(RejectReason),
+    /// The same issue as this other case of the project.
+    Duplicate(i64),
+    /// Spam: no reply, out of the inbox, kept for audit.
+    Spam,
+    /// Only the development branch or prereleases: fixed in public, no embargo.
+    PublicFix,
+}
+
+impl Verdict {
+    fn action(&self) -> Action {
+        match self {
+            Self::Accept => Action::Accept,
+            Self::Reject(_) => Action::Reject,
+            Self::Duplicate(_) => Action::MarkDuplicate,
+            Self::Spam => Action::MarkSpam,
+            Self::PublicFix => Action::PublicFix,
+        }
+    }
+
+    /// Whether the threat-model checklist must be answered.
+    fn needs_checklist(&self) -> bool {
+        matches!(self, Self::Accept | Self::Reject(_) | Self::PublicFix)
+    }
+}
+
+/// One threat-model criterion, as answered by the team.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ThreatAnswer {
+    /// The policy's check id.
+    pub id: String,
+    /// Whether the report meets the criterion.
+    pub met: bool,
+    /// Why (optional).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A triage decision as the team submits it.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// Outcome.
+    pub verdict: Verdict,
+    /// Threat-model answers (every check of the policy, for accept, reject and public fix).
+    pub answers: Vec<ThreatAnswer>,
+    /// The team's explanation; sent to the reporter (required to reject).
+    pub note: String,
+}
+
+fn conflict(e: impl fmt::Display) -> ServiceError {
+    ServiceError::Conflict(e.to_string())
+}
+
+fn policy_for(project: &store::projects::ProjectRow) -> Result<Policy, ServiceError> {
+    super::projects::policy_of(project)?
+        .ok_or_else(|| ServiceError::Conflict("the project has no policy".into()))
+}
+
+/// Check the answers against the policy's checklist: each check answered once, no others.
+fn check_answers(policy: &Policy, answers: &[ThreatAnswer]) -> Result<(), ServiceError> {
+    let checks = &policy.threat_model.checks;
+    for a in answers {
+        if !checks.iter().any(|c| c.id == a.id) {
+            return Err(ServiceError::Invalid(format!(
+                "`{}` is not a check of this project's threat model",
+                a.id
+            )));
+        }
+        if answers.iter().filter(|b| b.id == a.id).count() > 1 {
+            return Err(ServiceError::Invalid(format!(
+                "threat-model check `{}` is answered twice",
+                a.id
+            )));
+        }
+    }
+    let missing: Vec<&str> = checks
+        .iter()
+        .filter(|c| !answers.iter().any(|a| a.id == c.id))
+        .map(|c| c.id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ServiceError::Invalid(format!(
+            "answer every threat-model check before deciding; missing: {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// What the reporter is told about a decision (none for spam).
+fn reporter_message(
+    policy: &Policy,
+    case: &CaseRow,
+    decision: &Decision,
+    duplicate_of: Option<&CaseRow>,
+) -> Option<String> {
+    let note = decision.note.trim();
+    let note_para = if note.is_empty() {
+        String::new()
+    } else {
+        format!("\n\n{note}")
+    };
+    let cited: Vec<String> = decision
+        .answers
+        .iter()
+        .filter_map(|a| {
+            let check = policy.threat_model.checks.iter().find(|c| c.id == a.id)?;
+            Some(format!(
+                "- {} ({}): {}{}",
+                check.criterion,
+                a.id,
+                if a.met { "met" } else { "not met" },
+                if a.note.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", a.note.trim())
+                }
+            ))
+        })
+        .collect();
+    let checklist = if cited.is_empty() {
+        String::new()
+    } else {
+        let reference = policy
+            .threat_model
+            .reference
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        format!(
+            "\n\nWe assessed the report against our threat model{reference}:\n{}",
+            cited.join("\n")
+        )
+    };
+    let text = match &decision.verdict {
+        Verdict::Spam => return None,
+        Verdict::Accept => {
+            let fix = policy
+                .clocks
+                .target_fix
+                .map(|d| format!(" We aim to have a fix within {d}."))
+                .unwrap_or_default();
+            let confidential = if policy.process.ask_confidentiality {
+                " Please keep the issue confidential until it is disclosed; we will agree the date with you."
+            } else {
+                ""
+            };
+            format!(
+                "We have confirmed that case #{} is a security vulnerability and accepted it.{fix}{confidential}{note_para}{checklist}",
+                case.id
+            )
+        }
+        Verdict::Reject(reason) => {
+            let public = match (reason, &policy.project.public_tracker) {
+                (RejectReason::NotVulnerability, Some(tracker)) => format!(
+                    "\n\nAs this is not a security issue, you are welcome to report it in public: {tracker}"
+                ),
+                (RejectReason::NotVulnerability, None) => {
+                    "\n\nAs this is not a security issue, you are welcome to raise it in public."
+                        .into()
+                }
+                _ => String::new(),
+            };
+            format!(
+                "We have looked at case #{} and concluded that it is {}, so we are not treating it as a vulnerability.{note_para}{checklist}{public}",
+                case.id,
+                reason.describe()
+            )
+        }
+        Verdict::Duplicate(_) => {
+            let credit = if case.wants_credit && duplicate_of.is_some() {
+                " Where our policy credits reporters, independent reports of the same issue are credited too."
+            } else {
+                ""
+            };
+            format!(
+                "Thank you: the issue in case #{} was already reported to us and is being handled under another case, which we will keep you informed about.{credit}{note_para}",
+                case.id
+            )
+        }
+        Verdict::PublicFix => format!(
+            "We have looked at case #{}: it affects only unreleased code (the development branch or a prerelease), so it will be fixed in public without an embargo.{note_para}{checklist}",
+            case.id
+        ),
+    };
+    Some(text)
+}
+
+/// Decide a case: record the decision, tell the reporter, audit it.
+pub async fn decide(
+    db: &Db,
+    cfg: &Config,
+    actor: &Actor,
+    user_id: i64,
+    case_id: i64,
+    decision: &Decision,
+) -> Result<CaseState, ServiceError> {
+    let (case, messages, _) = team_view(db, case_id).await?;
+    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let to = from.apply(decision.verdict.action()).map_err(conflict)?;
+    let project = project_of(db, &case).await?;
+    let policy = policy_for(&project)?;
+    if decision.verdict.needs_checklist() {
+        check_answers(&policy, &decision.answers)?;
+    }
+    let note = decision.note.trim();
+    if note.len() > 64 * 1024 {
+        return Err(ServiceError::Invalid(
+            "the explanation is longer than 64 KiB".into(),
+        ));
+    }
+    if matches!(decision.verdict, Verdict::Reject(_)) && note.is_empty() {
+        return Err(ServiceError::Invalid(
+            "say why the report is rejected: the reporter receives this explanation".into(),
+        ));
+    }
+    let original = match decision.verdict {
+        Verdict::Duplicate(other) => {
+            if other == case.id {
+                return Err(ServiceError::Invalid(
+                    "a case cannot duplicate itself".into(),
+                ));
+            }
+            let mut c = db.acquire().await?;
+            match store::cases::by_id(c.conn(), other).await? {
+                Some(o) if o.project_id == case.project_id => Some(o),
+                _ => {
+                    return Err(ServiceError::Invalid(format!(
+                        "case #{other} is not a case of this project"
+                    )));
+                }
+            }
+        }
+        _ => None,
+    };
+    let now = store::now();
+    let answers_json = (!decision.answers.is_empty())
+        .then(|| serde_json::to_string(&decision.answers))
+        .transpose()
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let reason = match &decision.verdict {
+        Verdict::Reject(r) => Some(r.as_str()),
+        _ => None,
+    };
+    let message = reporter_message(&policy, &case, decision, original.as_ref());
+    let mut tx = db.begin().await?;
+    store::cases::decide(
+        tx.conn(),
+        case.id,
+        &store::cases::Decision {
+            state: to.as_str(),
+            reason,
+            note: (!note.is_empty()).then_some(note),
+            threat_answers: answers_json.as_deref(),
+            duplicate_of: original.as_ref().map(|o| o.id),
+            target_fix_due_at: (to == CaseState::Accepted)
+                .then(|| policy.clocks.target_fix.map(|d| now + d.as_seconds_i64()))
+                .flatten(),
+        },
+        now,
+    )
+    .await?;
+    if let Some(text) = &message {
+        tell_reporter(
+            &mut tx,
+            cfg,
+            &project,
+            &case,
+            &messages,
+            Some(user_id),
+            text,
+            &format!("Case #{}: {}", case.id, decision_subject(&decision.verdict)),
+            "decision",
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        &format!("case.{}", to.as_str().replace('-', "_")),
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({
+            "from": from.as_str(),
+            "reason": reason,
+            "duplicate_of": original.as_ref().map(|o| o.id),
+            "threat_model": decision.answers,
+            "reporter_told": message.is_some() && case.reporter_email.is_some(),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+fn decision_subject(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Accept => "accepted",
+        Verdict::Reject(_) => "not accepted",
+        Verdict::Duplicate(_) => "already reported",
+        Verdict::Spam => "received",
+        Verdict::PublicFix => "to be fixed in public",
+    }
+}
+
+/// The plain lifecycle steps the team takes without a decision form: start the fix,
+/// go back from a schedule to fixing, close, reopen. (Triage decisions go through
+/// [`decide`]; the disclosure steps through the disclosure schedule.)
+pub async fn act(
+    db: &Db,
+    actor: &Actor,
+    case_id: i64,
+    action: Action,
+    note: &str,
+) -> Result<CaseState, ServiceError> {
+    if !matches!(
+        action,
+        Action::StartFix | Action::Close | Action::Reopen | Action::Unschedule
+    ) {
+        return Err(ServiceError::Invalid(format!(
+            "`{action}` is not a plain step: {}",
+            match action {
+                Action::Acknowledge => "acknowledge with a message",
+                Action::Accept
+                | Action::Reject
+                | Action::MarkDuplicate
+                | Action::MarkSpam
+                | Action::PublicFix => "use the triage decision",
+                _ => "it belongs to the disclosure schedule",
+            }
+        )));
+    }
+    let (case, _, _) = team_view(db, case_id).await?;
+    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let to = from.apply(action).map_err(conflict)?;
+    let note = note.trim();
+    let mut tx = db.begin().await?;
+    store::cases::set_state(tx.conn(), case.id, to.as_str(), store::now()).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        &format!("case.{}", action.as_str().replace('-', "_")),
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"from": from.as_str(), "to": to.as_str(), "note": (!note.is_empty()).then_some(note)}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+/// Severity as the team enters it (text fields, as forms and the API give them).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct SeverityInput {
+    /// One of the policy's levels (empty: none).
+    #[serde(default)]
+    pub level: String,
+    /// A CVSS 3.1 (or 3.0) vector (empty: none).
+    #[serde(default)]
+    pub cvss3: String,
+    /// A CVSS 4.0 vector (empty: none).
+    #[serde(default)]
+    pub cvss4: String,
+    /// `CWE-79` or `79` (empty: none).
+    #[serde(default)]
+    pub cwe: String,
+}
+
+/// Set a case's severity: the level must be one of the policy's, vectors must parse and
+/// be of a version the policy uses, the CWE must be an assignable entry.
+pub async fn set_severity(
+    db: &Db,
+    actor: &Actor,
+    case_id: i64,
+    input: &SeverityInput,
+) -> Result<(), ServiceError> {
+    let (case, _, _) = team_view(db, case_id).await?;
+    let project = project_of(db, &case).await?;
+    let policy = policy_for(&project)?;
+    let level = input.level.trim();
+    let level = if level.is_empty() {
+        None
+    } else {
+        let found = policy
+            .severity
+            .levels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(level));
+        match found {
+            Some(l) => Some(l.name.clone()),
+            None => {
+                let names: Vec<&str> = policy
+                    .severity
+                    .levels
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .collect();
+                return Err(ServiceError::Invalid(if names.is_empty() {
+                    "this project's policy defines no severity levels; leave the level empty".into()
+                } else {
+                    format!(
+                        "`{level}` is not one of this project's levels: {}",
+                        names.join(", ")
+                    )
+                }));
+            }
+        }
+    };
+    let vector = |text: &str,
+                  want: &str,
+                  version: CvssVersion|
+     -> Result<Option<(String, f64)>, ServiceError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let v =
+            cvss::parse(text).map_err(|e| ServiceError::Invalid(format!("CVSS {want}: {e}")))?;
+        if !v.version().starts_with(want) {
+            return Err(ServiceError::Invalid(format!(
+                "the CVSS {want} field holds a CVSS {} vector",
+                v.version()
+            )));
+        }
+        if !policy.severity.cvss.is_empty() && !policy.severity.cvss.contains(&version) {
+            return Err(ServiceError::Invalid(format!(
+                "this project's policy does not use CVSS {want}; it uses: {}",
+                policy
+                    .severity
+                    .cvss
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let s = v.summary();
+        Ok(Some((s.canonical, s.score)))
+    };
+    let v3 = vector(&input.cvss3, "3", CvssVersion::V3_1)?;
+    let v4 = vector(&input.cvss4, "4", CvssVersion::V4_0)?;
+    let cwe_id = match input.cwe.trim() {
+        "" => None,
+        text => {
+            let entry = cwe::lookup(text).map_err(ServiceError::Invalid)?;
+            if !entry.assignable() {
+                return Err(ServiceError::Invalid(format!(
+                    "CWE-{} is a {} ({}); choose a weakness",
+                    entry.id,
+                    entry.kind,
+                    entry.status.to_lowercase()
+                )));
+            }
+            Some(i64::from(entry.id))
+        }
+    };
+    let score = v4.as_ref().or(v3.as_ref()).map(|(_, s)| *s);
+    let mut tx = db.begin().await?;
+    store::cases::set_severity(
+        tx.conn(),
+        case.id,
+        &store::cases::SeverityAssessment {
+            level: level.as_deref(),
+            cvss3: v3.as_ref().map(|(v, _)| v.as_str()),
+            cvss4: v4.as_ref().map(|(v, _)| v.as_str()),
+            score,
+            cwe: cwe_id,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "case.severity_set",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({
+            "level": level,
+            "cvss3": v3.as_ref().map(|(v, _)| v),
+            "cvss4": v4.as_ref().map(|(v, _)| v),
+            "score": score,
+            "cwe": cwe_id,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Assign the case to a team member of its project (or to nobody).
+pub async fn assign(
+    db: &Db,
+    actor: &Actor,
+    case_id: i64,
+    assignee: Option<i64>,
+) -> Result<(), ServiceError> {
+    let (case, _, _) = team_view(db, case_id).await?;
+    if let Some(uid) = assignee
+        && !super::projects::is_team(db, case.project_id, uid, false).await?
+    {
+        return Err(ServiceError::Invalid(
+            "only a member of the project's team can be assigned".into(),
+        ));
+    }
+    let mut tx = db.begin().await?;
+    store::cases::set_assignee(tx.conn(), case.id, assignee).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "case.assigned",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"assignee": assignee}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The inbox: open cases of the member's projects (all for an administrator), the most
+/// urgent clock first, filtered.
+pub async fn inbox(
+    db: &Db,
+    user_id: i64,
+    is_admin: bool,
+    filter: &store::cases::InboxFilter<'_>,
+) -> Result<Vec<store::cases::InboxRow>, ServiceError> {
+    let mut f = filter.clone();
+    f.member = (!is_admin).then_some(user_id);
+    f.query = f.query.map(str::trim).filter(|q| !q.is_empty());
+    if let Some(q) = f.query
+        && q.len() > 200
+    {
+        return Err(ServiceError::Invalid(
+            "the search is longer than 200 characters".into(),
+        ));
+    }
+    if f.limit <= 0 {
+        f.limit = 200;
+    }
+    let mut c = db.acquire().await?;
+    Ok(store::cases::inbox(c.conn(), &f).await?)
+}

@@ -1,0 +1,623 @@
+//! Triage: decisions with the threat-model checklist, what the reporter is told,
+//! severity input, the inbox (clocks, filters, full-text search, visibility), and the
+//! property that every change writes exactly one audit event and refusals none.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::on_both_backends;
+use crate::support::{Kind, TestDb};
+use embargo::config::{Config, Overrides};
+use embargo::domain::actor::Actor;
+use embargo::domain::case::{Action, CaseState};
+use embargo::service::triage::{
+    self, Decision, RejectReason, SeverityInput, ThreatAnswer, Verdict,
+};
+use embargo::service::{self, ServiceError, ingest};
+use embargo::store::{self, cases::InboxFilter};
+
+on_both_backends!(
+    decisions_follow_the_policy_and_tell_the_reporter,
+    severity_input_is_checked,
+    inbox_orders_by_clock_filters_and_searches,
+    random_actions_write_one_audit_event_per_change,
+);
+
+struct Desk {
+    t: TestDb,
+    cfg: Config,
+    lead: i64,
+    other: i64,
+}
+
+impl Desk {
+    async fn new(kind: Kind) -> Self {
+        let t = TestDb::new(kind).await;
+        let env = vec![
+            (
+                "EMBARGO_DATA_DIR".to_owned(),
+                t.dir.path().display().to_string(),
+            ),
+            (
+                "EMBARGO_MAIL_FROM".to_owned(),
+                "embargo@security.example.org".to_owned(),
+            ),
+        ];
+        let cfg = Config::load_from(None, &env, &Overrides::default()).unwrap();
+        for p in ["demo", "cpython"] {
+            let src = std::fs::read_to_string(format!(
+                "{}/examples/policies/{p}.toml",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap();
+            service::projects::create_from_policy(&t.db, &Actor::Cli, &src)
+                .await
+                .unwrap();
+        }
+        let mut ids = Vec::new();
+        for (email, project) in [
+            ("lead@example.org", "demo"),
+            ("other@example.org", "cpython"),
+        ] {
+            let u = service::accounts::create(
+                &t.db,
+                &Actor::Cli,
+                service::accounts::NewUser {
+                    email: email.parse().unwrap(),
+                    display_name: email.into(),
+                    password: embargo::domain::password::NewPassword::new(
+                        "correct horse battery staple".into(),
+                    )
+                    .unwrap(),
+                    is_admin: false,
+                },
+            )
+            .await
+            .unwrap();
+            service::projects::add_member(
+                &t.db,
+                &Actor::Cli,
+                &project.parse().unwrap(),
+                &email.parse().unwrap(),
+                "team".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+            ids.push(u.id);
+        }
+        Self {
+            t,
+            cfg,
+            lead: ids[0],
+            other: ids[1],
+        }
+    }
+
+    /// A report by mail to the demo project; returns the case id.
+    async fn report(&self, n: usize, body: &str) -> i64 {
+        let mail = format!(
+            "From: Reporter {n} <r{n}@example.net>\r\nTo: security@demo.example\r\nSubject: Report {n}\r\nMessage-ID: <triage-{n}@example.net>\r\n\r\n{body}\r\n"
+        );
+        match ingest::ingest(&self.t.db, &self.cfg, None, mail.as_bytes(), None)
+            .await
+            .unwrap()
+        {
+            ingest::Outcome::NewCase(id) => id,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    async fn case(&self, id: i64) -> store::cases::CaseRow {
+        let mut c = self.t.db.acquire().await.unwrap();
+        store::cases::by_id(c.conn(), id).await.unwrap().unwrap()
+    }
+
+    async fn audit_count(&self) -> i64 {
+        self.t.scalar("SELECT COUNT(*) FROM audit_events").await
+    }
+
+    /// The decoded text of every queued mail to `addr`.
+    async fn mails_to(&self, addr: &str) -> Vec<String> {
+        self.t
+            .blobs(&format!(
+                "SELECT raw FROM outbox WHERE recipients LIKE '%{addr}%' ORDER BY id"
+            ))
+            .await
+            .into_iter()
+            .map(|raw| embargo::mail::inbound::parse(&raw, &[], &[]).unwrap().text)
+            .collect()
+    }
+
+    fn answers(met: bool) -> Vec<ThreatAnswer> {
+        ["not-documented", "untrusted-input"]
+            .into_iter()
+            .map(|id| ThreatAnswer {
+                id: id.into(),
+                met,
+                note: format!("{id} assessed"),
+            })
+            .collect()
+    }
+}
+
+fn actor() -> Actor {
+    Actor::Cli
+}
+
+async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let a = d.report(1, "The parser overflows on a long header.").await;
+    let before = d.audit_count().await;
+
+    // Rejecting needs every threat-model check answered, and an explanation.
+    let err = triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        d.lead,
+        a,
+        &Decision {
+            verdict: Verdict::Reject(RejectReason::NotVulnerability),
+            answers: vec![],
+            note: "Works as intended.".into(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("missing: untrusted-input, not-documented")
+            || err
+                .to_string()
+                .contains("missing: not-documented, untrusted-input"),
+        "{err}"
+    );
+    let err = triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        d.lead,
+        a,
+        &Decision {
+            verdict: Verdict::Reject(RejectReason::NotVulnerability),
+            answers: Desk::answers(false),
+            note: "  ".into(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("say why"), "{err}");
+    assert_eq!(d.audit_count().await, before, "refusals write nothing");
+
+    let to = triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        d.lead,
+        a,
+        &Decision {
+            verdict: Verdict::Reject(RejectReason::NotVulnerability),
+            answers: Desk::answers(false),
+            note: "The header length is limited by the server in front.".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(to, CaseState::Rejected);
+    assert_eq!(d.audit_count().await, before + 1);
+    let case = d.case(a).await;
+    assert_eq!(case.state, "rejected");
+    assert_eq!(case.decision_reason.as_deref(), Some("not-vulnerability"));
+    assert!(case.threat_answers.unwrap().contains("untrusted-input"));
+    let mail = d.mails_to("r1@example.net").await.join("\n");
+    assert!(mail.contains("not a security vulnerability"), "{mail}");
+    assert!(
+        mail.contains("https://example.org/issues"),
+        "public tracker offered: {mail}"
+    );
+    assert!(mail.contains("The header length is limited"), "{mail}");
+    assert!(
+        mail.contains("untrusted-input"),
+        "the checklist is cited: {mail}"
+    );
+
+    // A rejected case cannot be accepted; reopening allows a new triage.
+    let err = triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        d.lead,
+        a,
+        &Decision {
+            verdict: Verdict::Accept,
+            answers: Desk::answers(true),
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ServiceError::Conflict(_)));
+    assert!(
+        err.to_string()
+            .contains("a case that is rejected cannot be accepted"),
+        "{err}"
+    );
+    triage::act(&d.t.db, &actor(), a, Action::Reopen, "new information")
+        .await
+        .unwrap();
+    let to = triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        d.lead,
+        a,
+        &Decision {
+            verdict: Verdict::Accept,
+            answers: Desk::answers(true),
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(to, CaseState::Accepted);
+    let case = d.case(a).await;
+    assert!(
+        case.target_fix_due_at.unwrap() > case.received_at,
+        "the fix clock starts"
+    );
+
+    // Duplicates point at a case of the same project; the reporter hears of it.
+    let b = d.report(2, "Same overflow, found independently.").await;
+    let err = triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        d.lead,
+        b,
+        &Decision {
+            verdict: Verdict::Duplicate(b),
+            answers: vec![],
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("cannot duplicate itself"), "{err}");
+    triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        d.lead,
+        b,
+        &Decision {
+            verdict: Verdict::Duplicate(a),
+            answers: vec![],
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(d.case(b).await.duplicate_of, Some(a));
+    assert!(
+        d.mails_to("r2@example.net")
+            .await
+            .join("\n")
+            .contains("already reported")
+    );
+
+    // Spam: no reply at all.
+    let c = d.report(3, "Buy cheap watches").await;
+    let mails_before = d.mails_to("r3@example.net").await.len();
+    triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        d.lead,
+        c,
+        &Decision {
+            verdict: Verdict::Spam,
+            answers: vec![],
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(d.mails_to("r3@example.net").await.len(), mails_before);
+}
+
+async fn severity_input_is_checked(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let a = d.report(1, "XSS in the search page").await;
+    let set = |level: &str, v3: &str, v4: &str, cwe: &str| SeverityInput {
+        level: level.into(),
+        cvss3: v3.into(),
+        cvss4: v4.into(),
+        cwe: cwe.into(),
+    };
+    let cases = [
+        (
+            set("Severe", "", "", ""),
+            "not one of this project's levels: Critical, High, Moderate, Low",
+        ),
+        (
+            set("", "CVSS:3.1/AV:N/AC:Q/PR:N/UI:R/S:C/C:L/I:L/A:N", "", ""),
+            "metric AC cannot be `Q`",
+        ),
+        (
+            set(
+                "",
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                "",
+                "",
+            ),
+            "holds a CVSS 4.0 vector",
+        ),
+        (set("", "", "", "CWE-1"), "choose a weakness"),
+        (set("", "", "", "XSS"), "not a CWE id"),
+    ];
+    let before = d.audit_count().await;
+    for (input, want) in cases {
+        let err = triage::set_severity(&d.t.db, &actor(), a, &input)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(want), "{err} (want {want})");
+    }
+    assert_eq!(d.audit_count().await, before);
+    triage::set_severity(
+        &d.t.db,
+        &actor(),
+        a,
+        &set(
+            "moderate",
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N",
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N",
+            "79",
+        ),
+    )
+    .await
+    .unwrap();
+    let case = d.case(a).await;
+    assert_eq!(case.severity.as_deref(), Some("Moderate"));
+    assert_eq!(case.cwe, Some(79));
+    let v4 = embargo::domain::cvss::parse(
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N",
+    )
+    .unwrap()
+    .summary();
+    assert_eq!(
+        case.cvss_score,
+        Some(v4.score),
+        "the 4.0 score counts when given"
+    );
+    assert_eq!(case.cvss4.as_deref(), Some(v4.canonical.as_str()));
+    assert_eq!(d.audit_count().await, before + 1);
+}
+
+async fn inbox_orders_by_clock_filters_and_searches(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let a = d
+        .report(1, "Timing attack on the login token comparison")
+        .await;
+    let b = d.report(2, "Heap overflow in the image decoder").await;
+    let c = d.report(3, "Spam spam spam").await;
+    // Make b's decision overdue, and put c out of the inbox.
+    d.t.exec(&format!(
+        "UPDATE cases SET decide_due_at = 1 WHERE id = {b}"
+    ))
+    .await;
+    triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        d.lead,
+        c,
+        &Decision {
+            verdict: Verdict::Spam,
+            answers: vec![],
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let all = InboxFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let ids =
+        |rows: Vec<store::cases::InboxRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let rows = triage::inbox(&d.t.db, d.lead, false, &all).await.unwrap();
+    assert_eq!(ids(rows), vec![b, a], "overdue first; spam left out");
+    // Full-text search over the thread.
+    let q = InboxFilter {
+        query: Some("decoder"),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(triage::inbox(&d.t.db, d.lead, false, &q).await.unwrap()),
+        vec![b]
+    );
+    // Search text is never query syntax.
+    let q = InboxFilter {
+        query: Some("\"unbalanced AND (OR"),
+        ..all.clone()
+    };
+    assert!(
+        triage::inbox(&d.t.db, d.lead, false, &q)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Team notes are searchable by the team.
+    service::cases::team_note(&d.t.db, &actor(), d.lead, a, "constant-time compare needed")
+        .await
+        .unwrap();
+    let q = InboxFilter {
+        query: Some("constant-time"),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(triage::inbox(&d.t.db, d.lead, false, &q).await.unwrap()),
+        vec![a]
+    );
+    // State filter reaches closed states.
+    let q = InboxFilter {
+        state: Some("spam"),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(triage::inbox(&d.t.db, d.lead, false, &q).await.unwrap()),
+        vec![c]
+    );
+    // A member of another project sees none of these, even by search.
+    assert!(
+        triage::inbox(&d.t.db, d.other, false, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let q = InboxFilter {
+        query: Some("decoder"),
+        ..all.clone()
+    };
+    assert!(
+        triage::inbox(&d.t.db, d.other, false, &q)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Assignment filter.
+    triage::assign(&d.t.db, &actor(), a, Some(d.lead))
+        .await
+        .unwrap();
+    let err = triage::assign(&d.t.db, &actor(), a, Some(d.other))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("only a member"), "{err}");
+    let q = InboxFilter {
+        assignee: Some(d.lead),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(triage::inbox(&d.t.db, d.lead, false, &q).await.unwrap()),
+        vec![a]
+    );
+}
+
+/// Random sequences of the team's actions on one case: the stored state always equals
+/// the domain model's, each accepted change adds exactly one audit event, each refusal none.
+async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for round in 0..3 {
+        let id = d.report(10 + round, "A report for the random walk").await;
+        let mut model = CaseState::Acknowledged; // the demo policy acknowledges automatically
+        for _ in 0..30 {
+            let before = d.audit_count().await;
+            let choice = next(9);
+            let result = match choice {
+                0 => triage::decide(
+                    &d.t.db,
+                    &d.cfg,
+                    &actor(),
+                    d.lead,
+                    id,
+                    &Decision {
+                        verdict: Verdict::Accept,
+                        answers: Desk::answers(true),
+                        note: String::new(),
+                    },
+                )
+                .await
+                .map(|s| (Action::Accept, s)),
+                1 => triage::decide(
+                    &d.t.db,
+                    &d.cfg,
+                    &actor(),
+                    d.lead,
+                    id,
+                    &Decision {
+                        verdict: Verdict::Reject(RejectReason::OutOfScope),
+                        answers: Desk::answers(false),
+                        note: "out of scope".into(),
+                    },
+                )
+                .await
+                .map(|s| (Action::Reject, s)),
+                2 => triage::decide(
+                    &d.t.db,
+                    &d.cfg,
+                    &actor(),
+                    d.lead,
+                    id,
+                    &Decision {
+                        verdict: Verdict::Spam,
+                        answers: vec![],
+                        note: String::new(),
+                    },
+                )
+                .await
+                .map(|s| (Action::MarkSpam, s)),
+                3 => triage::decide(
+                    &d.t.db,
+                    &d.cfg,
+                    &actor(),
+                    d.lead,
+                    id,
+                    &Decision {
+                        verdict: Verdict::PublicFix,
+                        answers: Desk::answers(true),
+                        note: String::new(),
+                    },
+                )
+                .await
+                .map(|s| (Action::PublicFix, s)),
+                4 => triage::act(&d.t.db, &actor(), id, Action::StartFix, "")
+                    .await
+                    .map(|s| (Action::StartFix, s)),
+                5 => triage::act(&d.t.db, &actor(), id, Action::Close, "")
+                    .await
+                    .map(|s| (Action::Close, s)),
+                6 => triage::act(&d.t.db, &actor(), id, Action::Reopen, "")
+                    .await
+                    .map(|s| (Action::Reopen, s)),
+                7 => triage::act(&d.t.db, &actor(), id, Action::Unschedule, "")
+                    .await
+                    .map(|s| (Action::Unschedule, s)),
+                _ => triage::set_severity(
+                    &d.t.db,
+                    &actor(),
+                    id,
+                    &SeverityInput {
+                        level: "High".into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map(|()| (Action::Reopen, model)),
+            };
+            let after = d.audit_count().await;
+            match result {
+                Ok((action, state)) => {
+                    if choice < 8 {
+                        let want = model
+                            .apply(action)
+                            .expect("the service allowed what the model refuses");
+                        assert_eq!(state, want);
+                        model = want;
+                    }
+                    assert_eq!(after, before + 1, "one audit event per change");
+                }
+                Err(e) => {
+                    assert!(matches!(e, ServiceError::Conflict(_)), "{e}");
+                    assert_eq!(after, before, "a refusal writes no audit event");
+                }
+            }
+            assert_eq!(d.case(id).await.state, model.as_str());
+        }
+    }
+}
