@@ -461,6 +461,42 @@ mod tests {
         assert_eq!(TRANSITIONS.len(), expected.len());
     }
 
+    /// docs/cases.md lists exactly the transitions of [`TRANSITIONS`].
+    #[test]
+    fn the_documented_table_is_the_table() {
+        let doc = include_str!("../../docs/cases.md");
+        let section = doc
+            .split("## Transitions")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .unwrap_or_default();
+        let mut documented: Vec<(String, String, String)> = section
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| from"))
+            .map(|l| {
+                let cells: Vec<String> = l
+                    .trim_matches('|')
+                    .split('|')
+                    .map(|c| c.trim().to_owned())
+                    .collect();
+                (cells[0].clone(), cells[1].clone(), cells[2].clone())
+            })
+            .collect();
+        let mut table: Vec<(String, String, String)> = TRANSITIONS
+            .iter()
+            .map(|(from, a)| {
+                (
+                    from.as_str().to_owned(),
+                    a.as_str().to_owned(),
+                    a.target().as_str().to_owned(),
+                )
+            })
+            .collect();
+        documented.sort();
+        table.sort();
+        assert_eq!(documented, table);
+    }
+
     #[test]
     fn refusals_say_what_is_possible() {
         let e = CaseState::Published.apply(Action::Accept).unwrap_err();
