@@ -17,3 +17,4 @@ mod smtp_sink;
 mod store_contract;
 mod support;
 mod triage;
+mod triage_http;

@@ -2,6 +2,8 @@
 //! (`Authorization: Bearer emb_…`). Errors are JSON:
 //! `{"error": {"status": 404, "code": "not_found", "message": "…"}}`.
 
+mod cases;
+
 use super::AppState;
 use super::error::ApiError;
 use crate::service::{self, ServiceError};
@@ -9,7 +11,7 @@ use crate::store::users::UserRow;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 
@@ -19,7 +21,37 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me))
         .route("/projects", get(projects))
         .route("/projects/{project}", get(project))
+        .route("/cases", get(cases::list))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/decision", post(cases::decide))
+        .route("/cases/{id}/severity", put(cases::severity))
+        .route("/cases/{id}/actions", post(cases::step))
+        .route("/cases/{id}/assignee", put(cases::assign))
+        .route("/cvss", get(cases::cvss_score))
+        .route("/openapi.json", get(openapi))
         .fallback(not_found)
+}
+
+/// `GET /api/v1/openapi.json`: the API described as OpenAPI 3.1 (public: it holds no data).
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+}
+
+/// A JSON body; a malformed one is a 400 that says what is wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
 }
 
 /// Unknown API paths.
