@@ -68,6 +68,9 @@ pub enum Command {
     /// Inspect and verify the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Work on cases: list, show, decide, severity, lifecycle steps.
+    #[command(subcommand)]
+    Case(crate::cli_case::CaseCommand),
     /// Score CVSS vectors (3.0, 3.1, 4.0): one line each with the scores and the rating.
     Cvss {
         /// Vectors such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H.
@@ -598,6 +601,7 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::Worker => {
             crate::cli_mail::worker(open(&cfg).await?, &cfg, shutdown_signal()).await
         }
+        Command::Case(cmd) => crate::cli_case::run(cmd, &open(&cfg).await?, &cfg).await,
         Command::Cvss { vectors } => {
             // Every vector gets its line; a malformed one is named on stderr and the
             // command exits 65 (EX_DATAERR) after scoring the rest.

@@ -277,12 +277,13 @@ fn reporter_message(
     Some(text)
 }
 
-/// Decide a case: record the decision, tell the reporter, audit it.
+/// Decide a case: record the decision, tell the reporter, audit it. `user_id` is the
+/// team member deciding (`None` from the command line: the message is Embargo's).
 pub async fn decide(
     db: &Db,
     cfg: &Config,
     actor: &Actor,
-    user_id: i64,
+    user_id: Option<i64>,
     case_id: i64,
     decision: &Decision,
 ) -> Result<CaseState, ServiceError> {
@@ -358,7 +359,7 @@ pub async fn decide(
             &project,
             &case,
             &messages,
-            Some(user_id),
+            user_id,
             text,
             &format!("Case #{}: {}", case.id, decision_subject(&decision.verdict)),
             "decision",

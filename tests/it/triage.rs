@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::on_both_backends;
-use crate::support::{Kind, TestDb};
+use crate::support::{Kind, TestDb, run_cli};
 use embargo::config::{Config, Overrides};
 use embargo::domain::actor::Actor;
 use embargo::domain::case::{Action, CaseState};
@@ -20,6 +20,7 @@ on_both_backends!(
     severity_input_is_checked,
     inbox_orders_by_clock_filters_and_searches,
     random_actions_write_one_audit_event_per_change,
+    the_cli_lists_decides_and_steps,
 );
 
 struct Desk {
@@ -153,7 +154,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
         &d.t.db,
         &d.cfg,
         &actor(),
-        d.lead,
+        Some(d.lead),
         a,
         &Decision {
             verdict: Verdict::Reject(RejectReason::NotVulnerability),
@@ -175,7 +176,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
         &d.t.db,
         &d.cfg,
         &actor(),
-        d.lead,
+        Some(d.lead),
         a,
         &Decision {
             verdict: Verdict::Reject(RejectReason::NotVulnerability),
@@ -192,7 +193,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
         &d.t.db,
         &d.cfg,
         &actor(),
-        d.lead,
+        Some(d.lead),
         a,
         &Decision {
             verdict: Verdict::Reject(RejectReason::NotVulnerability),
@@ -225,7 +226,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
         &d.t.db,
         &d.cfg,
         &actor(),
-        d.lead,
+        Some(d.lead),
         a,
         &Decision {
             verdict: Verdict::Accept,
@@ -248,7 +249,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
         &d.t.db,
         &d.cfg,
         &actor(),
-        d.lead,
+        Some(d.lead),
         a,
         &Decision {
             verdict: Verdict::Accept,
@@ -271,7 +272,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
         &d.t.db,
         &d.cfg,
         &actor(),
-        d.lead,
+        Some(d.lead),
         b,
         &Decision {
             verdict: Verdict::Duplicate(b),
@@ -286,7 +287,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
         &d.t.db,
         &d.cfg,
         &actor(),
-        d.lead,
+        Some(d.lead),
         b,
         &Decision {
             verdict: Verdict::Duplicate(a),
@@ -311,7 +312,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
         &d.t.db,
         &d.cfg,
         &actor(),
-        d.lead,
+        Some(d.lead),
         c,
         &Decision {
             verdict: Verdict::Spam,
@@ -408,7 +409,7 @@ async fn inbox_orders_by_clock_filters_and_searches(kind: Kind) {
         &d.t.db,
         &d.cfg,
         &actor(),
-        d.lead,
+        Some(d.lead),
         c,
         &Decision {
             verdict: Verdict::Spam,
@@ -524,7 +525,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                     &d.t.db,
                     &d.cfg,
                     &actor(),
-                    d.lead,
+                    Some(d.lead),
                     id,
                     &Decision {
                         verdict: Verdict::Accept,
@@ -538,7 +539,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                     &d.t.db,
                     &d.cfg,
                     &actor(),
-                    d.lead,
+                    Some(d.lead),
                     id,
                     &Decision {
                         verdict: Verdict::Reject(RejectReason::OutOfScope),
@@ -552,7 +553,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                     &d.t.db,
                     &d.cfg,
                     &actor(),
-                    d.lead,
+                    Some(d.lead),
                     id,
                     &Decision {
                         verdict: Verdict::Spam,
@@ -566,7 +567,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                     &d.t.db,
                     &d.cfg,
                     &actor(),
-                    d.lead,
+                    Some(d.lead),
                     id,
                     &Decision {
                         verdict: Verdict::PublicFix,
@@ -620,4 +621,70 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
             assert_eq!(d.case(id).await.state, model.as_str());
         }
     }
+}
+
+async fn the_cli_lists_decides_and_steps(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let a = d.report(1, "Open redirect in the login form").await;
+    let cli = |args: &[&str]| run_cli(&d.t.url_text, d.t.dir.path(), args, None);
+    let (code, out, err) = cli(&["case", "list", "--project", "demo"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("{a}\tacknowledged")), "{out}");
+    let (code, _, err) = cli(&[
+        "case",
+        "decide",
+        &a.to_string(),
+        "--verdict",
+        "accept",
+        "--check",
+        "untrusted-input=met",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("missing: not-documented"), "{err}");
+    let (code, _, err) = cli(&[
+        "case",
+        "decide",
+        &a.to_string(),
+        "--verdict",
+        "accept",
+        "--check",
+        "untrusted-input=maybe",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("must be met or not-met"), "{err}");
+    let (code, out, err) = cli(&[
+        "case",
+        "decide",
+        &a.to_string(),
+        "--verdict",
+        "accept",
+        "--check",
+        "untrusted-input=met:any visitor",
+        "--check",
+        "not-documented=met",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("is now accepted"), "{out}");
+    let (code, _, err) = cli(&[
+        "case",
+        "severity",
+        &a.to_string(),
+        "--cvss3",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N",
+        "--cwe",
+        "CWE-601",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = cli(&["case", "step", &a.to_string(), "start-fix"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("is now fixing"));
+    let (code, out, _) = cli(&["case", "show", &a.to_string()]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("state: fixing") && out.contains("cwe: CWE-601"),
+        "{out}"
+    );
+    let (code, _, err) = cli(&["case", "step", &a.to_string(), "publish"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("disclosure schedule"), "{err}");
 }

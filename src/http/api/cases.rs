@@ -285,7 +285,7 @@ pub async fn decide(
         &state.db,
         &state.cfg,
         &crate::service::login::actor_of(&user),
-        user.id,
+        Some(user.id),
         id,
         &Decision {
             verdict,

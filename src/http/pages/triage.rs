@@ -82,7 +82,7 @@ pub async fn decide(
         &state.db,
         &state.cfg,
         &actor_of(&s.user),
-        s.user.id,
+        Some(s.user.id),
         id,
         &decision,
     )

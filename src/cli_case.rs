@@ -1,0 +1,296 @@
+//! `embargo case …`: the team's common case actions from the command line — the
+//! inbox, one case, triage decisions, severity and lifecycle steps. Changes are
+//! audited with the actor `cli`.
+
+use crate::config::Config;
+use crate::domain::actor::Actor;
+use crate::domain::case::Action;
+use crate::service::triage::{self, Decision, RejectReason, SeverityInput, ThreatAnswer, Verdict};
+use crate::service::{self, ServiceError};
+use crate::store::{self, Db};
+use anyhow::anyhow;
+use clap::Subcommand;
+use std::process::ExitCode;
+
+/// `embargo case …`.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open cases (or those in --state), the most urgent clock first.
+    List {
+        /// Project slug.
+        #[arg(long)]
+        project: Option<String>,
+        /// One state (received, acknowledged, accepted, …, closed).
+        #[arg(long)]
+        state: Option<String>,
+        /// Full-text search: every word must occur.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// One case with its thread and team notes.
+    Show {
+        /// Case number.
+        id: i64,
+    },
+    /// Record the triage decision (the reporter is told, except for spam).
+    Decide {
+        /// Case number.
+        id: i64,
+        /// accept, reject, duplicate, spam or public-fix.
+        #[arg(long)]
+        verdict: String,
+        /// To reject: not-vulnerability, out-of-scope, unsupported-version or documented-behaviour.
+        #[arg(long)]
+        reason: Option<String>,
+        /// For a duplicate: the case it duplicates.
+        #[arg(long)]
+        duplicate_of: Option<i64>,
+        /// A threat-model answer, `ID=met` or `ID=not-met`, optionally `:why` (repeat for each check).
+        #[arg(long = "check", value_name = "ID=met|not-met[:why]")]
+        checks: Vec<String>,
+        /// The explanation sent to the reporter (required to reject).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Set the severity (empty values clear a field).
+    Severity {
+        /// Case number.
+        id: i64,
+        /// One of the policy's levels.
+        #[arg(long, default_value = "")]
+        level: String,
+        /// CVSS 3.1 vector.
+        #[arg(long, default_value = "")]
+        cvss3: String,
+        /// CVSS 4.0 vector.
+        #[arg(long, default_value = "")]
+        cvss4: String,
+        /// CWE id (CWE-79).
+        #[arg(long, default_value = "")]
+        cwe: String,
+    },
+    /// A lifecycle step: start-fix, unschedule, close or reopen.
+    Step {
+        /// Case number.
+        id: i64,
+        /// The step.
+        action: String,
+        /// Why (recorded in the audit trail).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+fn when(t: Option<i64>) -> String {
+    t.and_then(|t| jiff::Timestamp::from_second(t).ok())
+        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn err(e: ServiceError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+/// Parse `ID=met[:why]`.
+fn parse_check(text: &str) -> anyhow::Result<ThreatAnswer> {
+    let (id, rest) = text.split_once('=').ok_or_else(|| {
+        anyhow!("--check `{text}`: write it as ID=met or ID=not-met, optionally :why")
+    })?;
+    let (answer, note) = rest.split_once(':').unwrap_or((rest, ""));
+    let met = match answer {
+        "met" => true,
+        "not-met" => false,
+        other => {
+            return Err(anyhow!(
+                "--check `{text}`: `{other}` must be met or not-met"
+            ));
+        }
+    };
+    Ok(ThreatAnswer {
+        id: id.trim().to_owned(),
+        met,
+        note: note.trim().to_owned(),
+    })
+}
+
+/// Run a case command.
+pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
+    let actor = Actor::Cli;
+    match cmd {
+        CaseCommand::List {
+            project,
+            state,
+            search,
+        } => {
+            let project_id = match project {
+                Some(slug) => Some(service::projects::find(db, &slug).await.map_err(err)?.id),
+                None => None,
+            };
+            let state = state
+                .map(|s| s.parse::<crate::domain::case::CaseState>())
+                .transpose()
+                .map_err(|e| anyhow!("--state: {e}"))?;
+            let rows = triage::inbox(
+                db,
+                0,
+                true,
+                &store::cases::InboxFilter {
+                    project_id,
+                    state: state.map(|s| s.as_str()),
+                    query: search.as_deref(),
+                    limit: 1000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(err)?;
+            println!("#\tstate\tseverity\tnext due\tsummary");
+            for r in rows {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    r.id,
+                    r.state,
+                    r.severity.as_deref().unwrap_or("-"),
+                    when(r.next_due),
+                    r.summary
+                );
+            }
+        }
+        CaseCommand::Show { id } => {
+            let (case, messages, attachments) =
+                service::cases::team_view(db, id).await.map_err(err)?;
+            let project = service::projects::by_id(db, case.project_id)
+                .await
+                .map_err(err)?;
+            println!("case #{} ({}): {}", case.id, project.slug, case.summary);
+            println!("state: {}", case.state);
+            println!(
+                "received: {} via {}",
+                when(Some(case.received_at)),
+                case.source
+            );
+            println!(
+                "reporter: {}",
+                case.reporter_email.as_deref().unwrap_or("(no address)")
+            );
+            println!(
+                "acknowledge by: {}  acknowledged: {}",
+                when(case.acknowledge_due_at),
+                when(case.acknowledged_at)
+            );
+            println!(
+                "decide by: {}  decided: {}",
+                when(case.decide_due_at),
+                when(case.decided_at)
+            );
+            if let Some(r) = &case.decision_reason {
+                println!("reason: {r}");
+            }
+            if let Some(d) = case.duplicate_of {
+                println!("duplicate of: #{d}");
+            }
+            println!(
+                "severity: {}  cvss3: {}  cvss4: {}  cwe: {}",
+                case.severity.as_deref().unwrap_or("-"),
+                case.cvss3.as_deref().unwrap_or("-"),
+                case.cvss4.as_deref().unwrap_or("-"),
+                case.cwe
+                    .map(|c| format!("CWE-{c}"))
+                    .unwrap_or_else(|| "-".into())
+            );
+            for a in attachments {
+                println!(
+                    "attachment: {} ({}, {} bytes)",
+                    a.filename, a.content_type, a.size
+                );
+            }
+            for m in messages {
+                let kind = if m.visibility == "team" {
+                    "team-only note"
+                } else {
+                    m.author.as_str()
+                };
+                println!("\n--- {} · {}\n{}", kind, when(Some(m.created_at)), m.body);
+            }
+        }
+        CaseCommand::Decide {
+            id,
+            verdict,
+            reason,
+            duplicate_of,
+            checks,
+            note,
+        } => {
+            let verdict = match verdict.as_str() {
+                "accept" => Verdict::Accept,
+                "reject" => Verdict::Reject(
+                    reason
+                        .as_deref()
+                        .ok_or_else(|| anyhow!("--reason is needed to reject"))?
+                        .parse::<RejectReason>()
+                        .map_err(|e| anyhow!("--reason: {e}"))?,
+                ),
+                "duplicate" => Verdict::Duplicate(
+                    duplicate_of
+                        .ok_or_else(|| anyhow!("--duplicate-of is needed for a duplicate"))?,
+                ),
+                "spam" => Verdict::Spam,
+                "public-fix" => Verdict::PublicFix,
+                other => {
+                    return Err(anyhow!(
+                        "--verdict `{other}`: use accept, reject, duplicate, spam or public-fix"
+                    ));
+                }
+            };
+            let answers = checks
+                .iter()
+                .map(|c| parse_check(c))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let to = triage::decide(
+                db,
+                cfg,
+                &actor,
+                None,
+                id,
+                &Decision {
+                    verdict,
+                    answers,
+                    note,
+                },
+            )
+            .await
+            .map_err(err)?;
+            println!("case #{id} is now {to}");
+        }
+        CaseCommand::Severity {
+            id,
+            level,
+            cvss3,
+            cvss4,
+            cwe,
+        } => {
+            triage::set_severity(
+                db,
+                &actor,
+                id,
+                &SeverityInput {
+                    level,
+                    cvss3,
+                    cvss4,
+                    cwe,
+                },
+            )
+            .await
+            .map_err(err)?;
+            println!("severity of case #{id} saved");
+        }
+        CaseCommand::Step { id, action, note } => {
+            let action: Action = action.parse().map_err(|e| anyhow!("{e}"))?;
+            let to = triage::act(db, &actor, id, action, &note)
+                .await
+                .map_err(err)?;
+            println!("case #{id} is now {to}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
