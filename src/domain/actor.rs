@@ -18,6 +18,8 @@ pub enum Actor {
     System,
     /// Someone not signed in (a failed login names the attempted account here).
     Anonymous,
+    /// A collaborator of one case, through their link (the id of the invitation).
+    Guest(i64),
 }
 
 impl fmt::Display for Actor {
@@ -27,6 +29,7 @@ impl fmt::Display for Actor {
             Self::Cli => f.write_str("cli"),
             Self::System => f.write_str("system"),
             Self::Anonymous => f.write_str("anonymous"),
+            Self::Guest(id) => write!(f, "guest:{id}"),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod error;
+pub mod guests;
 pub mod ingest;
 pub mod keys;
 pub mod login;

@@ -264,7 +264,8 @@ pub struct NewMessage<'a> {
     pub author: &'a str,
     /// The team member, for team messages.
     pub author_user_id: Option<i64>,
-    /// `thread` (the reporter sees it) or `team` (a note).
+    /// `thread` (the reporter sees it), `guests` (the team and the case's collaborators)
+    /// or `team` (a note).
     pub visibility: &'a str,
     /// Text.
     pub body: &'a str,
@@ -298,6 +299,17 @@ pub async fn messages(
         Ok(sqlx::query_as("SELECT id, case_id, author, author_user_id, visibility, body, message_id, created_at FROM case_messages WHERE case_id = $1 AND (NOT $2 OR visibility = 'thread') ORDER BY id")
             .bind(case_id)
             .bind(thread_only)
+            .fetch_all(&mut *c)
+            .await?)
+    })
+}
+
+/// What a case's collaborators see: the reporter's thread and the messages shared
+/// with collaborators, never team-only notes.
+pub async fn messages_for_guests(c: Conn<'_>, case_id: i64) -> Result<Vec<MessageRow>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_as("SELECT id, case_id, author, author_user_id, visibility, body, message_id, created_at FROM case_messages WHERE case_id = $1 AND visibility IN ('thread', 'guests') ORDER BY id")
+            .bind(case_id)
             .fetch_all(&mut *c)
             .await?)
     })

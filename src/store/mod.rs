@@ -18,6 +18,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod cases;
 pub mod group;
+pub mod guests;
 pub mod keys;
 pub mod outbox;
 pub mod projects;

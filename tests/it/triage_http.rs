@@ -15,6 +15,7 @@ const PW: &str = "correct horse battery staple";
 on_both_backends!(
     team_pages_triage_a_case,
     api_covers_triage_and_hides_other_projects,
+    collaborators_see_their_case_only,
 );
 
 struct Desk {
@@ -428,4 +429,196 @@ async fn api_covers_triage_and_hides_other_projects(kind: Kind) {
             "{method} {path} undocumented"
         );
     }
+}
+
+/// The invitation mail's link, from the outbox.
+async fn invitation_link(d: &Desk, email: &str) -> String {
+    let raws = d
+        .app
+        .db
+        .blobs(&format!(
+            "SELECT raw FROM outbox WHERE purpose = 'guest-invitation' AND recipients LIKE '%{email}%' ORDER BY id DESC"
+        ))
+        .await;
+    let text = embargo::mail::inbound::parse(&raws[0], &[], &[])
+        .unwrap()
+        .text;
+    let start = text.find("/g/").expect("a /g/ link in the invitation");
+    let end = text[start..]
+        .find(char::is_whitespace)
+        .map(|e| start + e)
+        .unwrap_or(text.len());
+    text[start..end].to_owned()
+}
+
+async fn collaborators_see_their_case_only(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let (lead, _) = d.member("lead@example.org", "demo").await;
+    let a = d
+        .report(1, "Use-after-free in the bundled parser library")
+        .await;
+    let b = d.report(2, "A different secret issue").await;
+    service::cases::team_note(
+        &d.app.state.db,
+        &Actor::Cli,
+        1,
+        a,
+        "TEAM-ONLY: suspect the vendor patch",
+    )
+    .await
+    .unwrap();
+    let page = lead
+        .get(d.app.url(&format!("/team/cases/{a}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let invite = |email: &'static str| {
+        let lead = lead.clone();
+        let csrf = csrf.clone();
+        let url = d.app.url(&format!("/team/cases/{a}/guests"));
+        async move {
+            lead.post(url)
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("name", "Upstream Maintainer"),
+                    ("email", email),
+                    ("role", "upstream"),
+                    ("note", "You maintain the parser."),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        invite("maint@upstream.example").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        invite("maint@upstream.example").await.status(),
+        StatusCode::CONFLICT,
+        "no double invitation"
+    );
+    let link = invitation_link(&d, "maint@upstream.example").await;
+
+    let guest = d.app.client();
+    let audit_before = d
+        .app
+        .db
+        .scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.guest_viewed'")
+        .await;
+    let page = guest
+        .get(d.app.url(&link))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Use-after-free in the bundled parser library"),
+        "{page}"
+    );
+    assert!(!page.contains("TEAM-ONLY"), "team notes stay with the team");
+    assert!(
+        !page.contains("r1@example.net"),
+        "the reporter's address stays with the team"
+    );
+    assert!(!page.contains("A different secret issue"));
+    assert_eq!(
+        d.app
+            .db
+            .scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.guest_viewed'")
+            .await,
+        audit_before + 1,
+        "every guest view is audited"
+    );
+    // The link opens that case only: not the team pages, not another case, not the API.
+    let r = guest
+        .get(d.app.url(&format!("/team/cases/{b}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "team pages need a team sign-in"
+    );
+    let r = guest
+        .get(d.app.url(&format!("/team/cases/{a}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = guest.get(d.app.url("/api/v1/cases")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // The guest writes; the team sees it, the reporter does not.
+    let csrf = csrf_in(&page);
+    let r = guest
+        .post(d.app.url(&format!("{link}/reply")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("text", "Fixed upstream in commit abc123."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let team_page = lead
+        .get(d.app.url(&format!("/team/cases/{a}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(team_page.contains("Fixed upstream in commit abc123."));
+    assert!(team_page.contains("shared with collaborators"));
+    let reporter_view = service::cases::reporter_thread(&d.app.state.db, a)
+        .await
+        .unwrap();
+    assert!(reporter_view.iter().all(|m| !m.body.contains("abc123")));
+
+    // Removed: the link is dead at once.
+    let guest_id = d
+        .app
+        .db
+        .scalar("SELECT id FROM case_guests WHERE email = 'maint@upstream.example'")
+        .await;
+    let csrf = csrf_in(&team_page);
+    let r = lead
+        .post(
+            d.app
+                .url(&format!("/team/cases/{a}/guests/{guest_id}/remove")),
+        )
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = guest.get(d.app.url(&link)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = guest
+        .post(d.app.url(&format!("{link}/reply")))
+        .form(&[("csrf_token", csrf.as_str()), ("text", "still here?")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == StatusCode::NOT_FOUND || r.status() == StatusCode::FORBIDDEN,
+        "{}",
+        r.status()
+    );
+    // A made-up link is 404 too.
+    let r = guest
+        .get(d.app.url("/g/not-a-real-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

@@ -3,6 +3,7 @@
 
 mod account;
 mod auth;
+mod guest;
 mod public;
 mod report;
 mod team;
@@ -50,6 +51,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/c/{token}", get(report::case))
         .route("/c/{token}/reply", post(report::reply))
+        .route("/g/{token}", get(guest::case))
+        .route("/g/{token}/reply", post(guest::reply))
+        .route("/team/cases/{id}/guests", post(triage::invite))
+        .route(
+            "/team/cases/{id}/guests/{guest}/remove",
+            post(triage::remove_guest),
+        )
+        .route("/team/cases/{id}/shared", post(triage::share))
         .route("/team/cases/{id}", get(team::case))
         .route("/team/cases/{id}/reply", post(team::case_reply))
         .route("/team/cases/{id}/note", post(team::case_note))

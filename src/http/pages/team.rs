@@ -237,6 +237,7 @@ struct TeamMessage {
     when: String,
     body: String,
     note: bool,
+    shared: bool,
 }
 
 #[derive(Template)]
@@ -260,6 +261,18 @@ struct TeamCase {
     messages: Vec<TeamMessage>,
     spam: bool,
     triage: TriageView,
+    guests: Vec<GuestLine>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+/// A collaborator as the case page lists them.
+struct GuestLine {
+    id: i64,
+    name: String,
+    email: String,
+    role: String,
+    seen: String,
+    removed: bool,
 }
 
 /// What the triage part of the case page shows.
@@ -322,6 +335,18 @@ pub async fn case(
     let users = service::accounts::list(&state.db).await?;
     let members = service::projects::members(&state.db, project.id).await?;
     let triage = triage_view(&case, &project, &members)?;
+    let guests = service::guests::of_case(&state.db, case.id)
+        .await?
+        .into_iter()
+        .map(|g| GuestLine {
+            id: g.id,
+            seen: g.last_seen_at.map(when).unwrap_or_else(|| "never".into()),
+            removed: g.removed_at.is_some(),
+            name: g.name,
+            email: g.email,
+            role: g.role,
+        })
+        .collect();
     let messages = messages
         .into_iter()
         .map(|m| TeamMessage {
@@ -330,6 +355,7 @@ pub async fn case(
                     .reporter_email
                     .clone()
                     .unwrap_or_else(|| "Reporter".into()),
+                "guest" => "Collaborator".into(),
                 "team" => m
                     .author_user_id
                     .and_then(|u| users.iter().find(|x| x.id == u))
@@ -338,6 +364,7 @@ pub async fn case(
                 _ => "Embargo".into(),
             },
             note: m.visibility == "team",
+            shared: m.visibility == "guests",
             author: m.author,
             when: when(m.created_at),
             body: m.body,
@@ -362,6 +389,8 @@ pub async fn case(
         attachments,
         messages,
         triage,
+        guests,
+        roles: service::guests::ROLES.to_vec(),
     })
 }
 

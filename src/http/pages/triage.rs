@@ -148,3 +148,57 @@ pub async fn assign(
     service::triage::assign(&state.db, &actor_of(&s.user), id, assignee).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
+
+/// `POST /team/cases/{id}/guests`: invite a collaborator.
+pub async fn invite(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<service::guests::Invitation>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::guests::invite(
+        &state.db,
+        &state.cfg,
+        &actor_of(&s.user),
+        Some(s.user.id),
+        id,
+        &form,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// An empty form.
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
+/// `POST /team/cases/{id}/guests/{guest}/remove`.
+pub async fn remove_guest(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path((id, guest)): Path<(i64, i64)>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::guests::remove(&state.db, &actor_of(&s.user), id, guest).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// The shared-message form.
+#[derive(serde::Deserialize)]
+pub struct ShareForm {
+    text: String,
+}
+
+/// `POST /team/cases/{id}/shared`: a message to the case's collaborators.
+pub async fn share(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<ShareForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::guests::team_message(&state.db, &actor_of(&s.user), s.user.id, id, &form.text).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
