@@ -50,3 +50,122 @@ async fn reporter_without_javascript_submits_opens_the_case_and_replies() {
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM case_messages WHERE author = 'reporter' AND body = 'A second vector: the logout page too.'").await, 1);
     assert!(shots.path().join("case-page.png").exists());
 }
+
+fn node(args: Vec<String>) -> std::process::Output {
+    Command::new("node")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/browser/triage_flow.mjs"
+        ))
+        .args(args)
+        .output()
+        .expect("node is installed by scripts/install-test-deps.sh")
+}
+
+/// The team triages in the browser (accept with the checklist, severity with CVSS,
+/// invite a collaborator); the collaborator's link opens that case and no other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_triages_and_a_collaborator_sees_only_that_case() {
+    let app = TestApp::spawn(Kind::Sqlite).await;
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/policies/demo.toml");
+    let (code, _, err) = run_cli(
+        &app.db.url_text,
+        app.db.dir.path(),
+        &["project", "add", "--policy", demo],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    app.user("lead@example.org", "correct horse battery staple", false)
+        .await;
+    let (code, _, err) = run_cli(
+        &app.db.url_text,
+        app.db.dir.path(),
+        &[
+            "project",
+            "member",
+            "add",
+            "--project",
+            "demo",
+            "--email",
+            "lead@example.org",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut ids = Vec::new();
+    for (n, subject) in [
+        (1, "SQL injection in the search filter"),
+        (2, "A different secret issue"),
+    ] {
+        let mail = format!(
+            "From: r{n}@example.net\r\nTo: security@demo.example\r\nSubject: {subject}\r\nMessage-ID: <browser-{n}@example.net>\r\n\r\nDetails of report {n}.\r\n"
+        );
+        match embargo::service::ingest::ingest(
+            &app.state.db,
+            &app.state.cfg,
+            None,
+            mail.as_bytes(),
+            None,
+        )
+        .await
+        .unwrap()
+        {
+            embargo::service::ingest::Outcome::NewCase(id) => ids.push(id),
+            other => panic!("{other:?}"),
+        }
+    }
+    let shots = tempfile::tempdir().unwrap();
+    let shots_path = shots.path().display().to_string();
+    let base = app.base.clone();
+    let args = vec![
+        "team".into(),
+        base.clone(),
+        "lead@example.org".into(),
+        "correct horse battery staple".into(),
+        ids[0].to_string(),
+        shots_path.clone(),
+    ];
+    let out = tokio::task::spawn_blocking(move || node(args))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "team flow failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("OK"), "{stdout}");
+    assert_eq!(app.db.scalar(&format!("SELECT COUNT(*) FROM cases WHERE id = {} AND state = 'accepted' AND cwe = 89 AND severity = 'High'", ids[0])).await, 1);
+
+    let raw = app
+        .db
+        .blobs("SELECT raw FROM outbox WHERE purpose = 'guest-invitation'")
+        .await;
+    let text = embargo::mail::inbound::parse(&raw[0], &[], &[])
+        .unwrap()
+        .text;
+    let start = text.find("/g/").unwrap();
+    let end = text[start..]
+        .find(char::is_whitespace)
+        .map(|e| start + e)
+        .unwrap_or(text.len());
+    let link = text[start..end].to_owned();
+    let args = vec!["guest".into(), base, link, ids[1].to_string(), shots_path];
+    let out = tokio::task::spawn_blocking(move || node(args))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "guest flow failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("another case is not reachable"), "{stdout}");
+    assert_eq!(
+        app.db
+            .scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.guest_viewed'")
+            .await,
+        1
+    );
+    assert!(shots.path().join("guest-case.png").exists());
+}
