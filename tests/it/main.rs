@@ -2,6 +2,7 @@
 //! PostgreSQL (`EMBARGO_TEST_POSTGRES_URL`, set by `scripts/test`); each test
 //! gets its own database file or PostgreSQL schema.
 
+mod access;
 mod audit;
 mod auth;
 mod browser;

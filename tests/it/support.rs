@@ -259,6 +259,18 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The id of the case with this summary.
+    pub async fn scalar_case_by_summary(&self, summary: &str) -> i64 {
+        self.db
+            .scalar(&format!(
+                "SELECT id FROM cases WHERE summary = '{}'",
+                summary.replace('\'', "''")
+            ))
+            .await
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -1,0 +1,413 @@
+//! The access matrix: every team page, team form and API route, requested by each
+//! role — anonymous, the reporter of another case, a collaborator on another case, a
+//! team member of another project, a team member, an administrator — answers exactly
+//! what that role may get, and no response to anyone not entitled carries the case's
+//! embargoed text or its reporter's address.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::on_both_backends;
+use crate::support::{Kind, TestApp};
+use embargo::domain::actor::Actor;
+use embargo::service::{self, ingest};
+use reqwest::StatusCode;
+use reqwest::multipart::Form;
+
+const PW: &str = "correct horse battery staple";
+const SECRET: &str = "SECRET-EMBARGOED-DETAIL-7f3a";
+const REPORTER: &str = "secret-reporter@example.net";
+
+on_both_backends!(every_route_answers_each_role_as_it_may);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Anonymous,
+    OtherReporter,
+    OtherGuest,
+    OtherTeam,
+    Team,
+    Admin,
+}
+
+const ROLES: [Role; 6] = [
+    Role::Anonymous,
+    Role::OtherReporter,
+    Role::OtherGuest,
+    Role::OtherTeam,
+    Role::Team,
+    Role::Admin,
+];
+
+impl Role {
+    fn entitled(self) -> bool {
+        matches!(self, Role::Team | Role::Admin)
+    }
+    fn signed_in(self) -> bool {
+        matches!(self, Role::OtherTeam | Role::Team | Role::Admin)
+    }
+}
+
+struct Actor2 {
+    role: Role,
+    web: reqwest::Client,
+    token: Option<String>,
+}
+
+async fn signed_in(
+    app: &TestApp,
+    email: &str,
+    admin: bool,
+    project: Option<&str>,
+) -> (reqwest::Client, String) {
+    app.user(email, PW, admin).await;
+    if let Some(p) = project {
+        service::projects::add_member(
+            &app.state.db,
+            &Actor::Cli,
+            &p.parse().unwrap(),
+            &email.parse().unwrap(),
+            "team".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let client = app.client();
+    assert_eq!(
+        app.login(&client, email, PW).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let token = service::tokens::create(
+        &app.state.db,
+        &Actor::Cli,
+        &email.parse().unwrap(),
+        "t",
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+    (client, token)
+}
+
+async fn every_route_answers_each_role_as_it_may(kind: Kind) {
+    let app = TestApp::spawn(kind).await;
+    for p in ["demo", "cpython"] {
+        let src = std::fs::read_to_string(format!(
+            "{}/examples/policies/{p}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        service::projects::create_from_policy(&app.state.db, &Actor::Cli, &src)
+            .await
+            .unwrap();
+    }
+    // Case A: the one under test, with a team note. Case B: reported over the web by
+    // "the reporter of another case", who holds B's private link.
+    let mail = format!(
+        "From: {REPORTER}\r\nTo: security@demo.example\r\nSubject: Heap overflow {SECRET}\r\nMessage-ID: <access-a@example.net>\r\n\r\nThe details: {SECRET}\r\n"
+    );
+    let a = match ingest::ingest(&app.state.db, &app.state.cfg, None, mail.as_bytes(), None)
+        .await
+        .unwrap()
+    {
+        ingest::Outcome::NewCase(id) => id,
+        other => panic!("{other:?}"),
+    };
+    service::cases::team_note(&app.state.db, &Actor::Cli, 1, a, &format!("note {SECRET}"))
+        .await
+        .unwrap();
+    let reporter = app.client();
+    let csrf = app.csrf(&reporter, "/p/demo/report").await;
+    let r = reporter
+        .post(app.url("/p/demo/report"))
+        .multipart(
+            Form::new()
+                .text("csrf_token", csrf)
+                .text("summary", "Another issue")
+                .text("details", "Other details")
+                .text("versions_tested", "2.0"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let b_link = crate::support::location(&r);
+    let b = app.scalar_case_by_summary("Another issue").await;
+
+    let (team, team_token) = signed_in(&app, "lead@example.org", false, Some("demo")).await;
+    let (other, other_token) = signed_in(&app, "other@example.org", false, Some("cpython")).await;
+    let (admin, admin_token) = signed_in(&app, "admin@example.org", true, None).await;
+    // A collaborator on case B.
+    let (_, guest_link) = service::guests::invite(
+        &app.state.db,
+        &app.state.cfg,
+        &Actor::Cli,
+        None,
+        b,
+        &service::guests::Invitation {
+            email: "guest@upstream.example".into(),
+            name: "Guest".into(),
+            role: "upstream".into(),
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let guest = app.client();
+    let guest_path = guest_link
+        .trim_start_matches("https://security.example.org")
+        .to_owned();
+    let guest_path = &guest_path[guest_path.find("/g/").unwrap()..];
+    assert_eq!(
+        guest
+            .get(app.url(guest_path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        reporter
+            .get(app.url(&b_link))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let actors = vec![
+        Actor2 {
+            role: Role::Anonymous,
+            web: app.client(),
+            token: None,
+        },
+        Actor2 {
+            role: Role::OtherReporter,
+            web: reporter,
+            token: None,
+        },
+        Actor2 {
+            role: Role::OtherGuest,
+            web: guest,
+            token: None,
+        },
+        Actor2 {
+            role: Role::OtherTeam,
+            web: other,
+            token: Some(other_token),
+        },
+        Actor2 {
+            role: Role::Team,
+            web: team,
+            token: Some(team_token),
+        },
+        Actor2 {
+            role: Role::Admin,
+            web: admin,
+            token: Some(admin_token),
+        },
+    ];
+    assert_eq!(actors.iter().map(|x| x.role).collect::<Vec<_>>(), ROLES);
+
+    let mut checked = 0;
+    for act in &actors {
+        let role = act.role;
+        // Each role's own CSRF token: from a page it can load.
+        let csrf_page = if role.signed_in() {
+            "/team/account"
+        } else {
+            "/team/login"
+        };
+        let csrf = app.csrf(&act.web, csrf_page).await;
+
+        // Team pages (GET).
+        for (path, want_entitled, contains_secret) in [
+            (format!("/team/cases/{a}"), StatusCode::OK, true),
+            ("/team/projects/demo".to_owned(), StatusCode::OK, true),
+            ("/team/".to_owned(), StatusCode::OK, true),
+            ("/team/?q=Heap".to_owned(), StatusCode::OK, true),
+        ] {
+            let r = act.web.get(app.url(&path)).send().await.unwrap();
+            let status = r.status();
+            let body = r.text().await.unwrap();
+            let want = match role {
+                Role::Anonymous | Role::OtherReporter | Role::OtherGuest => StatusCode::SEE_OTHER,
+                Role::OtherTeam
+                    if path.starts_with("/team/cases") || path.starts_with("/team/projects") =>
+                {
+                    StatusCode::NOT_FOUND
+                }
+                Role::OtherTeam => StatusCode::OK,
+                _ => want_entitled,
+            };
+            assert_eq!(status, want, "{role:?} GET {path}");
+            if role.entitled() && contains_secret && !path.starts_with("/team/projects") {
+                assert!(
+                    body.contains(SECRET) || body.contains(&format!("/team/cases/{a}")),
+                    "{role:?} GET {path} lacks the case"
+                );
+            }
+            if !role.entitled() {
+                assert!(
+                    !body.contains(SECRET) && !body.contains(REPORTER),
+                    "{role:?} GET {path} leaks"
+                );
+            }
+            checked += 1;
+        }
+        // The audit trail: administrators only.
+        let r = act.web.get(app.url("/team/audit")).send().await.unwrap();
+        let want = match role {
+            Role::Admin => StatusCode::OK,
+            Role::Team | Role::OtherTeam => StatusCode::FORBIDDEN,
+            _ => StatusCode::SEE_OTHER,
+        };
+        assert_eq!(r.status(), want, "{role:?} GET /team/audit");
+        checked += 1;
+
+        // Team forms (POST with the role's own CSRF token). Run the entitled ones last-safe:
+        // each is a harmless change (a note, a message, an assignment to nobody).
+        for (path, fields) in [
+            (format!("/team/cases/{a}/note"), vec![("text", "a note")]),
+            (
+                format!("/team/cases/{a}/shared"),
+                vec![("text", "to collaborators")],
+            ),
+            (format!("/team/cases/{a}/assign"), vec![("assignee", "")]),
+            (
+                format!("/team/cases/{a}/severity"),
+                vec![("level", ""), ("cvss3", ""), ("cvss4", ""), ("cwe", "")],
+            ),
+            (format!("/team/cases/{a}/step"), vec![("action", "close")]),
+            (format!("/team/cases/{a}/decide"), vec![("verdict", "spam")]),
+            (
+                format!("/team/cases/{a}/guests"),
+                vec![("name", "X"), ("email", "x@example.org"), ("role", "other")],
+            ),
+            (format!("/team/cases/{a}/reply"), vec![("text", "hello")]),
+        ] {
+            if role.entitled()
+                && (path.ends_with("/decide")
+                    || path.ends_with("/step")
+                    || path.ends_with("/reply")
+                    || path.ends_with("/guests"))
+            {
+                // Changes of state and outbound mail are covered by their own tests.
+                continue;
+            }
+            let mut form = vec![("csrf_token", csrf.as_str())];
+            form.extend(fields.iter().copied());
+            let r = act
+                .web
+                .post(app.url(&path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let body = r.text().await.unwrap();
+            let want = match role {
+                Role::Anonymous | Role::OtherReporter | Role::OtherGuest => StatusCode::SEE_OTHER,
+                Role::OtherTeam => StatusCode::NOT_FOUND,
+                _ => StatusCode::SEE_OTHER,
+            };
+            assert_eq!(status, want, "{role:?} POST {path}: {body}");
+            assert!(
+                role.entitled() || !body.contains(SECRET),
+                "{role:?} POST {path} leaks"
+            );
+            checked += 1;
+        }
+
+        // The API.
+        for (method, path, body) in [
+            ("GET", format!("/api/v1/cases/{a}"), None),
+            ("GET", "/api/v1/cases".to_owned(), None),
+            ("GET", "/api/v1/cases?q=Heap".to_owned(), None),
+            ("GET", "/api/v1/projects/demo".to_owned(), None),
+            (
+                "PUT",
+                format!("/api/v1/cases/{a}/assignee"),
+                Some(serde_json::json!({"user_id": null})),
+            ),
+            (
+                "PUT",
+                format!("/api/v1/cases/{a}/severity"),
+                Some(serde_json::json!({})),
+            ),
+            (
+                "POST",
+                format!("/api/v1/cases/{a}/actions"),
+                Some(serde_json::json!({"action": "start-fix"})),
+            ),
+            (
+                "POST",
+                format!("/api/v1/cases/{a}/decision"),
+                Some(serde_json::json!({"verdict": "bogus"})),
+            ),
+        ] {
+            let client = reqwest::Client::new();
+            let mut req = match method {
+                "GET" => client.get(app.url(&path)),
+                "PUT" => client.put(app.url(&path)),
+                _ => client.post(app.url(&path)),
+            };
+            if let Some(t) = &act.token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            let r = req.send().await.unwrap();
+            let status = r.status();
+            let text = r.text().await.unwrap();
+            let want = match (role, method, path.as_str()) {
+                (Role::Anonymous | Role::OtherReporter | Role::OtherGuest, _, _) => {
+                    StatusCode::UNAUTHORIZED
+                }
+                (Role::OtherTeam, "GET", "/api/v1/cases") => StatusCode::OK,
+                (Role::OtherTeam, "GET", p) if p.starts_with("/api/v1/cases?") => StatusCode::OK,
+                (Role::OtherTeam, _, _) => StatusCode::NOT_FOUND,
+                (_, "POST", p) if p.ends_with("/actions") => StatusCode::CONFLICT, // acknowledged → start-fix is refused
+                (_, "POST", p) if p.ends_with("/decision") => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::OK,
+            };
+            assert_eq!(status, want, "{role:?} {method} {path}: {text}");
+            if role.entitled() && method == "GET" && path != "/api/v1/projects/demo" {
+                assert!(
+                    text.contains(SECRET),
+                    "{role:?} {method} {path} lacks the case"
+                );
+            }
+            if !role.entitled() {
+                assert!(
+                    !text.contains(SECRET) && !text.contains(REPORTER),
+                    "{role:?} {method} {path} leaks"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked,
+        6 * 21 - 2 * 4,
+        "every route was asked by every role"
+    );
+    // Nothing a non-entitled role sent changed the case.
+    assert_eq!(
+        app.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM cases WHERE id = {a} AND state = 'acknowledged'"
+            ))
+            .await,
+        1
+    );
+    assert_eq!(
+        app.db
+            .scalar("SELECT COUNT(*) FROM case_guests WHERE email = 'x@example.org'")
+            .await,
+        0
+    );
+}
