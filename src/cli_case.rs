@@ -69,6 +69,23 @@ pub enum CaseCommand {
         #[arg(long, default_value = "")]
         cwe: String,
     },
+    /// Record a strike against the case's reporter (the policy's threshold bans them).
+    Strike {
+        /// Case number.
+        id: i64,
+        /// What the reporter did.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a ban on a reporter's address (and the keys banned with it).
+    Unban {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// The banned address.
+        #[arg(long)]
+        email: String,
+    },
     /// A lifecycle step: start-fix, unschedule, close or reopen.
     Step {
         /// Case number.
@@ -283,6 +300,31 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
             .await
             .map_err(err)?;
             println!("severity of case #{id} saved");
+        }
+        CaseCommand::Strike { id, reason } => {
+            let out = service::conduct::strike(db, &actor, None, id, &reason)
+                .await
+                .map_err(err)?;
+            match (out.banned, out.threshold) {
+                (true, _) => println!(
+                    "strike recorded ({} strikes): the reporter is now banned",
+                    out.strikes
+                ),
+                (false, Some(t)) => {
+                    println!("strike recorded ({} of {t} before a ban)", out.strikes)
+                }
+                (false, None) => println!(
+                    "strike recorded ({}; the policy sets no ban threshold)",
+                    out.strikes
+                ),
+            }
+        }
+        CaseCommand::Unban { project, email } => {
+            let p = service::projects::find(db, &project).await.map_err(err)?;
+            service::conduct::lift_ban(db, &actor, true, &p, &email)
+                .await
+                .map_err(err)?;
+            println!("the ban on {email} in {project} is lifted");
         }
         CaseCommand::Step { id, action, note } => {
             let action: Action = action.parse().map_err(|e| anyhow!("{e}"))?;

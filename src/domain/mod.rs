@@ -3,6 +3,7 @@
 //! edge into one of these types and is valid from then on.
 
 pub mod actor;
+pub mod affected;
 pub mod audit;
 pub mod case;
 pub mod cvss;

@@ -273,9 +273,16 @@ pub async fn submit(
     let now = store::now();
     {
         let mut c = db.acquire().await?;
-        if let Some(e) = &email
-            && store::cases::is_banned(c.conn(), project.id, e).await?
-        {
+        let fingerprint = reporter_key.as_ref().map(|k| k.info().fingerprint);
+        let by_address = match &email {
+            Some(e) => store::cases::is_banned(c.conn(), project.id, e).await?,
+            None => false,
+        };
+        let by_key = match &fingerprint {
+            Some(f) => store::conduct::key_banned(c.conn(), project.id, f).await?,
+            None => false,
+        };
+        if by_address || by_key {
             drop(c);
             let mut tx = db.begin().await?;
             audit::record(
@@ -284,7 +291,7 @@ pub async fn submit(
                 "case.refused_banned",
                 ("project", &project.slug),
                 Some(project.id),
-                json!({"email": e}),
+                json!({"email": email, "key": fingerprint, "by": if by_address { "address" } else { "key" }}),
             )
             .await?;
             tx.commit().await?;

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod conduct;
 pub mod error;
 pub mod guests;
 pub mod ingest;

@@ -633,3 +633,83 @@ pub async fn inbox(
     let mut c = db.acquire().await?;
     Ok(store::cases::inbox(c.conn(), &f).await?)
 }
+
+/// The affected versions of a case under its project's policy on a date.
+pub struct AffectedView {
+    /// The entries as stored.
+    pub lines: Vec<String>,
+    /// What they mean under the policy (`None` when nothing is entered).
+    pub assessment: Option<crate::domain::policy::support::Assessment>,
+}
+
+/// Record a case's affected versions (one entry per line in the project's scheme;
+/// empty clears them).
+pub async fn set_affected(
+    db: &Db,
+    actor: &Actor,
+    case_id: i64,
+    text: &str,
+) -> Result<AffectedView, ServiceError> {
+    let (case, _, _) = team_view(db, case_id).await?;
+    let project = project_of(db, &case).await?;
+    let policy = policy_for(&project)?;
+    let parsed = crate::domain::affected::parse(policy.versions.scheme, text)
+        .map_err(ServiceError::Invalid)?;
+    let stored = (!parsed.lines.is_empty()).then(|| parsed.lines.join("\n"));
+    let view = assess(&policy, &parsed)?;
+    let mut tx = db.begin().await?;
+    store::cases::set_affected(tx.conn(), case.id, stored.as_deref()).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "case.affected_set",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({
+            "affected": parsed.lines,
+            "supported": view.assessment.as_ref().map(|a| a.supported.iter().map(|s| s.series.clone()).collect::<Vec<_>>()),
+            "public_fix": view.assessment.as_ref().map(|a| a.public_fix),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+fn assess(
+    policy: &Policy,
+    parsed: &crate::domain::affected::Affected,
+) -> Result<AffectedView, ServiceError> {
+    let assessment = if parsed.lines.is_empty() {
+        None
+    } else {
+        let today = jiff::Zoned::now().date();
+        Some(
+            crate::domain::policy::support::assess(
+                &policy.versions,
+                today,
+                &parsed.ranges,
+                &parsed.versions,
+            )
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?,
+        )
+    };
+    Ok(AffectedView {
+        lines: parsed.lines.clone(),
+        assessment,
+    })
+}
+
+/// A case's affected versions, assessed under its project's policy today.
+pub fn affected_of(
+    project: &store::projects::ProjectRow,
+    case: &CaseRow,
+) -> Result<AffectedView, ServiceError> {
+    let policy = policy_for(project)?;
+    let parsed = crate::domain::affected::parse(
+        policy.versions.scheme,
+        case.affected.as_deref().unwrap_or(""),
+    )
+    .map_err(ServiceError::Internal)?;
+    assess(&policy, &parsed)
+}

@@ -101,9 +101,11 @@ pub struct CaseRow {
     pub cwe: Option<i64>,
     /// Assigned team member.
     pub assignee_user_id: Option<i64>,
+    /// Affected versions, one entry per line.
+    pub affected: Option<String>,
 }
 
-const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at, state_changed_at, decide_due_at, decided_at, decision_reason, decision_note, threat_answers, duplicate_of, target_fix_due_at, disclosure_due_at, severity, cvss3, cvss4, cvss_score, cwe, assignee_user_id";
+const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at, state_changed_at, decide_due_at, decided_at, decision_reason, decision_note, threat_answers, duplicate_of, target_fix_due_at, disclosure_due_at, severity, cvss3, cvss4, cvss_score, cwe, assignee_user_id, affected";
 
 /// Insert a case; [`StoreError::Conflict`] if its source Message-ID is already a case.
 pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
@@ -584,38 +586,87 @@ fn fts5_query(text: &str) -> String {
 
 /// Open cases (or those in `state`) matching the filter, the most urgent clock first.
 pub async fn inbox(c: Conn<'_>, f: &InboxFilter<'_>) -> Result<Vec<InboxRow>, StoreError> {
-    let search = match (&c, f.query) {
-        (_, None) => "TRUE",
-        (Conn::Sqlite(_), Some(_)) => {
-            "id IN (SELECT case_id FROM case_search WHERE case_search MATCH $7)"
-        }
-        (Conn::Postgres(_), Some(_)) => {
-            "id IN (SELECT case_id FROM case_search WHERE doc @@ plainto_tsquery('simple', $7))"
-        }
+    // Only the filters in use become SQL (no `$n IS NULL OR …`): PostgreSQL's generic
+    // plans for such catch-all predicates scan everything, slowly.
+    enum Param {
+        Int(i64),
+        Text(String),
+    }
+    let mut params: Vec<Param> = Vec::new();
+    let mut clauses: Vec<String> = Vec::new();
+    let next = |p: Param, params: &mut Vec<Param>| {
+        params.push(p);
+        format!("${}", params.len())
     };
-    let query = f.query.map(|q| match &c {
-        Conn::Sqlite(_) => fts5_query(q),
-        Conn::Postgres(_) => q.to_owned(),
-    });
+    if let Some(member) = f.member {
+        let n = next(Param::Int(member), &mut params);
+        clauses.push(format!(
+            "project_id IN (SELECT project_id FROM memberships WHERE user_id = {n})"
+        ));
+    }
+    if let Some(project) = f.project_id {
+        let n = next(Param::Int(project), &mut params);
+        clauses.push(format!("project_id = {n}"));
+    }
+    match f.state {
+        Some(state) => {
+            let n = next(Param::Text(state.to_owned()), &mut params);
+            clauses.push(format!("state = {n}"));
+        }
+        None => clauses.push(
+            "state NOT IN ('rejected', 'duplicate', 'spam', 'published', 'closed')".to_owned(),
+        ),
+    }
+    if let Some(severity) = f.severity {
+        let n = next(Param::Text(severity.to_owned()), &mut params);
+        clauses.push(format!("severity = {n}"));
+    }
+    if let Some(assignee) = f.assignee {
+        let n = next(Param::Int(assignee), &mut params);
+        clauses.push(format!("assignee_user_id = {n}"));
+    }
+    if let Some(q) = f.query {
+        match &c {
+            Conn::Sqlite(_) => {
+                let n = next(Param::Text(fts5_query(q)), &mut params);
+                clauses.push(format!(
+                    "id IN (SELECT case_id FROM case_search WHERE case_search MATCH {n})"
+                ));
+            }
+            Conn::Postgres(_) => {
+                let n = next(Param::Text(q.to_owned()), &mut params);
+                clauses.push(format!(
+                    "id IN (SELECT case_id FROM case_search WHERE doc @@ plainto_tsquery('simple', {n}))"
+                ));
+            }
+        }
+    }
+    let limit = next(Param::Int(f.limit), &mut params);
     let sql = format!(
         "SELECT id, project_id, summary, state, severity, cvss_score, assignee_user_id, received_at, acknowledge_due_at, acknowledged_at, decide_due_at, target_fix_due_at, disclosure_due_at, {NEXT_DUE} AS next_due \
-         FROM cases WHERE ($1 IS NULL OR project_id IN (SELECT project_id FROM memberships WHERE user_id = $1)) \
-         AND ($2 IS NULL OR project_id = $2) \
-         AND (($3 IS NULL AND state NOT IN ('rejected', 'duplicate', 'spam', 'published', 'closed')) OR state = $3) \
-         AND ($4 IS NULL OR severity = $4) AND ($5 IS NULL OR assignee_user_id = $5) AND {search} \
-         ORDER BY ({NEXT_DUE}) IS NULL, {NEXT_DUE}, id LIMIT $6"
+         FROM cases WHERE {} ORDER BY ({NEXT_DUE}) IS NULL, {NEXT_DUE}, id LIMIT {limit}",
+        clauses.join(" AND ")
     );
     on_conn!(c, |c| {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(f.member)
-            .bind(f.project_id)
-            .bind(f.state)
-            .bind(f.severity)
-            .bind(f.assignee)
-            .bind(f.limit);
-        if let Some(text) = &query {
-            q = q.bind(text.clone());
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for p in &params {
+            q = match p {
+                Param::Int(v) => q.bind(*v),
+                Param::Text(v) => q.bind(v.clone()),
+            };
         }
         Ok(q.fetch_all(&mut *c).await?)
+    })
+}
+
+/// Set the affected versions (normalised lines, or `None`).
+pub async fn set_affected(c: Conn<'_>, id: i64, lines: Option<&str>) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE cases SET affected = $1 WHERE id = $2")
+            .bind(lines)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
     })
 }

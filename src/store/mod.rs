@@ -17,6 +17,7 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod cases;
+pub mod conduct;
 pub mod group;
 pub mod guests;
 pub mod keys;

@@ -21,6 +21,7 @@ on_both_backends!(
     inbox_orders_by_clock_filters_and_searches,
     random_actions_write_one_audit_event_per_change,
     the_cli_lists_decides_and_steps,
+    strikes_ban_at_the_threshold_and_an_admin_lifts_it,
 );
 
 struct Desk {
@@ -687,4 +688,97 @@ async fn the_cli_lists_decides_and_steps(kind: Kind) {
     let (code, _, err) = cli(&["case", "step", &a.to_string(), "publish"]);
     assert_ne!(code, 0);
     assert!(err.contains("disclosure schedule"), "{err}");
+}
+
+async fn strikes_ban_at_the_threshold_and_an_admin_lifts_it(kind: Kind) {
+    let d = Desk::new(kind).await;
+    // CPython's policy bans after 3 strikes. A reporter who keeps sending severity scores.
+    let report = |n: usize| {
+        let mail = format!(
+            "From: noisy@example.net\r\nTo: security@python.org\r\nSubject: Issue {n}\r\nMessage-ID: <noisy-{n}@example.net>\r\n\r\nTested on 3.12: crash in the tokenizer, report {n}.\r\n"
+        );
+        let db = d.t.db.clone();
+        let cfg = d.cfg.clone();
+        async move {
+            ingest::ingest(&db, &cfg, None, mail.as_bytes(), None)
+                .await
+                .unwrap()
+        }
+    };
+    let mut cases = Vec::new();
+    for n in 0..3 {
+        match report(n).await {
+            ingest::Outcome::NewCase(id) => cases.push(id),
+            other => panic!("{other:?}"),
+        }
+    }
+    let err = service::conduct::strike(&d.t.db, &actor(), None, cases[0], "  ")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("say what the reporter did"),
+        "{err}"
+    );
+    let mut outcomes = Vec::new();
+    for (i, id) in cases.iter().enumerate() {
+        let before = d.audit_count().await;
+        let out = service::conduct::strike(
+            &d.t.db,
+            &actor(),
+            None,
+            *id,
+            &format!("ignored the policy, time {i}"),
+        )
+        .await
+        .unwrap();
+        let events = d.audit_count().await - before;
+        assert_eq!(
+            events,
+            if out.banned { 2 } else { 1 },
+            "a strike, and a ban at the threshold, are audited"
+        );
+        outcomes.push((out.strikes, out.banned));
+    }
+    assert_eq!(outcomes, vec![(1, false), (2, false), (3, true)]);
+    // Banned: the next mail is refused and the refusal recorded.
+    let refused_before =
+        d.t.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.refused_banned'")
+            .await;
+    let out = report(9).await;
+    assert!(!matches!(out, ingest::Outcome::NewCase(_)), "{out:?}");
+    assert_eq!(
+        d.t.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.refused_banned'")
+            .await,
+        refused_before + 1
+    );
+    let project = service::projects::find(&d.t.db, "cpython").await.unwrap();
+    assert_eq!(
+        service::conduct::bans(&d.t.db, project.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Only an administrator lifts it; then reports are taken in again and counting restarts.
+    let err = service::conduct::lift_ban(&d.t.db, &actor(), false, &project, "noisy@example.net")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)));
+    service::conduct::lift_ban(&d.t.db, &actor(), true, &project, "NOISY@example.net")
+        .await
+        .unwrap();
+    assert!(
+        service::conduct::bans(&d.t.db, project.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let id = match report(10).await {
+        ingest::Outcome::NewCase(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let out = service::conduct::strike(&d.t.db, &actor(), None, id, "again")
+        .await
+        .unwrap();
+    assert_eq!((out.strikes, out.banned), (1, false));
 }

@@ -59,6 +59,9 @@ pub fn routes() -> Router<AppState> {
             post(triage::remove_guest),
         )
         .route("/team/cases/{id}/shared", post(triage::share))
+        .route("/team/cases/{id}/strike", post(triage::strike))
+        .route("/team/cases/{id}/affected", post(triage::affected))
+        .route("/team/projects/{project}/bans/lift", post(triage::lift_ban))
         .route("/team/cases/{id}", get(team::case))
         .route("/team/cases/{id}/reply", post(team::case_reply))
         .route("/team/cases/{id}/note", post(team::case_note))

@@ -170,6 +170,16 @@ struct ProjectTeam {
     slug: String,
     members: Vec<MemberRow>,
     cases: Vec<CaseLine>,
+    bans: Vec<BanLine>,
+    is_admin: bool,
+}
+
+/// A ban as the project page lists it.
+struct BanLine {
+    email: String,
+    key: String,
+    reason: String,
+    since: String,
 }
 
 /// A case in the project's list.
@@ -221,7 +231,19 @@ pub async fn project(
             },
         })
         .collect();
+    let bans = service::conduct::bans(&state.db, project.id)
+        .await?
+        .into_iter()
+        .map(|b| BanLine {
+            email: b.email.unwrap_or_default(),
+            key: b.fingerprint.unwrap_or_default(),
+            reason: b.reason,
+            since: when(b.created_at),
+        })
+        .collect();
     render(&ProjectTeam {
+        bans,
+        is_admin: s.user.is_admin,
         nav: Nav::new(&s.user, csrf),
         name: project.name,
         slug: project.slug,
@@ -296,6 +318,11 @@ struct TriageView {
     steps: Vec<(&'static str, &'static str)>,
     members: Vec<(i64, String, bool)>,
     assignee: Option<String>,
+    affected_text: String,
+    affected_supported: Vec<String>,
+    affected_unsupported: Vec<String>,
+    public_fix_hint: Option<String>,
+    scheme: String,
 }
 
 /// The case, if the member may see it (404 otherwise, so case numbers leak nothing).
@@ -467,7 +494,36 @@ fn triage_view(
     .filter(|(a, _)| state.apply(*a).is_ok())
     .map(|(a, label)| (a.as_str(), label))
     .collect();
+    let affected = service::triage::affected_of(project, case)?;
+    let (affected_supported, affected_unsupported, public_fix_hint) = match &affected.assessment {
+        Some(a) => (
+            a.supported
+                .iter()
+                .map(|s| match &s.fixed_in {
+                    Some(f) => format!("{} ({}; fixed in {f})", s.series, s.status.as_str()),
+                    None => format!("{} ({}; no fixed version yet)", s.series, s.status.as_str()),
+                })
+                .collect(),
+            a.unsupported.clone(),
+            a.public_fix.then(|| {
+                if a.development_only {
+                    "Only the development branch is affected: the policy fixes this in public, without an embargo (decide “Fix in public”).".to_owned()
+                } else {
+                    "Only pre-releases are affected: the policy fixes this in public, without an embargo (decide “Fix in public”).".to_owned()
+                }
+            }),
+        ),
+        None => (Vec::new(), Vec::new(), None),
+    };
     Ok(TriageView {
+        affected_text: affected.lines.join("\n"),
+        affected_supported,
+        affected_unsupported,
+        public_fix_hint,
+        scheme: policy
+            .as_ref()
+            .map(|p| p.versions.scheme.to_string())
+            .unwrap_or_default(),
         awaits_decision: state.awaits_decision()
             || matches!(state, CaseState::Accepted | CaseState::Fixing),
         decision,

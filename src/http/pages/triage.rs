@@ -202,3 +202,79 @@ pub async fn share(
     service::guests::team_message(&state.db, &actor_of(&s.user), s.user.id, id, &form.text).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
+
+/// The strike form.
+#[derive(serde::Deserialize)]
+pub struct StrikeForm {
+    reason: String,
+}
+
+/// `POST /team/cases/{id}/strike`: a strike against the case's reporter.
+pub async fn strike(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<StrikeForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::conduct::strike(
+        &state.db,
+        &actor_of(&s.user),
+        Some(s.user.id),
+        id,
+        &form.reason,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// The lift form.
+#[derive(serde::Deserialize)]
+pub struct LiftForm {
+    email: String,
+}
+
+/// `POST /team/projects/{project}/bans/lift`: administrators lift a ban.
+pub async fn lift_ban(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<LiftForm>,
+) -> Result<Redirect, PageError> {
+    let project = match service::projects::find(&state.db, &slug).await {
+        Ok(p) => p,
+        Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    if !service::projects::is_team(&state.db, project.id, s.user.id, s.user.is_admin).await? {
+        return Err(PageError::NotFound);
+    }
+    service::conduct::lift_ban(
+        &state.db,
+        &actor_of(&s.user),
+        s.user.is_admin,
+        &project,
+        &form.email,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/team/projects/{slug}")))
+}
+
+/// The affected-versions form.
+#[derive(serde::Deserialize)]
+pub struct AffectedForm {
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /team/cases/{id}/affected`.
+pub async fn affected(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<AffectedForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::triage::set_affected(&state.db, &actor_of(&s.user), id, &form.text).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
