@@ -71,12 +71,22 @@ pub enum Command {
     /// Work on cases: list, show, decide, severity, lifecycle steps.
     #[command(subcommand)]
     Case(crate::cli_case::CaseCommand),
+    /// Send the clock reminders that are due now (`serve` does this every minute).
+    #[command(subcommand)]
+    Reminders(RemindersCommand),
     /// Score CVSS vectors (3.0, 3.1, 4.0): one line each with the scores and the rating.
     Cvss {
         /// Vectors such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H.
         #[arg(required = true, value_name = "VECTOR")]
         vectors: Vec<String>,
     },
+}
+
+/// `embargo reminders …`.
+#[derive(Debug, Subcommand)]
+pub enum RemindersCommand {
+    /// One pass: queue every reminder that is due, print how many.
+    Run,
 }
 
 /// `embargo serve`.
@@ -169,6 +179,21 @@ pub enum ProjectCommand {
     },
     /// List projects.
     List,
+    /// Start a security release: halt other development (visible to the team).
+    Freeze {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// Also show a notice (without details) on the public page.
+        #[arg(long)]
+        public: bool,
+    },
+    /// End the security-release freeze.
+    Thaw {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+    },
     /// Manage a project's security team.
     #[command(subcommand)]
     Member(MemberCommand),
@@ -547,6 +572,27 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
                         .map_err(service_err)?;
                     println!("{email} is now on the {role} of {slug}");
                 }
+                ProjectCommand::Freeze { project, public } => {
+                    let p = service::projects::find(&db, &project)
+                        .await
+                        .map_err(service_err)?;
+                    service::projects::set_freeze(&db, &actor, &p, true, public)
+                        .await
+                        .map_err(service_err)?;
+                    println!(
+                        "{project}: security release in progress{}",
+                        if public { " (public notice shown)" } else { "" }
+                    );
+                }
+                ProjectCommand::Thaw { project } => {
+                    let p = service::projects::find(&db, &project)
+                        .await
+                        .map_err(service_err)?;
+                    service::projects::set_freeze(&db, &actor, &p, false, false)
+                        .await
+                        .map_err(service_err)?;
+                    println!("{project}: the freeze has ended");
+                }
                 ProjectCommand::Member(MemberCommand::Remove { project, email }) => {
                     let slug: ProjectSlug = parse(&project)?;
                     let email: EmailAddress = parse(&email)?;
@@ -602,6 +648,14 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             crate::cli_mail::worker(open(&cfg).await?, &cfg, shutdown_signal()).await
         }
         Command::Case(cmd) => crate::cli_case::run(cmd, &open(&cfg).await?, &cfg).await,
+        Command::Reminders(RemindersCommand::Run) => {
+            let db = open(&cfg).await?;
+            let n = service::reminders::sweep(&db, &cfg, store::now())
+                .await
+                .map_err(service_err)?;
+            println!("{n} reminder(s) queued");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Cvss { vectors } => {
             // Every vector gets its line; a malformed one is named on stderr and the
             // command exits 65 (EX_DATAERR) after scoring the rest.
@@ -682,6 +736,7 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
         .await
         .map_err(service_err)?;
     let sweeper = tokio::spawn(sweep_sessions(db.clone(), cfg.clone()));
+    let reminders = tokio::spawn(send_reminders(db.clone(), cfg.clone()));
     let worker = crate::mail::worker::Worker::new(db.clone(), &cfg)?;
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker_task = tokio::spawn(worker.run(std::time::Duration::from_secs(1), async {
@@ -694,10 +749,24 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
     tracing::info!(%local, database = %cfg.database.redacted(), "serving");
     crate::http::serve(state, listener, shutdown_signal()).await?;
     sweeper.abort();
+    reminders.abort();
     let _ = stop_worker.send(());
     let _ = worker_task.await;
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Send due clock reminders once a minute.
+async fn send_reminders(db: Db, cfg: Config) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match service::reminders::sweep(&db, &cfg, store::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminders = n, "clock reminders queued"),
+            Err(err) => tracing::warn!(error = %err, "reminder sweep failed; will retry"),
+        }
+    }
 }
 
 /// Delete expired sessions and stale login-failure counters every ten minutes.

@@ -15,6 +15,7 @@ pub mod login;
 pub mod mail;
 pub mod projects;
 pub mod rate;
+pub mod reminders;
 pub mod tokens;
 pub mod triage;
 

@@ -264,3 +264,48 @@ pub fn policy_of(project: &ProjectRow) -> Result<Option<Policy>, ServiceError> {
         }),
     }
 }
+
+/// Put a project into "security release in progress" (other development halts), or
+/// end it. With `public`, the project's public page shows a notice without details.
+pub async fn set_freeze(
+    db: &Db,
+    actor: &Actor,
+    project: &ProjectRow,
+    on: bool,
+    public: bool,
+) -> Result<(), ServiceError> {
+    if on == project.freeze_since.is_some() && public == project.freeze_public {
+        return Err(ServiceError::Conflict(if on {
+            format!("{} is already frozen for a security release", project.slug)
+        } else {
+            format!("{} is not frozen", project.slug)
+        }));
+    }
+    let mut tx = db.begin().await?;
+    store::projects::set_freeze(
+        tx.conn(),
+        project.id,
+        if on {
+            Some(project.freeze_since.unwrap_or_else(store::now))
+        } else {
+            None
+        },
+        on && public,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        if on {
+            "project.frozen"
+        } else {
+            "project.thawed"
+        },
+        ("project", &project.slug),
+        Some(project.id),
+        serde_json::json!({"public_notice": on && public}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

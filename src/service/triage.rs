@@ -635,6 +635,7 @@ pub async fn inbox(
 }
 
 /// The affected versions of a case under its project's policy on a date.
+#[derive(Debug, Clone)]
 pub struct AffectedView {
     /// The entries as stored.
     pub lines: Vec<String>,

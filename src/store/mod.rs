@@ -23,6 +23,7 @@ pub mod guests;
 pub mod keys;
 pub mod outbox;
 pub mod projects;
+pub mod reminders;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;

@@ -16,6 +16,10 @@ pub struct ProjectRow {
     pub created_at: i64,
     /// The policy file's TOML source, if the project has one.
     pub policy: Option<String>,
+    /// Since when a security release is in progress (development frozen).
+    pub freeze_since: Option<i64>,
+    /// Whether the freeze is announced on the public page (without details).
+    pub freeze_public: bool,
 }
 
 /// A membership with the member's account details.
@@ -57,7 +61,7 @@ pub async fn insert(
 pub async fn by_slug(c: Conn<'_>, slug: &str) -> Result<Option<ProjectRow>, StoreError> {
     on_conn!(c, |c| {
         Ok(sqlx::query_as(
-            "SELECT id, slug, name, created_at, policy FROM projects WHERE slug = $1",
+            "SELECT id, slug, name, created_at, policy, freeze_since, freeze_public FROM projects WHERE slug = $1",
         )
         .bind(slug)
         .fetch_optional(&mut *c)
@@ -69,7 +73,7 @@ pub async fn by_slug(c: Conn<'_>, slug: &str) -> Result<Option<ProjectRow>, Stor
 pub async fn list(c: Conn<'_>) -> Result<Vec<ProjectRow>, StoreError> {
     on_conn!(c, |c| {
         Ok(
-            sqlx::query_as("SELECT id, slug, name, created_at, policy FROM projects ORDER BY slug")
+            sqlx::query_as("SELECT id, slug, name, created_at, policy, freeze_since, freeze_public FROM projects ORDER BY slug")
                 .fetch_all(&mut *c)
                 .await?,
         )
@@ -80,7 +84,7 @@ pub async fn list(c: Conn<'_>) -> Result<Vec<ProjectRow>, StoreError> {
 pub async fn list_for_user(c: Conn<'_>, user_id: i64) -> Result<Vec<ProjectRow>, StoreError> {
     on_conn!(c, |c| {
         Ok(sqlx::query_as(
-            "SELECT p.id, p.slug, p.name, p.created_at, p.policy FROM projects p JOIN memberships m ON m.project_id = p.id WHERE m.user_id = $1 ORDER BY p.slug",
+            "SELECT p.id, p.slug, p.name, p.created_at, p.policy, p.freeze_since, p.freeze_public FROM projects p JOIN memberships m ON m.project_id = p.id WHERE m.user_id = $1 ORDER BY p.slug",
         )
         .bind(user_id)
         .fetch_all(&mut *c)
@@ -175,10 +179,28 @@ pub async fn set_policy(
 pub async fn by_id(c: Conn<'_>, id: i64) -> Result<Option<ProjectRow>, StoreError> {
     on_conn!(c, |c| {
         Ok(
-            sqlx::query_as("SELECT id, slug, name, created_at, policy FROM projects WHERE id = $1")
+            sqlx::query_as("SELECT id, slug, name, created_at, policy, freeze_since, freeze_public FROM projects WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *c)
                 .await?,
         )
+    })
+}
+
+/// Start (`Some(now)`) or end (`None`) a security-release freeze.
+pub async fn set_freeze(
+    c: Conn<'_>,
+    id: i64,
+    since: Option<i64>,
+    public: bool,
+) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE projects SET freeze_since = $1, freeze_public = $2 WHERE id = $3")
+            .bind(since)
+            .bind(public)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
     })
 }

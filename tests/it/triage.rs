@@ -22,6 +22,8 @@ on_both_backends!(
     random_actions_write_one_audit_event_per_change,
     the_cli_lists_decides_and_steps,
     strikes_ban_at_the_threshold_and_an_admin_lifts_it,
+    affected_versions_are_assessed_against_the_support_policy,
+    reminders_go_out_before_and_after_a_clock_no_more_often_than_the_policy_says,
 );
 
 struct Desk {
@@ -781,4 +783,163 @@ async fn strikes_ban_at_the_threshold_and_an_admin_lifts_it(kind: Kind) {
         .await
         .unwrap();
     assert_eq!((out.strikes, out.banned), (1, false));
+}
+
+async fn affected_versions_are_assessed_against_the_support_policy(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let a = d.report(1, "Crash in the config loader").await;
+    let before = d.audit_count().await;
+    let err = triage::set_affected(&d.t.db, &actor(), a, "2.0.0..2.1.3\n2.x")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("line 2 (`2.x`)"), "{err}");
+    assert_eq!(d.audit_count().await, before);
+
+    // Released series: the supported ones are listed, with the fix inside each.
+    let view = triage::set_affected(&d.t.db, &actor(), a, "2.0.0..2.1.3")
+        .await
+        .unwrap();
+    let assessment = view.assessment.unwrap();
+    let series: Vec<(String, Option<String>)> = assessment
+        .supported
+        .iter()
+        .map(|s| (s.series.clone(), s.fixed_in.clone()))
+        .collect();
+    assert!(
+        series.contains(&("2.1".into(), Some("2.1.3".into()))),
+        "{series:?}"
+    );
+    assert!(series.contains(&("2.0".into(), None)), "{series:?}");
+    assert!(!assessment.public_fix);
+    assert_eq!(d.case(a).await.affected.as_deref(), Some("2.0.0..2.1.3"));
+    assert_eq!(d.audit_count().await, before + 1);
+
+    // Only a prerelease of the development series: the policy's public-fix path.
+    let view = triage::set_affected(&d.t.db, &actor(), a, "3.0.0-alpha.1..")
+        .await
+        .unwrap();
+    let assessment = view.assessment.unwrap();
+    assert!(assessment.public_fix, "{assessment:?}");
+    assert!(assessment.supported.iter().all(|s| s.series != "2.1"));
+    // Cleared.
+    let view = triage::set_affected(&d.t.db, &actor(), a, "  \n")
+        .await
+        .unwrap();
+    assert!(view.assessment.is_none());
+    assert_eq!(d.case(a).await.affected, None);
+}
+
+async fn reminders_go_out_before_and_after_a_clock_no_more_often_than_the_policy_says(kind: Kind) {
+    let d = Desk::new(kind).await;
+    // A second member of the demo team.
+    service::accounts::create(
+        &d.t.db,
+        &actor(),
+        service::accounts::NewUser {
+            email: "second@example.org".parse().unwrap(),
+            display_name: "Second".into(),
+            password: embargo::domain::password::NewPassword::new(
+                "correct horse battery staple".into(),
+            )
+            .unwrap(),
+            is_admin: false,
+        },
+    )
+    .await
+    .unwrap();
+    service::projects::add_member(
+        &d.t.db,
+        &actor(),
+        &"demo".parse().unwrap(),
+        &"second@example.org".parse().unwrap(),
+        "team".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let a = d.report(1, "Reminder test").await;
+    let case = d.case(a).await;
+    let due = case.decide_due_at.unwrap(); // the demo policy: decide within 7 days
+    let count = |addr: &'static str| {
+        let t = &d.t;
+        async move {
+            t.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE purpose = 'reminder' AND recipients LIKE '%{addr}%'")).await
+        }
+    };
+    let sweep = |at: i64| {
+        let db = d.t.db.clone();
+        let cfg = d.cfg.clone();
+        async move { service::reminders::sweep(&db, &cfg, at).await.unwrap() }
+    };
+    assert_eq!(
+        sweep(due - 3 * 86_400).await,
+        0,
+        "three days ahead: nothing yet"
+    );
+    assert_eq!(
+        sweep(due - 3_600).await,
+        1,
+        "within the day before: a reminder"
+    );
+    assert_eq!(
+        (
+            count("lead@example.org").await,
+            count("second@example.org").await
+        ),
+        (1, 1),
+        "no assignee: the whole team"
+    );
+    let mail = d.mails_to("second@example.org").await.join("\n");
+    assert!(mail.contains("the triage decision is due"), "{mail}");
+    assert!(
+        !mail.contains("Reminder test"),
+        "no case text in reminders: {mail}"
+    );
+    assert_eq!(
+        sweep(due + 60).await,
+        0,
+        "overdue, but reminded less than a day ago"
+    );
+    triage::assign(&d.t.db, &actor(), a, Some(d.lead))
+        .await
+        .unwrap();
+    assert_eq!(
+        sweep(due + 86_400).await,
+        1,
+        "a day later: the overdue reminder"
+    );
+    assert_eq!(
+        (
+            count("lead@example.org").await,
+            count("second@example.org").await
+        ),
+        (2, 1),
+        "assigned: only the assignee"
+    );
+    assert!(
+        d.mails_to("lead@example.org")
+            .await
+            .join("\n")
+            .contains("is overdue")
+    );
+    assert_eq!(
+        d.t.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.reminder_sent'")
+            .await,
+        2
+    );
+    // Decided: the decide clock stops; no more reminders.
+    triage::decide(
+        &d.t.db,
+        &d.cfg,
+        &actor(),
+        None,
+        a,
+        &Decision {
+            verdict: Verdict::Reject(RejectReason::OutOfScope),
+            answers: Desk::answers(false),
+            note: "out of scope".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(sweep(due + 5 * 86_400).await, 0);
 }

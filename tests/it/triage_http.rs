@@ -16,6 +16,7 @@ on_both_backends!(
     team_pages_triage_a_case,
     api_covers_triage_and_hides_other_projects,
     collaborators_see_their_case_only,
+    a_security_release_freeze_is_visible_and_announced_without_details,
 );
 
 struct Desk {
@@ -617,6 +618,90 @@ async fn collaborators_see_their_case_only(kind: Kind) {
     // A made-up link is 404 too.
     let r = guest
         .get(d.app.url("/g/not-a-real-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+async fn a_security_release_freeze_is_visible_and_announced_without_details(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let (lead, _) = d.member("lead@example.org", "demo").await;
+    d.report(1, "Secret detail XYZZY-42 of the issue").await;
+    let page = lead
+        .get(d.app.url("/team/projects/demo"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Start a security release"), "{page}");
+    let csrf = csrf_in(&page);
+    let r = lead
+        .post(d.app.url("/team/projects/demo/freeze"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("on", "true"),
+            ("public", "true"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = lead
+        .get(d.app.url("/team/projects/demo"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Security release in progress"), "{page}");
+    let public = reqwest::get(d.app.url("/p/demo/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        public.contains("A security release of Demo Project is in progress."),
+        "{public}"
+    );
+    assert!(!public.contains("XYZZY-42"));
+    // Freezing twice is refused; ending it removes the notice.
+    let r = lead
+        .post(d.app.url("/team/projects/demo/freeze"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("on", "true"),
+            ("public", "true"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = lead
+        .post(d.app.url("/team/projects/demo/freeze"))
+        .form(&[("csrf_token", csrf.as_str()), ("on", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let public = reqwest::get(d.app.url("/p/demo/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!public.contains("security release of Demo Project is in progress"));
+    assert_eq!(d.app.db.scalar("SELECT COUNT(*) FROM audit_events WHERE action IN ('project.frozen', 'project.thawed')").await, 2);
+    // Another project's member cannot freeze this one.
+    let (other, _) = d.member("other@example.org", "cpython").await;
+    let csrf = d.app.csrf(&other, "/team/account").await;
+    let r = other
+        .post(d.app.url("/team/projects/demo/freeze"))
+        .form(&[("csrf_token", csrf.as_str()), ("on", "true")])
         .send()
         .await
         .unwrap();

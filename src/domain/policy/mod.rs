@@ -346,6 +346,10 @@ pub struct Clocks {
     pub reporter_may_disclose_after: Option<Duration>,
     /// Decide on a notification-list request within this.
     pub membership_decision: Option<Duration>,
+    /// Remind the team this long before a clock falls due (default: 1 day).
+    pub remind_before: Option<Duration>,
+    /// Remind about one clock at most this often (default: 1 day).
+    pub remind_every: Option<Duration>,
 }
 
 /// Embargo bounds and the announcement schedule.

@@ -233,6 +233,8 @@ fn clocks(root: &dyn TableLike, r: &mut Reader<'_>) -> Option<Clocks> {
             "target_fix",
             "reporter_may_disclose_after",
             "membership_decision",
+            "remind_before",
+            "remind_every",
         ],
     );
     Some(Clocks {
@@ -246,7 +248,9 @@ fn clocks(root: &dyn TableLike, r: &mut Reader<'_>) -> Option<Clocks> {
             "reporter_may_disclose_after",
             false,
         ),
-        membership_decision: r.duration(t, span, p, "membership_decision", false),
+        membership_decision: r.duration(t, span.clone(), p, "membership_decision", false),
+        remind_before: r.duration(t, span.clone(), p, "remind_before", false),
+        remind_every: r.duration(t, span, p, "remind_every", false),
     })
 }
 

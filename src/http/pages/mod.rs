@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/team/cases/{id}/strike", post(triage::strike))
         .route("/team/cases/{id}/affected", post(triage::affected))
         .route("/team/projects/{project}/bans/lift", post(triage::lift_ban))
+        .route("/team/projects/{project}/freeze", post(triage::freeze))
         .route("/team/cases/{id}", get(team::case))
         .route("/team/cases/{id}/reply", post(team::case_reply))
         .route("/team/cases/{id}/note", post(team::case_note))

@@ -40,6 +40,7 @@ struct ProjectPage {
     name: String,
     slug: String,
     has_policy: bool,
+    release_in_progress: bool,
 }
 
 /// `/p/{project}` → `/p/{project}/`.
@@ -63,6 +64,7 @@ pub async fn project(
 ) -> Result<Html<String>, PageError> {
     let project = find_project(&state, &slug).await?;
     render(&ProjectPage {
+        release_in_progress: project.freeze_since.is_some() && project.freeze_public,
         has_policy: project.policy.is_some(),
         name: project.name,
         slug: project.slug,

@@ -172,6 +172,8 @@ struct ProjectTeam {
     cases: Vec<CaseLine>,
     bans: Vec<BanLine>,
     is_admin: bool,
+    frozen_since: Option<String>,
+    freeze_public: bool,
 }
 
 /// A ban as the project page lists it.
@@ -242,6 +244,8 @@ pub async fn project(
         })
         .collect();
     render(&ProjectTeam {
+        frozen_since: project.freeze_since.map(when),
+        freeze_public: project.freeze_public,
         bans,
         is_admin: s.user.is_admin,
         nav: Nav::new(&s.user, csrf),

@@ -278,3 +278,37 @@ pub async fn affected(
     service::triage::set_affected(&state.db, &actor_of(&s.user), id, &form.text).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
+
+/// The freeze form.
+#[derive(serde::Deserialize)]
+pub struct FreezeForm {
+    on: bool,
+    #[serde(default)]
+    public: bool,
+}
+
+/// `POST /team/projects/{project}/freeze`: start or end a security-release freeze.
+pub async fn freeze(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<FreezeForm>,
+) -> Result<Redirect, PageError> {
+    let project = match service::projects::find(&state.db, &slug).await {
+        Ok(p) => p,
+        Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    if !service::projects::is_team(&state.db, project.id, s.user.id, s.user.is_admin).await? {
+        return Err(PageError::NotFound);
+    }
+    service::projects::set_freeze(
+        &state.db,
+        &actor_of(&s.user),
+        &project,
+        form.on,
+        form.public,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/team/projects/{slug}")))
+}

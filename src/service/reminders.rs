@@ -1,0 +1,196 @@
+//! Reminders: before a case's acknowledge, decide or fix clock falls due
+//! (`clocks.remind_before`, default one day), and once it is overdue, Embargo mails the
+//! case's assignee — or, with none, every member of the project's team — through the
+//! outbox. One clock of one case is reminded at most every `clocks.remind_every`
+//! (default one day). The mails carry no case text, only the clock and a link.
+//!
+//! [`sweep`] runs once a minute inside `embargo serve` and on demand as
+//! `embargo reminders run`; several processes may sweep at once (each reminder is a
+//! numbered row: only one process records it).
+
+use super::mail::{Protect, enqueue};
+use super::{ServiceError, audit};
+use crate::config::Config;
+use crate::domain::actor::Actor;
+use crate::mail::compose::Outgoing;
+use crate::store::{self, Db, projects::ProjectRow, reminders::DueCase};
+use serde_json::json;
+use std::collections::HashMap;
+
+const DAY: i64 = 86_400;
+/// How far ahead the sweep looks (a `remind_before` beyond this acts as this).
+const HORIZON: i64 = 30 * DAY;
+
+fn clocks(c: &DueCase) -> Vec<(&'static str, i64)> {
+    let mut out = Vec::new();
+    let deciding = matches!(c.state.as_str(), "received" | "acknowledged");
+    if let (None, Some(due), true) = (c.acknowledged_at, c.acknowledge_due_at, deciding) {
+        out.push(("acknowledge", due));
+    }
+    if let (Some(due), true) = (c.decide_due_at, deciding) {
+        out.push(("decide", due));
+    }
+    if let (Some(due), true) = (
+        c.target_fix_due_at,
+        matches!(c.state.as_str(), "accepted" | "fixing"),
+    ) {
+        out.push(("fix", due));
+    }
+    out
+}
+
+fn when(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// Send the reminders that are due now; returns how many were sent.
+pub async fn sweep(db: &Db, cfg: &Config, now: i64) -> Result<usize, ServiceError> {
+    let due = {
+        let mut c = db.acquire().await?;
+        store::reminders::due_cases(c.conn(), now + HORIZON, 5000).await?
+    };
+    let mut projects: HashMap<i64, (ProjectRow, i64, i64)> = HashMap::new();
+    let mut sent = 0;
+    for case in due {
+        if let std::collections::hash_map::Entry::Vacant(slot) = projects.entry(case.project_id) {
+            let p = super::projects::by_id(db, case.project_id).await?;
+            let policy = super::projects::policy_of(&p).ok().flatten();
+            let before = policy
+                .as_ref()
+                .and_then(|p| p.clocks.remind_before)
+                .map(|d| d.as_seconds_i64())
+                .unwrap_or(DAY);
+            let every = policy
+                .as_ref()
+                .and_then(|p| p.clocks.remind_every)
+                .map(|d| d.as_seconds_i64())
+                .unwrap_or(DAY);
+            slot.insert((p, before, every));
+        }
+        let Some((project, before, every)) = projects.get(&case.project_id) else {
+            continue;
+        };
+        for (clock, due_at) in clocks(&case) {
+            if now < due_at - before {
+                continue;
+            }
+            let (count, last) = {
+                let mut c = db.acquire().await?;
+                store::reminders::last(c.conn(), case.id, clock).await?
+            };
+            if last.is_some_and(|l| now - l < *every) {
+                continue;
+            }
+            if remind(db, cfg, project, &case, clock, due_at, count, now).await? {
+                sent += 1;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn remind(
+    db: &Db,
+    cfg: &Config,
+    project: &ProjectRow,
+    case: &DueCase,
+    clock: &str,
+    due_at: i64,
+    seq: i64,
+    now: i64,
+) -> Result<bool, ServiceError> {
+    let members = super::projects::members(db, project.id).await?;
+    let recipients: Vec<String> = match case.assignee_user_id {
+        Some(uid) => members
+            .iter()
+            .filter(|m| m.user_id == uid)
+            .map(|m| m.email.clone())
+            .collect(),
+        None => members.iter().map(|m| m.email.clone()).collect(),
+    };
+    if recipients.is_empty() {
+        return Ok(false);
+    }
+    let overdue = now >= due_at;
+    let kind = if overdue { "overdue" } else { "due-soon" };
+    let what = match clock {
+        "acknowledge" => "the acknowledgement to the reporter",
+        "decide" => "the triage decision",
+        _ => "the fix (the policy's target)",
+    };
+    let line = if overdue {
+        format!("{what} was due {} and is overdue.", when(due_at))
+    } else {
+        format!("{what} is due {}.", when(due_at))
+    };
+    let link = cfg.link(&format!("/team/cases/{}", case.id));
+    let mut tx = db.begin().await?;
+    let recorded = store::reminders::record(
+        tx.conn(),
+        case.id,
+        clock,
+        seq,
+        kind,
+        &serde_json::to_string(&recipients).unwrap_or_default(),
+        now,
+    )
+    .await?;
+    if !recorded {
+        return Ok(false);
+    }
+    for to in &recipients {
+        let msg = Outgoing {
+            from: format!(
+                "Embargo for {} <{}>",
+                project.name.replace(['<', '>', '"'], ""),
+                cfg.mail_from
+            ),
+            to: vec![to.clone()],
+            subject: format!(
+                "[{}] Case #{}: {} {}",
+                project.name,
+                case.id,
+                clock,
+                if overdue { "overdue" } else { "due soon" }
+            ),
+            text: format!(
+                "Case #{} of {}: {line}\n\nOpen the case: {link}\n\nYou receive this reminder {}; it is repeated at most as often as the project's policy says (clocks.remind_every).\n",
+                case.id,
+                project.name,
+                if case.assignee_user_id.is_some() {
+                    "as the case's assignee"
+                } else {
+                    "as a member of the project's security team (the case has no assignee)"
+                }
+            ),
+            message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
+            in_reply_to: None,
+            reply_to: None,
+            list: None,
+            attachments: Vec::new(),
+        };
+        enqueue(
+            &mut tx,
+            cfg,
+            &msg,
+            &Protect::None,
+            Some(project.id),
+            "reminder",
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::System,
+        "case.reminder_sent",
+        ("case", &case.id.to_string()),
+        Some(project.id),
+        json!({"clock": clock, "kind": kind, "due_at": due_at, "recipients": recipients}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
