@@ -11,6 +11,7 @@ pub mod cwe;
 pub mod duration;
 pub mod email;
 pub mod password;
+pub mod patch;
 pub mod policy;
 pub mod report;
 pub mod role;

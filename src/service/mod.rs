@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cases;
 pub mod conduct;
 pub mod error;
+pub mod fixes;
 pub mod guests;
 pub mod ingest;
 pub mod keys;

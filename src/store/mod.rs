@@ -22,6 +22,7 @@ pub mod group;
 pub mod guests;
 pub mod keys;
 pub mod outbox;
+pub mod patches;
 pub mod projects;
 pub mod reminders;
 pub mod sessions;

@@ -17,6 +17,7 @@ on_both_backends!(
     api_covers_triage_and_hides_other_projects,
     collaborators_see_their_case_only,
     a_security_release_freeze_is_visible_and_announced_without_details,
+    patches_are_checked_reviewed_by_another_member_and_superseded,
 );
 
 struct Desk {
@@ -706,4 +707,194 @@ async fn a_security_release_freeze_is_visible_and_announced_without_details(kind
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+const DIFF: &str = "diff --git a/src/parse.c b/src/parse.c\n--- a/src/parse.c\n+++ b/src/parse.c\n@@ -10,3 +10,4 @@ int parse(void)\n {\n-    copy(buf, in);\n+    if (len > MAX) return -1;\n+    copy(buf, in, len);\n }\n";
+
+async fn patches_are_checked_reviewed_by_another_member_and_superseded(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let (alice, alice_id) = d.member("alice@example.org", "demo").await;
+    let (bob, _) = d.member("bob@example.org", "demo").await;
+    let (other, _) = d.member("other@example.org", "cpython").await;
+    let a = d.report(1, "Overflow in parse()").await;
+    let post = |client: &reqwest::Client, path: String, form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let url = d.app.url(&path);
+        let csrf_url = d.app.url("/team/account");
+        async move {
+            let page = client
+                .get(csrf_url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = csrf_in(&page);
+            let mut f: Vec<(&str, String)> = vec![("csrf_token", csrf)];
+            f.extend(form);
+            client.post(url).form(&f).send().await.unwrap()
+        }
+    };
+    // Only an accepted case takes patches.
+    let r = post(
+        &alice,
+        format!("/team/cases/{a}/patches"),
+        vec![("branch", "2.1".into()), ("diff", DIFF.into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    embargo::service::triage::decide(
+        &d.app.state.db,
+        &d.app.state.cfg,
+        &Actor::Cli,
+        None,
+        a,
+        &embargo::service::triage::Decision {
+            verdict: embargo::service::triage::Verdict::Accept,
+            answers: ["untrusted-input", "not-documented"]
+                .iter()
+                .map(|id| embargo::service::triage::ThreatAnswer {
+                    id: (*id).into(),
+                    met: true,
+                    note: String::new(),
+                })
+                .collect(),
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let r = post(
+        &alice,
+        format!("/team/cases/{a}/patches"),
+        vec![("branch", "2.1".into()), ("diff", "not a diff".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("not a unified diff"));
+    let r = post(
+        &alice,
+        format!("/team/cases/{a}/patches"),
+        vec![("branch", "9.9".into()), ("diff", DIFF.into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("use one of: 3.0, 2.1, 2.0, 1.4, main")
+    );
+    let r = post(
+        &alice,
+        format!("/team/cases/{a}/patches"),
+        vec![
+            ("branch", "2.1".into()),
+            ("title", "Bound the copy".into()),
+            ("diff", DIFF.into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let p1 = d.app.db.scalar("SELECT MAX(id) FROM case_patches").await;
+
+    // The author cannot review their own patch; another member can.
+    let r = post(
+        &alice,
+        format!("/team/cases/{a}/patches/{p1}/review"),
+        vec![("verdict", "approved".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = post(
+        &bob,
+        format!("/team/cases/{a}/patches/{p1}/review"),
+        vec![
+            ("verdict", "approved".into()),
+            ("note", "looks right".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let reviewed = embargo::service::fixes::reviewed(&d.app.state.db, a)
+        .await
+        .unwrap();
+    assert_eq!(reviewed.iter().map(|p| p.id).collect::<Vec<_>>(), vec![p1]);
+    assert_eq!(reviewed[0].author_user_id, Some(alice_id));
+
+    // The page lists it; the diff downloads as text; another project's member gets 404.
+    let page = bob
+        .get(d.app.url(&format!("/team/cases/{a}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Bound the copy") && page.contains("approved by Test Person"),
+        "{page}"
+    );
+    let r = bob
+        .get(d.app.url(&format!("/team/cases/{a}/patches/{p1}.patch")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/x-diff")
+    );
+    assert_eq!(r.text().await.unwrap(), DIFF);
+    let r = other
+        .get(d.app.url(&format!("/team/cases/{a}/patches/{p1}.patch")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // A new patch for the branch supersedes the old one, which can no longer be reviewed,
+    // and is not carried until it is reviewed itself.
+    let r = post(
+        &alice,
+        format!("/team/cases/{a}/patches"),
+        vec![
+            ("branch", "2.1".into()),
+            ("diff", DIFF.replace("MAX", "LIMIT")),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(
+        &bob,
+        format!("/team/cases/{a}/patches/{p1}/review"),
+        vec![("verdict", "approved".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(
+        embargo::service::fixes::reviewed(&d.app.state.db, a)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The private branch link.
+    let r = post(
+        &alice,
+        format!("/team/cases/{a}/branch"),
+        vec![("url", "javascript:alert(1)".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        &alice,
+        format!("/team/cases/{a}/branch"),
+        vec![("url", "git@git.example.org:sec/demo.git".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(d.app.db.scalar("SELECT COUNT(*) FROM audit_events WHERE action IN ('case.patch_attached', 'case.patch_reviewed', 'case.fix_branch_linked')").await, 4);
 }

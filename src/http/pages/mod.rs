@@ -61,6 +61,16 @@ pub fn routes() -> Router<AppState> {
         .route("/team/cases/{id}/shared", post(triage::share))
         .route("/team/cases/{id}/strike", post(triage::strike))
         .route("/team/cases/{id}/affected", post(triage::affected))
+        .route("/team/cases/{id}/patches", post(triage::attach_patch))
+        .route(
+            "/team/cases/{id}/patches/{patch}/review",
+            post(triage::review_patch),
+        )
+        .route(
+            "/team/cases/{id}/patches/{file}",
+            get(triage::download_patch),
+        )
+        .route("/team/cases/{id}/branch", post(triage::branch))
         .route("/team/projects/{project}/bans/lift", post(triage::lift_ban))
         .route("/team/projects/{project}/freeze", post(triage::freeze))
         .route("/team/cases/{id}", get(team::case))

@@ -288,7 +288,24 @@ struct TeamCase {
     spam: bool,
     triage: TriageView,
     guests: Vec<GuestLine>,
+    patches: Vec<PatchLine>,
+    branches: Vec<String>,
+    fix_branch_url: String,
     roles: Vec<(&'static str, &'static str)>,
+}
+
+/// A patch as the case page lists it.
+struct PatchLine {
+    id: i64,
+    branch: String,
+    title: String,
+    files: String,
+    added: i64,
+    removed: i64,
+    author: String,
+    when: String,
+    current: bool,
+    reviews: Vec<String>,
 }
 
 /// A collaborator as the case page lists them.
@@ -366,6 +383,53 @@ pub async fn case(
     let users = service::accounts::list(&state.db).await?;
     let members = service::projects::members(&state.db, project.id).await?;
     let triage = triage_view(&case, &project, &members)?;
+    let name_of = |uid: Option<i64>| {
+        uid.and_then(|u| users.iter().find(|x| x.id == u))
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| "the command line".into())
+    };
+    let patches = service::fixes::of_case(&state.db, case.id)
+        .await?
+        .into_iter()
+        .map(|(p, reviews)| PatchLine {
+            id: p.id,
+            files: serde_json::from_str::<Vec<String>>(&p.files)
+                .unwrap_or_default()
+                .join(", "),
+            added: p.added,
+            removed: p.removed,
+            author: name_of(p.author_user_id),
+            when: when(p.created_at),
+            current: p.superseded_at.is_none(),
+            reviews: reviews
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} by {} ({}){}",
+                        r.verdict,
+                        name_of(r.reviewer_user_id),
+                        when(r.created_at),
+                        if r.note.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", r.note)
+                        }
+                    )
+                })
+                .collect(),
+            branch: p.branch,
+            title: p.title,
+        })
+        .collect();
+    let branches = service::projects::policy_of(&project)?
+        .map(|p| {
+            let mut b: Vec<String> = p.versions.series.iter().map(|s| s.name.clone()).collect();
+            if let Some(d) = p.versions.development_branch {
+                b.push(d);
+            }
+            b
+        })
+        .unwrap_or_default();
     let guests = service::guests::of_case(&state.db, case.id)
         .await?
         .into_iter()
@@ -421,6 +485,9 @@ pub async fn case(
         messages,
         triage,
         guests,
+        patches,
+        branches,
+        fix_branch_url: case.fix_branch_url.clone().unwrap_or_default(),
         roles: service::guests::ROLES.to_vec(),
     })
 }

@@ -312,3 +312,102 @@ pub async fn freeze(
     .await?;
     Ok(Redirect::to(&format!("/team/projects/{slug}")))
 }
+
+/// `POST /team/cases/{id}/patches`.
+pub async fn attach_patch(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<service::fixes::NewPatch>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::fixes::attach(&state.db, &actor_of(&s.user), Some(s.user.id), id, &form).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// The review form.
+#[derive(serde::Deserialize)]
+pub struct ReviewForm {
+    verdict: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /team/cases/{id}/patches/{patch}/review`.
+pub async fn review_patch(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path((id, patch)): Path<(i64, i64)>,
+    PageForm(form): PageForm<ReviewForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::fixes::review(
+        &state.db,
+        &actor_of(&s.user),
+        Some(s.user.id),
+        id,
+        patch,
+        &form.verdict,
+        &form.note,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// `GET /team/cases/{id}/patches/{patch}.patch`: the diff as text.
+pub async fn download_patch(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path((id, file)): Path<(i64, String)>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    visible_case(&state, &s, id).await?;
+    let pid: i64 = file
+        .strip_suffix(".patch")
+        .and_then(|n| n.parse().ok())
+        .ok_or(PageError::NotFound)?;
+    let patch = service::fixes::of_case(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|(p, _)| p.id == pid)
+        .ok_or(PageError::NotFound)?
+        .0;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/x-diff; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"case-{id}-{}.patch\"",
+                    patch
+                        .branch
+                        .replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")
+                ),
+            ),
+        ],
+        patch.content,
+    )
+        .into_response())
+}
+
+/// The branch-link form.
+#[derive(serde::Deserialize)]
+pub struct BranchForm {
+    #[serde(default)]
+    url: String,
+}
+
+/// `POST /team/cases/{id}/branch`.
+pub async fn branch(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<BranchForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::fixes::set_branch_url(&state.db, &actor_of(&s.user), id, &form.url).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}

@@ -1,0 +1,232 @@
+//! Fix work on a case: patches per supported branch (checked unified diffs; a new
+//! patch for a branch supersedes the old one), reviews (who reviewed which patch,
+//! approved or changes requested; not one's own), and a link to a private fork or
+//! branch. The current, approved patches are what the pre-notification carries.
+
+use super::cases::{project_of, team_view};
+use super::{ServiceError, audit};
+use crate::domain::actor::Actor;
+use crate::domain::patch;
+use crate::store::{self, Db, patches::PatchRow, patches::ReviewRow};
+use serde_json::json;
+
+/// A patch as the team submits it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NewPatch {
+    /// Branch or release series (one of the policy's series, or its development branch).
+    pub branch: String,
+    /// A one-line title.
+    #[serde(default)]
+    pub title: String,
+    /// The unified diff.
+    pub diff: String,
+}
+
+/// The branches a patch may name under the policy (empty: any name).
+fn branches(policy: &crate::domain::policy::Policy) -> Vec<String> {
+    let mut out: Vec<String> = policy
+        .versions
+        .series
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    if let Some(dev) = &policy.versions.development_branch {
+        out.push(dev.clone());
+    }
+    out
+}
+
+/// Attach a patch; returns its id.
+pub async fn attach(
+    db: &Db,
+    actor: &Actor,
+    user_id: Option<i64>,
+    case_id: i64,
+    p: &NewPatch,
+) -> Result<i64, ServiceError> {
+    let (case, _, _) = team_view(db, case_id).await?;
+    let state: crate::domain::case::CaseState =
+        case.state.parse().map_err(ServiceError::Internal)?;
+    if !matches!(
+        state,
+        crate::domain::case::CaseState::Accepted
+            | crate::domain::case::CaseState::Fixing
+            | crate::domain::case::CaseState::Scheduled
+            | crate::domain::case::CaseState::PreAnnounced
+            | crate::domain::case::CaseState::PublicFix
+    ) {
+        return Err(ServiceError::Conflict(format!(
+            "patches belong to an accepted case being fixed; case #{} is {state}",
+            case.id
+        )));
+    }
+    let project = project_of(db, &case).await?;
+    let branch = p.branch.trim();
+    if let Some(policy) = super::projects::policy_of(&project)? {
+        let allowed = branches(&policy);
+        if !allowed.is_empty() && !allowed.iter().any(|b| b == branch) {
+            return Err(ServiceError::Invalid(format!(
+                "`{branch}` is not a branch of this project's policy; use one of: {}",
+                allowed.join(", ")
+            )));
+        }
+    }
+    if branch.is_empty() || branch.len() > 100 {
+        return Err(ServiceError::Invalid(
+            "name the branch the patch applies to".into(),
+        ));
+    }
+    let summary =
+        patch::check(&p.diff).map_err(|e| ServiceError::Invalid(format!("the patch: {e}")))?;
+    let title = match p.title.trim() {
+        "" => format!("Fix for case #{} on {branch}", case.id),
+        t => t.chars().take(200).collect(),
+    };
+    let mut tx = db.begin().await?;
+    let id = store::patches::insert(
+        tx.conn(),
+        &store::patches::NewPatch {
+            case_id: case.id,
+            branch,
+            title: &title,
+            content: &p.diff,
+            files: &serde_json::to_string(&summary.files).unwrap_or_default(),
+            added: summary.added as i64,
+            removed: summary.removed as i64,
+            author_user_id: user_id,
+        },
+        store::now(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "case.patch_attached",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"patch": id, "branch": branch, "files": summary.files, "added": summary.added, "removed": summary.removed}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Review a patch: `approved` or `changes-requested`, with a note.
+pub async fn review(
+    db: &Db,
+    actor: &Actor,
+    user_id: Option<i64>,
+    case_id: i64,
+    patch_id: i64,
+    verdict: &str,
+    note: &str,
+) -> Result<(), ServiceError> {
+    if !matches!(verdict, "approved" | "changes-requested") {
+        return Err(ServiceError::Invalid(format!(
+            "a review is `approved` or `changes-requested`, not `{verdict}`"
+        )));
+    }
+    let note = note.trim();
+    if verdict == "changes-requested" && note.is_empty() {
+        return Err(ServiceError::Invalid("say which changes are needed".into()));
+    }
+    let patch = {
+        let mut c = db.acquire().await?;
+        store::patches::by_id(c.conn(), patch_id).await?
+    }
+    .filter(|p| p.case_id == case_id)
+    .ok_or_else(|| ServiceError::NotFound(format!("patch #{patch_id} of case #{case_id}")))?;
+    if patch.superseded_at.is_some() {
+        return Err(ServiceError::Conflict(
+            "this patch was replaced by a newer one for the same branch; review that one".into(),
+        ));
+    }
+    if user_id.is_some() && patch.author_user_id == user_id {
+        return Err(ServiceError::Conflict(
+            "a patch is reviewed by someone other than its author".into(),
+        ));
+    }
+    let mut tx = db.begin().await?;
+    store::patches::review(tx.conn(), patch.id, user_id, verdict, note, store::now()).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "case.patch_reviewed",
+        ("case", &case_id.to_string()),
+        None,
+        json!({"patch": patch.id, "branch": patch.branch, "verdict": verdict}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Link (or unlink, with an empty text) the private fork or branch of the fix.
+pub async fn set_branch_url(
+    db: &Db,
+    actor: &Actor,
+    case_id: i64,
+    url: &str,
+) -> Result<(), ServiceError> {
+    let url = url.trim();
+    let url = if url.is_empty() {
+        None
+    } else if (url.starts_with("https://") || url.starts_with("ssh://") || url.starts_with("git@"))
+        && url.len() <= 500
+        && !url.chars().any(char::is_whitespace)
+    {
+        Some(url)
+    } else {
+        return Err(ServiceError::Invalid(
+            "link the private branch with an https://, ssh:// or git@ address".into(),
+        ));
+    };
+    let (case, _, _) = team_view(db, case_id).await?;
+    let mut tx = db.begin().await?;
+    store::patches::set_branch_url(tx.conn(), case.id, url).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "case.fix_branch_linked",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"url": url}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A case's patches (newest first) with their reviews.
+pub async fn of_case(
+    db: &Db,
+    case_id: i64,
+) -> Result<Vec<(PatchRow, Vec<ReviewRow>)>, ServiceError> {
+    let mut c = db.acquire().await?;
+    let patches = store::patches::of_case(c.conn(), case_id).await?;
+    let reviews = store::patches::reviews_of_case(c.conn(), case_id).await?;
+    Ok(patches
+        .into_iter()
+        .map(|p| {
+            let r = reviews
+                .iter()
+                .filter(|r| r.patch_id == p.id)
+                .cloned()
+                .collect();
+            (p, r)
+        })
+        .collect())
+}
+
+/// The patches a pre-notification carries: per branch, the current patch, if its
+/// latest review approves it.
+pub async fn reviewed(db: &Db, case_id: i64) -> Result<Vec<PatchRow>, ServiceError> {
+    Ok(of_case(db, case_id)
+        .await?
+        .into_iter()
+        .filter(|(p, r)| {
+            p.superseded_at.is_none() && r.last().is_some_and(|r| r.verdict == "approved")
+        })
+        .map(|(p, _)| p)
+        .collect())
+}
