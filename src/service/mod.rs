@@ -19,5 +19,6 @@ pub mod rate;
 pub mod reminders;
 pub mod tokens;
 pub mod triage;
+pub mod upstream;
 
 pub use error::ServiceError;

@@ -28,6 +28,7 @@ pub mod reminders;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;
+pub mod upstream;
 pub mod users;
 
 use crate::config::DatabaseUrl;

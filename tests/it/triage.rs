@@ -24,6 +24,7 @@ on_both_backends!(
     strikes_ban_at_the_threshold_and_an_admin_lifts_it,
     affected_versions_are_assessed_against_the_support_policy,
     reminders_go_out_before_and_after_a_clock_no_more_often_than_the_policy_says,
+    the_upstream_track_prompts_the_policy_remedy_after_the_deadline,
 );
 
 struct Desk {
@@ -942,4 +943,113 @@ async fn reminders_go_out_before_and_after_a_clock_no_more_often_than_the_policy
     .await
     .unwrap();
     assert_eq!(sweep(due + 5 * 86_400).await, 0);
+}
+
+async fn the_upstream_track_prompts_the_policy_remedy_after_the_deadline(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let src = std::fs::read_to_string(format!(
+        "{}/examples/policies/pylons.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    service::projects::create_from_policy(&d.t.db, &actor(), &src)
+        .await
+        .unwrap();
+    let pylons = service::projects::find(&d.t.db, "pylons").await.unwrap();
+    let addr = service::projects::policy_of(&pylons)
+        .unwrap()
+        .unwrap()
+        .contact
+        .addresses[0]
+        .to_string();
+    let mail = format!(
+        "From: r@example.net\r\nTo: {addr}\r\nSubject: XSS via the template library\r\nMessage-ID: <up-1@example.net>\r\n\r\nThe bundled template library does not escape attributes.\r\n"
+    );
+    let a = match ingest::ingest(&d.t.db, &d.cfg, None, mail.as_bytes(), None)
+        .await
+        .unwrap()
+    {
+        ingest::Outcome::NewCase(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let err = service::upstream::record(&d.t.db, &actor(), None, a, "contacted", "mailed them")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("mark the case as an upstream"),
+        "{err}"
+    );
+    service::upstream::set(
+        &d.t.db,
+        &actor(),
+        a,
+        "templib",
+        "maintainer@templib.example",
+    )
+    .await
+    .unwrap();
+    service::upstream::record(
+        &d.t.db,
+        &actor(),
+        None,
+        a,
+        "contacted",
+        "mailed the maintainer",
+    )
+    .await
+    .unwrap();
+    let now = store::now();
+    let track = service::upstream::track(&d.t.db, a, now).await.unwrap();
+    let deadline = track.facts.upstream_deadline_at.unwrap();
+    assert_eq!(
+        deadline - track.facts.upstream_contacted_at.unwrap(),
+        30 * 86_400,
+        "Pylons waits 30 days"
+    );
+    assert!(track.prompt.is_none());
+    service::upstream::record(
+        &d.t.db,
+        &actor(),
+        None,
+        a,
+        "answer",
+        "they are looking at it",
+    )
+    .await
+    .unwrap();
+    // Past the deadline without a release: the policy's remedies, in order.
+    let track = service::upstream::track(&d.t.db, a, deadline + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        track.prompt,
+        Some(vec![
+            "workaround-docs".to_owned(),
+            "patched-version".to_owned()
+        ])
+    );
+    assert_eq!(
+        track
+            .events
+            .iter()
+            .map(|e| e.kind.as_str())
+            .collect::<Vec<_>>(),
+        vec!["contacted", "answer"]
+    );
+    // Upstream releases: no more prompt.
+    service::upstream::record(&d.t.db, &actor(), None, a, "released", "templib 4.2.1")
+        .await
+        .unwrap();
+    assert!(
+        service::upstream::track(&d.t.db, a, deadline + 1)
+            .await
+            .unwrap()
+            .prompt
+            .is_none()
+    );
+    assert_eq!(
+        d.t.scalar("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'case.upstream_%'")
+            .await,
+        4
+    );
 }

@@ -71,6 +71,11 @@ pub fn routes() -> Router<AppState> {
             get(triage::download_patch),
         )
         .route("/team/cases/{id}/branch", post(triage::branch))
+        .route("/team/cases/{id}/upstream", post(triage::upstream))
+        .route(
+            "/team/cases/{id}/upstream/record",
+            post(triage::upstream_record),
+        )
         .route("/team/projects/{project}/bans/lift", post(triage::lift_ban))
         .route("/team/projects/{project}/freeze", post(triage::freeze))
         .route("/team/cases/{id}", get(team::case))

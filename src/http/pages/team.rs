@@ -289,9 +289,21 @@ struct TeamCase {
     triage: TriageView,
     guests: Vec<GuestLine>,
     patches: Vec<PatchLine>,
+    upstream: UpstreamView,
     branches: Vec<String>,
     fix_branch_url: String,
     roles: Vec<(&'static str, &'static str)>,
+}
+
+/// The upstream track as the case page shows it.
+struct UpstreamView {
+    name: String,
+    contact: String,
+    contacted: Option<String>,
+    deadline: Option<String>,
+    resolved: Option<String>,
+    events: Vec<(String, String, String)>,
+    prompt: Option<String>,
 }
 
 /// A patch as the case page lists it.
@@ -430,6 +442,38 @@ pub async fn case(
             b
         })
         .unwrap_or_default();
+    let track = service::upstream::track(&state.db, case.id, store::now()).await?;
+    let upstream = UpstreamView {
+        name: track.facts.upstream_name.clone().unwrap_or_default(),
+        contact: track.facts.upstream_contact.clone().unwrap_or_default(),
+        contacted: track.facts.upstream_contacted_at.map(when),
+        deadline: track.facts.upstream_deadline_at.map(when),
+        resolved: track.facts.upstream_resolved_at.map(when),
+        events: track
+            .events
+            .iter()
+            .map(|e| (e.kind.clone(), when(e.at), e.body.clone()))
+            .collect(),
+        prompt: track.prompt.map(|remedies| {
+            if remedies.is_empty() {
+                "Upstream's deadline has passed without a release: decide how to protect users."
+                    .to_owned()
+            } else {
+                format!(
+                    "Upstream's deadline has passed without a release. The policy says: {}.",
+                    remedies
+                        .iter()
+                        .map(|r| match r.as_str() {
+                            "workaround-docs" => "publish documentation of a workaround",
+                            "patched-version" => "as a last resort, publish a patched version",
+                            other => other,
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; then ")
+                )
+            }
+        }),
+    };
     let guests = service::guests::of_case(&state.db, case.id)
         .await?
         .into_iter()
@@ -486,6 +530,7 @@ pub async fn case(
         triage,
         guests,
         patches,
+        upstream,
         branches,
         fix_branch_url: case.fix_branch_url.clone().unwrap_or_default(),
         roles: service::guests::ROLES.to_vec(),

@@ -411,3 +411,50 @@ pub async fn branch(
     service::fixes::set_branch_url(&state.db, &actor_of(&s.user), id, &form.url).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
+
+/// The upstream form.
+#[derive(serde::Deserialize)]
+pub struct UpstreamForm {
+    name: String,
+    #[serde(default)]
+    contact: String,
+}
+
+/// `POST /team/cases/{id}/upstream`.
+pub async fn upstream(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<UpstreamForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::upstream::set(&state.db, &actor_of(&s.user), id, &form.name, &form.contact).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// The upstream-entry form.
+#[derive(serde::Deserialize)]
+pub struct UpstreamEventForm {
+    kind: String,
+    body: String,
+}
+
+/// `POST /team/cases/{id}/upstream/record`.
+pub async fn upstream_record(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<UpstreamEventForm>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::upstream::record(
+        &state.db,
+        &actor_of(&s.user),
+        Some(s.user.id),
+        id,
+        &form.kind,
+        &form.body,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
