@@ -404,6 +404,107 @@ async fn api_covers_triage_and_hides_other_projects(kind: Kind) {
     assert_eq!(score["scores"]["base"], 9.8);
     assert_eq!(score["rating"], "Critical");
 
+    // Case work through the API.
+    let r: Value = http
+        .put(api(&format!("/cases/{a}/affected")))
+        .bearer_auth(&lead)
+        .json(&json!({"text": "2.0.0..2.1.3"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        r["assessment"]["supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["series"] == "2.1"),
+        "{r}"
+    );
+    let r = http
+        .post(api(&format!("/cases/{a}/guests")))
+        .bearer_auth(&lead)
+        .json(&json!({"email": "up@upstream.example", "name": "Up", "role": "upstream"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let gid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let list: Value = http
+        .get(api(&format!("/cases/{a}/guests")))
+        .bearer_auth(&lead)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["email"], "up@upstream.example");
+    let r = http
+        .delete(api(&format!("/cases/{a}/guests/{gid}")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = http
+        .delete(api(&format!("/cases/{a}/guests/{gid}")))
+        .bearer_auth(&lead)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r: Value = http
+        .put(api(&format!("/cases/{a}/upstream")))
+        .bearer_auth(&lead)
+        .json(&json!({"name": "libupload", "contact": "sec@libupload.example"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["name"], "libupload");
+    let r: Value = http
+        .post(api(&format!("/cases/{a}/strikes")))
+        .bearer_auth(&lead)
+        .json(&json!({"reason": "published the PoC during the embargo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["strikes"], 1);
+    let r = http
+        .put(api("/projects/demo/freeze"))
+        .bearer_auth(&other)
+        .json(&json!({"on": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let cwe: Value = http
+        .get(api("/cwe"))
+        .query(&[("q", "sql command")])
+        .bearer_auth(&lead)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        cwe["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == "CWE-89"),
+        "{cwe}"
+    );
+
     // The OpenAPI document is public and describes every case route.
     let doc: Value = http
         .get(api("/openapi.json"))
@@ -425,6 +526,21 @@ async fn api_covers_triage_and_hides_other_projects(kind: Kind) {
         ("/cases/{id}/actions", "post"),
         ("/cases/{id}/assignee", "put"),
         ("/cvss", "get"),
+        ("/cases/{id}/guests", "get"),
+        ("/cases/{id}/guests", "post"),
+        ("/cases/{id}/guests/{guest}", "delete"),
+        ("/cases/{id}/strikes", "post"),
+        ("/cases/{id}/affected", "put"),
+        ("/cases/{id}/patches", "get"),
+        ("/cases/{id}/patches", "post"),
+        ("/cases/{id}/patches/{patch}/reviews", "post"),
+        ("/cases/{id}/upstream", "get"),
+        ("/cases/{id}/upstream", "put"),
+        ("/cases/{id}/upstream/events", "post"),
+        ("/projects/{project}/freeze", "put"),
+        ("/projects/{project}/bans", "get"),
+        ("/projects/{project}/bans/lift", "post"),
+        ("/cwe", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

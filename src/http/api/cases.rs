@@ -110,7 +110,7 @@ pub async fn list(
 }
 
 /// The case if the caller is on its project's team.
-async fn visible(
+pub(super) async fn visible(
     state: &AppState,
     user: &UserRow,
     id: i64,

@@ -3,6 +3,7 @@
 //! `{"error": {"status": 404, "code": "not_found", "message": "…"}}`.
 
 mod cases;
+mod casework;
 
 use super::AppState;
 use super::error::ApiError;
@@ -11,7 +12,7 @@ use crate::store::users::UserRow;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 
@@ -27,6 +28,33 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/severity", put(cases::severity))
         .route("/cases/{id}/actions", post(cases::step))
         .route("/cases/{id}/assignee", put(cases::assign))
+        .route(
+            "/cases/{id}/guests",
+            get(casework::guests).post(casework::invite),
+        )
+        .route("/cases/{id}/guests/{guest}", delete(casework::remove_guest))
+        .route("/cases/{id}/strikes", post(casework::strike))
+        .route("/cases/{id}/affected", put(casework::affected))
+        .route(
+            "/cases/{id}/patches",
+            get(casework::patches).post(casework::attach),
+        )
+        .route(
+            "/cases/{id}/patches/{patch}/reviews",
+            post(casework::review),
+        )
+        .route(
+            "/cases/{id}/upstream",
+            get(casework::upstream).put(casework::set_upstream),
+        )
+        .route(
+            "/cases/{id}/upstream/events",
+            post(casework::upstream_event),
+        )
+        .route("/projects/{project}/freeze", put(casework::freeze))
+        .route("/projects/{project}/bans", get(casework::bans))
+        .route("/projects/{project}/bans/lift", post(casework::lift))
+        .route("/cwe", get(casework::cwe))
         .route("/cvss", get(cases::cvss_score))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
