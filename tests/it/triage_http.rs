@@ -18,6 +18,7 @@ on_both_backends!(
     collaborators_see_their_case_only,
     a_security_release_freeze_is_visible_and_announced_without_details,
     patches_are_checked_reviewed_by_another_member_and_superseded,
+    the_cvss_calculator_builds_scores_and_saves_a_vector,
 );
 
 struct Desk {
@@ -1013,4 +1014,115 @@ async fn patches_are_checked_reviewed_by_another_member_and_superseded(kind: Kin
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(d.app.db.scalar("SELECT COUNT(*) FROM audit_events WHERE action IN ('case.patch_attached', 'case.patch_reviewed', 'case.fix_branch_linked')").await, 4);
+}
+
+async fn the_cvss_calculator_builds_scores_and_saves_a_vector(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let (lead, _) = d.member("lead@example.org", "demo").await;
+    let a = d.report(1, "Calculator case").await;
+    let page = lead
+        .get(d.app.url("/team/cvss"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("CVSS 3.1 calculator") && page.contains("name=\"AV\""),
+        "{page}"
+    );
+    let query = [
+        ("version", "3.1"),
+        ("AV", "N"),
+        ("AC", "L"),
+        ("PR", "N"),
+        ("UI", "R"),
+        ("S", "C"),
+        ("C", "L"),
+        ("I", "L"),
+        ("A", "N"),
+        ("E", "X"),
+        ("RL", "X"),
+        ("RC", "X"),
+    ];
+    let url = format!(
+        "/team/cvss?{}&case={a}",
+        query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    let page = lead
+        .get(d.app.url(&url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let want = embargo::domain::cvss::parse("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N")
+        .unwrap()
+        .summary();
+    assert!(page.contains(&want.canonical), "{page}");
+    assert!(
+        page.contains(&format!("base {:.1}", want.scores[0].1)),
+        "{page}"
+    );
+    assert!(page.contains(&format!("Save this vector to case #{a}")));
+    // Saving keeps the case's other severity fields.
+    let csrf = csrf_in(&page);
+    let hidden = |name: &str| {
+        crate::support::attr_after(&page, &format!("name=\"{name}\" value=\"")).unwrap()
+    };
+    let r = lead
+        .post(d.app.url(&format!("/team/cases/{a}/severity")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("level", &hidden("level")),
+            ("cvss3", &hidden("cvss3")),
+            ("cvss4", &hidden("cvss4")),
+            ("cwe", &hidden("cwe")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        d.app
+            .db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM cases WHERE id = {a} AND cvss3 = '{}'",
+                want.canonical
+            ))
+            .await,
+        1
+    );
+    // CVSS 4.0 page; values outside a metric's list fall back to its first value.
+    let page = lead
+        .get(
+            d.app.url(
+                "/team/cvss?version=4.0&AV=Z&AC=L&AT=N&PR=N&UI=N&VC=H&VI=H&VA=H&SC=N&SI=N&SA=N",
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+        "{page}"
+    );
+    assert!(page.contains("CVSS-B"));
+    // Another project's member cannot open the calculator for this case.
+    let (other, _) = d.member("other@example.org", "cpython").await;
+    let r = other
+        .get(d.app.url(&format!("/team/cvss?case={a}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

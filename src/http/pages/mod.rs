@@ -3,6 +3,7 @@
 
 mod account;
 mod auth;
+mod cvss;
 mod guest;
 mod public;
 mod report;
@@ -111,6 +112,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/team/projects/{project}", get(team::project))
         .route("/team/audit", get(team::audit))
+        .route("/team/cvss", get(cvss::calculator))
 }
 
 /// The fallback for unknown pages.

@@ -1,0 +1,185 @@
+//! The CVSS calculator for the team (`/team/cvss`): one select per metric, no
+//! JavaScript; submitting (GET) shows the vector, its scores and rating as FIRST's
+//! specifications compute them. Opened from a case (`?case=N`), it can save the
+//! vector to that case's severity.
+
+use super::{Nav, render};
+use crate::domain::cvss::{self, v3, v4};
+use crate::http::AppState;
+use crate::http::error::PageError;
+use crate::http::security::CsrfToken;
+use crate::http::session::TeamUser;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use std::collections::HashMap;
+
+/// One metric's select.
+struct MetricField {
+    key: String,
+    label: &'static str,
+    options: Vec<(String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "cvss.html")]
+struct CalculatorPage {
+    nav: Nav,
+    version: String,
+    groups: Vec<(&'static str, Vec<MetricField>)>,
+    vector: Option<String>,
+    scores: Vec<String>,
+    rating: String,
+    error: Option<String>,
+    case_id: Option<i64>,
+    keep_level: String,
+    keep_cvss3: String,
+    keep_cvss4: String,
+    keep_cwe: String,
+}
+
+fn label(key: &str) -> &'static str {
+    match key {
+        "AV" => "Attack Vector",
+        "AC" => "Attack Complexity",
+        "AT" => "Attack Requirements",
+        "PR" => "Privileges Required",
+        "UI" => "User Interaction",
+        "S" => "Scope / Safety",
+        "C" => "Confidentiality",
+        "I" => "Integrity",
+        "A" => "Availability",
+        "VC" => "Vulnerable System Confidentiality",
+        "VI" => "Vulnerable System Integrity",
+        "VA" => "Vulnerable System Availability",
+        "SC" => "Subsequent System Confidentiality",
+        "SI" => "Subsequent System Integrity",
+        "SA" => "Subsequent System Availability",
+        "E" => "Exploit Maturity",
+        "RL" => "Remediation Level",
+        "RC" => "Report Confidence",
+        "CR" => "Confidentiality Requirement",
+        "IR" => "Integrity Requirement",
+        "AR" => "Availability Requirement",
+        "AU" => "Automatable",
+        "R" => "Recovery",
+        "V" => "Value Density",
+        "RE" => "Vulnerability Response Effort",
+        "U" => "Provider Urgency",
+        k if k.starts_with('M') => "Modified metric",
+        _ => "",
+    }
+}
+
+/// `GET /team/cvss`.
+pub async fn calculator(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let version = match q.get("version").map(String::as_str) {
+        Some("4.0") => "4.0",
+        _ => "3.1",
+    };
+    let (metrics, base_count, groups_at): (&[(&str, &[&str])], usize, &[(usize, &'static str)]) =
+        if version == "4.0" {
+            (
+                v4::METRICS,
+                11,
+                &[
+                    (0, "Base"),
+                    (11, "Threat"),
+                    (12, "Environmental"),
+                    (26, "Supplemental"),
+                ],
+            )
+        } else {
+            (
+                v3::METRICS,
+                8,
+                &[(0, "Base"), (8, "Temporal"), (11, "Environmental")],
+            )
+        };
+    let submitted = q.contains_key("AV");
+    let mut parts = Vec::new();
+    let mut fields = Vec::new();
+    for (i, (key, values)) in metrics.iter().enumerate() {
+        let default = values[0];
+        let chosen = q
+            .get(*key)
+            .map(String::as_str)
+            .filter(|v| values.contains(v))
+            .unwrap_or(default);
+        if i < base_count || chosen != "X" {
+            parts.push(format!("{key}:{chosen}"));
+        }
+        fields.push(MetricField {
+            key: (*key).to_owned(),
+            label: label(key),
+            options: values
+                .iter()
+                .map(|v| ((*v).to_owned(), *v == chosen))
+                .collect(),
+        });
+    }
+    let mut groups = Vec::new();
+    let mut rest = fields;
+    for w in groups_at.iter().rev() {
+        let tail = rest.split_off(w.0);
+        groups.push((w.1, tail));
+    }
+    groups.reverse();
+    let text = format!("CVSS:{version}/{}", parts.join("/"));
+    let (vector, scores, rating, error) = if submitted {
+        match cvss::parse(&text) {
+            Ok(v) => {
+                let s = v.summary();
+                (
+                    Some(s.canonical.clone()),
+                    s.scores
+                        .iter()
+                        .map(|(n, x)| format!("{n} {x:.1}"))
+                        .collect(),
+                    s.rating.to_string(),
+                    None,
+                )
+            }
+            Err(e) => (None, Vec::new(), String::new(), Some(e.to_string())),
+        }
+    } else {
+        (None, Vec::new(), String::new(), None)
+    };
+    let case_id = q.get("case").and_then(|c| c.parse::<i64>().ok());
+    let (mut keep_level, mut keep_cvss3, mut keep_cvss4, mut keep_cwe) =
+        (String::new(), String::new(), String::new(), String::new());
+    if let Some(id) = case_id {
+        super::team::visible_case(&state, &s, id).await?;
+        let (case, _, _) = crate::service::cases::team_view(&state.db, id).await?;
+        keep_level = case.severity.unwrap_or_default();
+        keep_cvss3 = case.cvss3.unwrap_or_default();
+        keep_cvss4 = case.cvss4.unwrap_or_default();
+        keep_cwe = case.cwe.map(|c| format!("CWE-{c}")).unwrap_or_default();
+        if let Some(v) = &vector {
+            if version == "4.0" {
+                keep_cvss4 = v.clone();
+            } else {
+                keep_cvss3 = v.clone();
+            }
+        }
+    }
+    render(&CalculatorPage {
+        nav: Nav::new(&s.user, csrf),
+        version: version.to_owned(),
+        groups,
+        vector,
+        scores,
+        rating,
+        error,
+        case_id,
+        keep_level,
+        keep_cvss3,
+        keep_cvss4,
+        keep_cwe,
+    })
+}
