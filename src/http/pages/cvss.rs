@@ -14,6 +14,11 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 use std::collections::HashMap;
 
+/// A version's metrics with their allowed values.
+type Metrics = &'static [(&'static str, &'static [&'static str])];
+/// Where each metric group starts, with its name.
+type Groups = &'static [(usize, &'static str)];
+
 /// One metric's select.
 struct MetricField {
     key: String,
@@ -82,25 +87,24 @@ pub async fn calculator(
         Some("4.0") => "4.0",
         _ => "3.1",
     };
-    let (metrics, base_count, groups_at): (&[(&str, &[&str])], usize, &[(usize, &'static str)]) =
-        if version == "4.0" {
-            (
-                v4::METRICS,
-                11,
-                &[
-                    (0, "Base"),
-                    (11, "Threat"),
-                    (12, "Environmental"),
-                    (26, "Supplemental"),
-                ],
-            )
-        } else {
-            (
-                v3::METRICS,
-                8,
-                &[(0, "Base"), (8, "Temporal"), (11, "Environmental")],
-            )
-        };
+    let (metrics, base_count, groups_at): (Metrics, usize, Groups) = if version == "4.0" {
+        (
+            v4::METRICS,
+            11,
+            &[
+                (0, "Base"),
+                (11, "Threat"),
+                (12, "Environmental"),
+                (26, "Supplemental"),
+            ],
+        )
+    } else {
+        (
+            v3::METRICS,
+            8,
+            &[(0, "Base"), (8, "Temporal"), (11, "Environmental")],
+        )
+    };
     let submitted = q.contains_key("AV");
     let mut parts = Vec::new();
     let mut fields = Vec::new();
