@@ -15,4 +15,5 @@ pub mod patch;
 pub mod policy;
 pub mod report;
 pub mod role;
+pub mod schedule;
 pub mod slug;
