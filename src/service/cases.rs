@@ -431,6 +431,14 @@ pub async fn by_link(db: &Db, token: &str) -> Result<Option<CaseRow>, ServiceErr
     Ok(store::cases::by_token_hash(c.conn(), &secret::digest(token)).await?)
 }
 
+/// The case row alone (no thread): for changes that need only the case.
+pub async fn case_row(db: &Db, case_id: i64) -> Result<CaseRow, ServiceError> {
+    let mut c = db.acquire().await?;
+    store::cases::by_id(c.conn(), case_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("case #{case_id}")))
+}
+
 /// What the reporter may see of a case: its thread, without team notes.
 pub async fn reporter_thread(
     db: &Db,
@@ -656,7 +664,7 @@ pub async fn team_note(
     text: &str,
 ) -> Result<(), ServiceError> {
     let text = check_text(text)?;
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let mut tx = db.begin().await?;
     store::cases::add_message(
         tx.conn(),
@@ -678,27 +686,6 @@ pub async fn team_note(
         ("case", &case.id.to_string()),
         Some(case.project_id),
         json!({}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Mark a case as spam: no reply, out of the inbox, kept for audit.
-pub async fn mark_spam(db: &Db, actor: &Actor, case_id: i64) -> Result<(), ServiceError> {
-    let (case, _, _) = team_view(db, case_id).await?;
-    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
-    from.can_move_to(CaseState::Spam)
-        .map_err(|e| ServiceError::Conflict(e.to_string()))?;
-    let mut tx = db.begin().await?;
-    store::cases::set_state(tx.conn(), case.id, CaseState::Spam.as_str(), store::now()).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "case.marked_spam",
-        ("case", &case.id.to_string()),
-        Some(case.project_id),
-        json!({"from": from.as_str()}),
     )
     .await?;
     tx.commit().await?;

@@ -4,7 +4,7 @@
 //! can lift a ban (the strikes are then marked lifted, and counting starts again).
 //! All of it is audited.
 
-use super::cases::{project_of, team_view};
+use super::cases::{case_row, project_of};
 use super::{ServiceError, audit};
 use crate::domain::actor::Actor;
 use crate::pgp::PublicKey;
@@ -37,7 +37,7 @@ pub async fn strike(
                 .into(),
         ));
     }
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let email = case.reporter_email.clone();
     let fingerprint = case
         .reporter_key

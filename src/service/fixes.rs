@@ -3,7 +3,7 @@
 //! approved or changes requested; not one's own), and a link to a private fork or
 //! branch. The current, approved patches are what the pre-notification carries.
 
-use super::cases::{project_of, team_view};
+use super::cases::{case_row, project_of};
 use super::{ServiceError, audit};
 use crate::domain::actor::Actor;
 use crate::domain::patch;
@@ -44,7 +44,7 @@ pub async fn attach(
     case_id: i64,
     p: &NewPatch,
 ) -> Result<i64, ServiceError> {
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let state: crate::domain::case::CaseState =
         case.state.parse().map_err(ServiceError::Internal)?;
     if !matches!(
@@ -181,7 +181,7 @@ pub async fn set_branch_url(
             "link the private branch with an https://, ssh:// or git@ address".into(),
         ));
     };
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let mut tx = db.begin().await?;
     store::patches::set_branch_url(tx.conn(), case.id, url).await?;
     audit::record(

@@ -6,7 +6,7 @@
 //! team can remove them at any time: the link stops working at once. Every view by a
 //! guest is audited.
 
-use super::cases::{project_of, team_view};
+use super::cases::{case_row, project_of};
 use super::mail::{Protect, enqueue};
 use super::{ServiceError, audit};
 use crate::auth::secret;
@@ -68,7 +68,7 @@ pub async fn invite(
             names.join(", ")
         )));
     }
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let state: crate::domain::case::CaseState =
         case.state.parse().map_err(ServiceError::Internal)?;
     if !state.is_open() {
@@ -171,7 +171,7 @@ pub async fn remove(
     let guest = guest
         .filter(|g| g.case_id == case_id)
         .ok_or_else(|| ServiceError::NotFound(format!("collaborator #{guest_id} of this case")))?;
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let mut tx = db.begin().await?;
     if !store::guests::remove(tx.conn(), guest.id, store::now()).await? {
         return Err(ServiceError::Conflict(format!(
@@ -221,7 +221,7 @@ pub async fn view(db: &Db, token: &str) -> Result<Option<GuestView>, ServiceErro
     let Some(guest) = by_link(db, token).await? else {
         return Ok(None);
     };
-    let (case, _, _) = team_view(db, guest.case_id).await?;
+    let case = case_row(db, guest.case_id).await?;
     let project = project_of(db, &case).await?;
     let messages = {
         let mut c = db.acquire().await?;
@@ -259,7 +259,7 @@ pub async fn reply(db: &Db, token: &str, text: &str) -> Result<Option<i64>, Serv
             "write a message (at most 256 KiB)".into(),
         ));
     }
-    let (case, _, _) = team_view(db, guest.case_id).await?;
+    let case = case_row(db, guest.case_id).await?;
     let body = format!("{} ({}):\n\n{text}", guest.name, guest.email);
     let mut tx = db.begin().await?;
     let id = store::cases::add_message(
@@ -302,7 +302,7 @@ pub async fn team_message(
             "write a message (at most 256 KiB)".into(),
         ));
     }
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let mut tx = db.begin().await?;
     store::cases::add_message(
         tx.conn(),

@@ -6,7 +6,7 @@
 //! event in the transaction that makes it. Decisions tell the reporter what the
 //! policy says they should hear (spam excepted: it is never answered).
 
-use super::cases::{project_of, team_view, tell_reporter};
+use super::cases::{case_row, project_of, team_view, tell_reporter};
 use super::{ServiceError, audit};
 use crate::config::Config;
 use crate::domain::actor::Actor;
@@ -422,7 +422,7 @@ pub async fn act(
             }
         )));
     }
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
     let to = from.apply(action).map_err(conflict)?;
     let note = note.trim();
@@ -466,7 +466,7 @@ pub async fn set_severity(
     case_id: i64,
     input: &SeverityInput,
 ) -> Result<(), ServiceError> {
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = policy_for(&project)?;
     let level = input.level.trim();
@@ -586,7 +586,7 @@ pub async fn assign(
     case_id: i64,
     assignee: Option<i64>,
 ) -> Result<(), ServiceError> {
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     if let Some(uid) = assignee
         && !super::projects::is_team(db, case.project_id, uid, false).await?
     {
@@ -651,7 +651,7 @@ pub async fn set_affected(
     case_id: i64,
     text: &str,
 ) -> Result<AffectedView, ServiceError> {
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = policy_for(&project)?;
     let parsed = crate::domain::affected::parse(policy.versions.scheme, text)

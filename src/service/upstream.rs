@@ -5,7 +5,7 @@
 //! prompts the team for the policy's remedies (`upstream.then`: documentation of a
 //! workaround, then a patched version).
 
-use super::cases::{project_of, team_view};
+use super::cases::{case_row, project_of};
 use super::{ServiceError, audit};
 use crate::domain::actor::Actor;
 use crate::store::{self, Db, upstream::EventRow, upstream::UpstreamRow};
@@ -24,7 +24,7 @@ pub struct Track {
 
 /// Read a case's track, with the prompt when the deadline has passed.
 pub async fn track(db: &Db, case_id: i64, now: i64) -> Result<Track, ServiceError> {
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let (facts, events) = {
         let mut c = db.acquire().await?;
@@ -74,7 +74,7 @@ pub async fn set(
             "the contact is longer than 500 characters".into(),
         ));
     }
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let mut tx = db.begin().await?;
     store::upstream::set(tx.conn(), case.id, name, contact).await?;
     audit::record(
@@ -112,7 +112,7 @@ pub async fn record(
             "say what happened (at most 64 KiB)".into(),
         ));
     }
-    let (case, _, _) = team_view(db, case_id).await?;
+    let case = case_row(db, case_id).await?;
     let facts = {
         let mut c = db.acquire().await?;
         store::upstream::of_case(c.conn(), case.id).await?

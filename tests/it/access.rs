@@ -96,16 +96,7 @@ async fn signed_in(
 
 async fn every_route_answers_each_role_as_it_may(kind: Kind) {
     let app = TestApp::spawn(kind).await;
-    for p in ["demo", "cpython"] {
-        let src = std::fs::read_to_string(format!(
-            "{}/examples/policies/{p}.toml",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
-        service::projects::create_from_policy(&app.state.db, &Actor::Cli, &src)
-            .await
-            .unwrap();
-    }
+    crate::support::add_example_projects(&app.state.db, &["demo", "cpython"]).await;
     // Case A: the one under test, with a team note. Case B: reported over the web by
     // "the reporter of another case", who holds B's private link.
     let mail = format!(

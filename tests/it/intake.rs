@@ -641,7 +641,7 @@ async fn spam_and_banned_reporters(kind: Kind) {
         "spam not kept"
     );
     let (_, audit, _) = desk.cli(&["audit", "list"], None);
-    assert!(audit.contains("case.marked_spam"));
+    assert!(audit.contains("case.spam"));
     // A banned reporter is refused with a clear message, and the refusal is recorded.
     let project = embargo::service::projects::find(&desk.app.state.db, "demo")
         .await

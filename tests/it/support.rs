@@ -423,3 +423,45 @@ pub fn location(resp: &reqwest::Response) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// Create projects from the example policies (`examples/policies/{name}.toml`).
+pub async fn add_example_projects(db: &Db, names: &[&str]) {
+    for name in names {
+        let src = std::fs::read_to_string(format!(
+            "{}/examples/policies/{name}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        embargo::service::projects::create_from_policy(
+            db,
+            &embargo::domain::actor::Actor::Cli,
+            &src,
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// A plain report by mail through `mail ingest`'s service; returns the new case's id.
+pub async fn mail_report(
+    db: &Db,
+    cfg: &Config,
+    from: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> i64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mail = format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <report-{n}-{}@example.net>\r\n\r\n{body}\r\n",
+        std::process::id()
+    );
+    match embargo::service::ingest::ingest(db, cfg, None, mail.as_bytes(), None)
+        .await
+        .unwrap()
+    {
+        embargo::service::ingest::Outcome::NewCase(id) => id,
+        other => panic!("not taken in as a new case: {other:?}"),
+    }
+}

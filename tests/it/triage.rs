@@ -48,16 +48,7 @@ impl Desk {
             ),
         ];
         let cfg = Config::load_from(None, &env, &Overrides::default()).unwrap();
-        for p in ["demo", "cpython"] {
-            let src = std::fs::read_to_string(format!(
-                "{}/examples/policies/{p}.toml",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .unwrap();
-            service::projects::create_from_policy(&t.db, &Actor::Cli, &src)
-                .await
-                .unwrap();
-        }
+        crate::support::add_example_projects(&t.db, &["demo", "cpython"]).await;
         let mut ids = Vec::new();
         for (email, project) in [
             ("lead@example.org", "demo"),
@@ -99,16 +90,15 @@ impl Desk {
 
     /// A report by mail to the demo project; returns the case id.
     async fn report(&self, n: usize, body: &str) -> i64 {
-        let mail = format!(
-            "From: Reporter {n} <r{n}@example.net>\r\nTo: security@demo.example\r\nSubject: Report {n}\r\nMessage-ID: <triage-{n}@example.net>\r\n\r\n{body}\r\n"
-        );
-        match ingest::ingest(&self.t.db, &self.cfg, None, mail.as_bytes(), None)
-            .await
-            .unwrap()
-        {
-            ingest::Outcome::NewCase(id) => id,
-            other => panic!("{other:?}"),
-        }
+        crate::support::mail_report(
+            &self.t.db,
+            &self.cfg,
+            &format!("Reporter {n} <r{n}@example.net>"),
+            "security@demo.example",
+            &format!("Report {n}"),
+            body,
+        )
+        .await
     }
 
     async fn case(&self, id: i64) -> store::cases::CaseRow {

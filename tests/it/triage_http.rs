@@ -6,7 +6,7 @@
 use crate::on_both_backends;
 use crate::support::{Kind, TestApp, csrf_in, location};
 use embargo::domain::actor::Actor;
-use embargo::service::{self, ingest};
+use embargo::service;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -28,16 +28,7 @@ struct Desk {
 impl Desk {
     async fn new(kind: Kind) -> Self {
         let app = TestApp::spawn(kind).await;
-        for p in ["demo", "cpython"] {
-            let src = std::fs::read_to_string(format!(
-                "{}/examples/policies/{p}.toml",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .unwrap();
-            service::projects::create_from_policy(&app.state.db, &Actor::Cli, &src)
-                .await
-                .unwrap();
-        }
+        crate::support::add_example_projects(&app.state.db, &["demo", "cpython"]).await;
         Self { app }
     }
 
@@ -74,22 +65,15 @@ impl Desk {
     }
 
     async fn report(&self, n: usize, body: &str) -> i64 {
-        let mail = format!(
-            "From: r{n}@example.net\r\nTo: security@demo.example\r\nSubject: Report {n}\r\nMessage-ID: <http-{n}@example.net>\r\n\r\n{body}\r\n"
-        );
-        match ingest::ingest(
+        crate::support::mail_report(
             &self.app.state.db,
             &self.app.state.cfg,
-            None,
-            mail.as_bytes(),
-            None,
+            &format!("r{n}@example.net"),
+            "security@demo.example",
+            &format!("Report {n}"),
+            body,
         )
         .await
-        .unwrap()
-        {
-            ingest::Outcome::NewCase(id) => id,
-            other => panic!("{other:?}"),
-        }
     }
 }
 
@@ -325,6 +309,22 @@ async fn api_covers_triage_and_hides_other_projects(kind: Kind) {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "bad_request");
+    // A case number that is not a number, a malformed query: JSON 400s too.
+    for path in [
+        "/cases/abc",
+        "/cases?assignee=someone",
+        "/cases/1/patches/x/reviews",
+    ] {
+        let req = if path.ends_with("/reviews") {
+            http.post(api(path)).json(&json!({"verdict": "approved"}))
+        } else {
+            http.get(api(path))
+        };
+        let r = req.bearer_auth(&lead).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "bad_request", "{path}");
+    }
 
     let r = http
         .post(api(&format!("/cases/{a}/decision")))

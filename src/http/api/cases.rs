@@ -2,7 +2,7 @@
 //! assignment and lifecycle steps; plus CVSS scoring. Cases of projects the caller
 //! is not on the team of answer 404, like cases that do not exist.
 
-use super::{ApiJson, ApiUser};
+use super::{ApiJson, ApiPath, ApiQuery, ApiUser};
 use crate::domain::case::Action;
 use crate::domain::cvss;
 use crate::http::AppState;
@@ -11,7 +11,7 @@ use crate::service::triage::{self, Decision, RejectReason, SeverityInput, Threat
 use crate::service::{self, ServiceError};
 use crate::store::{self, users::UserRow};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 /// Inbox filters.
@@ -48,7 +48,7 @@ pub struct CaseLine {
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<InboxQuery>,
+    ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> Result<Json<Vec<CaseLine>>, ApiError> {
     let projects = service::projects::visible_to(&state.db, user.id, user.is_admin).await?;
     let project_id = match q.project.as_deref() {
@@ -179,7 +179,7 @@ pub struct CaseView {
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CaseView>, ApiError> {
     visible(&state, &user, id).await?;
     let (case, messages, _) = service::cases::team_view(&state.db, id).await?;
@@ -255,7 +255,7 @@ pub struct StateView {
 pub async fn decide(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<StateView>, ApiError> {
     visible(&state, &user, id).await?;
@@ -304,7 +304,7 @@ pub async fn decide(
 pub async fn severity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SeverityInput>,
 ) -> Result<Json<CaseView>, ApiError> {
     visible(&state, &user, id).await?;
@@ -315,7 +315,7 @@ pub async fn severity(
         &body,
     )
     .await?;
-    show(State(state), ApiUser(user), Path(id)).await
+    show(State(state), ApiUser(user), ApiPath(id)).await
 }
 
 /// A lifecycle step.
@@ -330,7 +330,7 @@ pub struct StepBody {
 pub async fn step(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<StepBody>,
 ) -> Result<Json<StateView>, ApiError> {
     visible(&state, &user, id).await?;
@@ -362,7 +362,7 @@ pub struct AssignBody {
 pub async fn assign(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AssignBody>,
 ) -> Result<Json<CaseView>, ApiError> {
     visible(&state, &user, id).await?;
@@ -373,7 +373,7 @@ pub async fn assign(
         body.user_id,
     )
     .await?;
-    show(State(state), ApiUser(user), Path(id)).await
+    show(State(state), ApiUser(user), ApiPath(id)).await
 }
 
 /// CVSS scoring request.
@@ -395,7 +395,7 @@ pub struct CvssView {
 /// `GET /api/v1/cvss?vector=…`.
 pub async fn cvss_score(
     ApiUser(_): ApiUser,
-    Query(q): Query<CvssQuery>,
+    ApiQuery(q): ApiQuery<CvssQuery>,
 ) -> Result<Json<CvssView>, ApiError> {
     let v = cvss::parse(&q.vector)
         .map_err(|e| ApiError::Service(ServiceError::Invalid(e.to_string())))?;

@@ -3,7 +3,7 @@
 //! Cases and projects the caller is not on the team of answer 404.
 
 use super::cases::visible;
-use super::{ApiJson, ApiUser};
+use super::{ApiJson, ApiPath, ApiQuery, ApiUser};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::service::login::actor_of;
@@ -11,7 +11,7 @@ use crate::service::{self, ServiceError};
 use crate::store::projects::ProjectRow;
 use crate::store::users::UserRow;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -23,7 +23,7 @@ fn ts(t: Option<i64>) -> Value {
 pub async fn guests(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
     let rows = service::guests::of_case(&state.db, id).await?;
@@ -37,7 +37,7 @@ pub async fn guests(
 pub async fn invite(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<service::guests::Invitation>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
@@ -57,7 +57,7 @@ pub async fn invite(
 pub async fn remove_guest(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, guest)): Path<(i64, i64)>,
+    ApiPath((id, guest)): ApiPath<(i64, i64)>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
     service::guests::remove(&state.db, &actor_of(&user), id, guest).await?;
@@ -74,7 +74,7 @@ pub struct StrikeBody {
 pub async fn strike(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<StrikeBody>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
@@ -96,7 +96,7 @@ pub struct AffectedBody {
 pub async fn affected(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AffectedBody>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
@@ -117,7 +117,7 @@ pub async fn affected(
 pub async fn patches(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
     let rows = service::fixes::of_case(&state.db, id).await?;
@@ -137,7 +137,7 @@ pub async fn patches(
 pub async fn attach(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<service::fixes::NewPatch>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
@@ -157,7 +157,7 @@ pub struct ReviewBody {
 pub async fn review(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, patch)): Path<(i64, i64)>,
+    ApiPath((id, patch)): ApiPath<(i64, i64)>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
@@ -186,7 +186,7 @@ pub struct UpstreamBody {
 pub async fn upstream(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
     let t = service::upstream::track(&state.db, id, crate::store::now()).await?;
@@ -203,12 +203,12 @@ pub async fn upstream(
 pub async fn set_upstream(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UpstreamBody>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
     service::upstream::set(&state.db, &actor_of(&user), id, &body.name, &body.contact).await?;
-    upstream(State(state), ApiUser(user), Path(id)).await
+    upstream(State(state), ApiUser(user), ApiPath(id)).await
 }
 
 /// An upstream entry.
@@ -222,7 +222,7 @@ pub struct UpstreamEventBody {
 pub async fn upstream_event(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UpstreamEventBody>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
@@ -235,7 +235,7 @@ pub async fn upstream_event(
         &body.body,
     )
     .await?;
-    upstream(State(state), ApiUser(user), Path(id)).await
+    upstream(State(state), ApiUser(user), ApiPath(id)).await
 }
 
 async fn team_project(
@@ -266,7 +266,7 @@ pub struct FreezeBody {
 pub async fn freeze(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<FreezeBody>,
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
@@ -280,7 +280,7 @@ pub async fn freeze(
 pub async fn bans(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
     let rows = service::conduct::bans(&state.db, p.id).await?;
@@ -300,7 +300,7 @@ pub struct LiftBody {
 pub async fn lift(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<LiftBody>,
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
@@ -316,7 +316,7 @@ pub struct CweQuery {
 }
 
 /// `GET /api/v1/cwe?q=…`: assignable CWE entries whose id or name matches.
-pub async fn cwe(ApiUser(_): ApiUser, Query(q): Query<CweQuery>) -> Json<Value> {
+pub async fn cwe(ApiUser(_): ApiUser, ApiQuery(q): ApiQuery<CweQuery>) -> Json<Value> {
     Json(json!({
         "version": crate::domain::cwe::version(),
         "entries": crate::domain::cwe::search(&q.q, 50).into_iter().map(|c| json!({"id": format!("CWE-{}", c.id), "name": c.name, "abstraction": c.abstraction, "status": c.status})).collect::<Vec<_>>(),

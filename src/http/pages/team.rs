@@ -206,14 +206,7 @@ pub async fn project(
     CsrfToken(csrf): CsrfToken,
     Path(slug): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    let project = match service::projects::find(&state.db, &slug).await {
-        Ok(p) => p,
-        Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    if !service::projects::is_team(&state.db, project.id, s.user.id, s.user.is_admin).await? {
-        return Err(PageError::NotFound);
-    }
+    let project = visible_project(&state, &s, &slug).await?;
     let members = service::projects::members(&state.db, project.id).await?;
     let cases = {
         let mut c = state.db.acquire().await?;
@@ -356,6 +349,24 @@ struct TriageView {
     affected_unsupported: Vec<String>,
     public_fix_hint: Option<String>,
     scheme: String,
+}
+
+/// The project, if the member is on its team (or an administrator); 404 otherwise,
+/// so project names leak nothing.
+pub(super) async fn visible_project(
+    state: &AppState,
+    s: &crate::service::login::ActiveSession,
+    slug: &str,
+) -> Result<ProjectRow, PageError> {
+    let project = match service::projects::find(&state.db, slug).await {
+        Ok(p) => p,
+        Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    if !service::projects::is_team(&state.db, project.id, s.user.id, s.user.is_admin).await? {
+        return Err(PageError::NotFound);
+    }
+    Ok(project)
 }
 
 /// The case, if the member may see it (404 otherwise, so case numbers leak nothing).
@@ -734,7 +745,20 @@ pub async fn case_spam(
     PageForm(_): PageForm<Empty>,
 ) -> Result<Redirect, PageError> {
     let (_, _, _, project) = visible_case(&state, &s, id).await?;
-    service::cases::mark_spam(&state.db, &actor_of(&s.user), id).await?;
+    // Spam is a triage decision like the others (one path, one audit name: case.spam).
+    service::triage::decide(
+        &state.db,
+        &state.cfg,
+        &actor_of(&s.user),
+        Some(s.user.id),
+        id,
+        &service::triage::Decision {
+            verdict: service::triage::Verdict::Spam,
+            answers: Vec::new(),
+            note: String::new(),
+        },
+    )
+    .await?;
     Ok(Redirect::to(&format!("/team/projects/{}", project.slug)))
 }
 

@@ -3,7 +3,7 @@
 //! lifecycle steps. Each posts, then redirects back to the case.
 
 use super::PageForm;
-use super::team::visible_case;
+use super::team::{visible_case, visible_project};
 use crate::domain::case::Action;
 use crate::http::AppState;
 use crate::http::error::PageError;
@@ -241,14 +241,7 @@ pub async fn lift_ban(
     Path(slug): Path<String>,
     PageForm(form): PageForm<LiftForm>,
 ) -> Result<Redirect, PageError> {
-    let project = match service::projects::find(&state.db, &slug).await {
-        Ok(p) => p,
-        Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    if !service::projects::is_team(&state.db, project.id, s.user.id, s.user.is_admin).await? {
-        return Err(PageError::NotFound);
-    }
+    let project = visible_project(&state, &s, &slug).await?;
     service::conduct::lift_ban(
         &state.db,
         &actor_of(&s.user),
@@ -294,14 +287,7 @@ pub async fn freeze(
     Path(slug): Path<String>,
     PageForm(form): PageForm<FreezeForm>,
 ) -> Result<Redirect, PageError> {
-    let project = match service::projects::find(&state.db, &slug).await {
-        Ok(p) => p,
-        Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    if !service::projects::is_team(&state.db, project.id, s.user.id, s.user.is_admin).await? {
-        return Err(PageError::NotFound);
-    }
+    let project = visible_project(&state, &s, &slug).await?;
     service::projects::set_freeze(
         &state.db,
         &actor_of(&s.user),
