@@ -3,6 +3,7 @@
 //! edge into one of these types and is valid from then on.
 
 pub mod actor;
+pub mod advisory;
 pub mod affected;
 pub mod audit;
 pub mod case;
@@ -10,6 +11,7 @@ pub mod cvss;
 pub mod cwe;
 pub mod duration;
 pub mod email;
+pub mod export;
 pub mod password;
 pub mod patch;
 pub mod policy;
