@@ -190,7 +190,10 @@ pub const TRANSITIONS: &[(CaseState, Action)] = {
         (S::PreAnnounced, A::PreNotify),
         (S::PreAnnounced, A::Publish),
         (S::PreNotified, A::Schedule),
+        (S::PreNotified, A::PreAnnounce),
         (S::PreNotified, A::Publish),
+        // An upstream case may publish a workaround advisory without a schedule.
+        (S::Fixing, A::Publish),
         (S::PublicFix, A::Publish),
         (S::PublicFix, A::Close),
         (S::Published, A::Close),
@@ -299,7 +302,7 @@ impl CaseState {
     /// Apply an action: the next state, or why it is not allowed.
     pub fn apply(self, action: Action) -> Result<Self, TransitionError> {
         if TRANSITIONS.contains(&(self, action)) {
-            return Ok(action.target());
+            return Ok(self.next(action));
         }
         let allowed: Vec<&str> = TRANSITIONS
             .iter()
@@ -329,11 +332,21 @@ impl CaseState {
         })
     }
 
+    /// The state an allowed action leads to: its target, except that a pre-announcement
+    /// sent after the pre-notification leaves the case pre-notified.
+    pub fn next(self, action: Action) -> Self {
+        if self == Self::PreNotified && action == Action::PreAnnounce {
+            Self::PreNotified
+        } else {
+            action.target()
+        }
+    }
+
     /// Check that a case may move to `to` by some action.
     pub fn can_move_to(self, to: Self) -> Result<(), TransitionError> {
         match TRANSITIONS
             .iter()
-            .find(|(from, a)| *from == self && a.target() == to)
+            .find(|(from, a)| *from == self && from.next(*a) == to)
         {
             Some(_) => Ok(()),
             None => {
@@ -427,7 +440,9 @@ mod tests {
             (S::PreAnnounced, A::PreNotify, S::PreNotified),
             (S::PreAnnounced, A::Publish, S::Published),
             (S::PreNotified, A::Schedule, S::Scheduled),
+            (S::PreNotified, A::PreAnnounce, S::PreNotified),
             (S::PreNotified, A::Publish, S::Published),
+            (S::Fixing, A::Publish, S::Published),
             (S::PublicFix, A::Publish, S::Published),
             (S::PublicFix, A::Close, S::Closed),
             (S::PublicFix, A::Reopen, S::Acknowledged),
@@ -488,7 +503,7 @@ mod tests {
                 (
                     from.as_str().to_owned(),
                     a.as_str().to_owned(),
-                    a.target().as_str().to_owned(),
+                    from.next(*a).as_str().to_owned(),
                 )
             })
             .collect();
@@ -550,7 +565,7 @@ mod tests {
                 match state.apply(action) {
                     Ok(next) => {
                         prop_assert!(TRANSITIONS.contains(&(state, action)));
-                        prop_assert_eq!(next, action.target());
+                        prop_assert_eq!(next, state.next(action));
                         state = next;
                     }
                     Err(e) => {

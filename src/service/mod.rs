@@ -4,9 +4,11 @@
 //! HTTP handlers and CLI commands call these, never the store directly for writes.
 
 pub mod accounts;
+pub mod advisories;
 pub mod audit;
 pub mod cases;
 pub mod conduct;
+pub mod disclosure;
 pub mod error;
 pub mod fixes;
 pub mod guests;
@@ -14,6 +16,7 @@ pub mod ingest;
 pub mod keys;
 pub mod login;
 pub mod mail;
+pub mod members;
 pub mod projects;
 pub mod rate;
 pub mod reminders;

@@ -352,6 +352,13 @@ pub async fn decide(
         now,
     )
     .await?;
+    // A CVE ID from the project's pool, when the policy uses them and the pool has one.
+    let cve = if to == CaseState::Accepted && policy.cve.cna != crate::domain::policy::CnaMode::None
+    {
+        super::advisories::assign_on_acceptance(&mut tx, case.project_id, case.id).await?
+    } else {
+        None
+    };
     if let Some(text) = &message {
         tell_reporter(
             &mut tx,
@@ -378,6 +385,7 @@ pub async fn decide(
             "duplicate_of": original.as_ref().map(|o| o.id),
             "threat_model": decision.answers,
             "reporter_told": message.is_some() && case.reporter_email.is_some(),
+            "cve": cve,
         }),
     )
     .await?;
@@ -421,6 +429,9 @@ pub async fn act(
                 _ => "it belongs to the disclosure schedule",
             }
         )));
+    }
+    if action == Action::Unschedule {
+        return super::disclosure::unschedule(db, actor, case_id, note).await;
     }
     let case = case_row(db, case_id).await?;
     let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;

@@ -672,3 +672,15 @@ pub async fn set_affected(c: Conn<'_>, id: i64, lines: Option<&str>) -> Result<(
         Ok(())
     })
 }
+
+/// Cases marked as duplicates of `case_id` (their reporters share the credit).
+pub async fn duplicates_of(c: Conn<'_>, case_id: i64) -> Result<Vec<CaseRow>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM cases WHERE duplicate_of = $1 ORDER BY id"
+        )))
+        .bind(case_id)
+        .fetch_all(&mut *c)
+        .await?)
+    })
+}

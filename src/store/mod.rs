@@ -14,13 +14,17 @@
 //! two writers queue on the busy timeout instead of failing mid-transaction;
 //! within one process they queue in [`group`] and share commits.
 
+pub mod advisories;
 pub mod api_tokens;
 pub mod audit;
 pub mod cases;
 pub mod conduct;
+pub mod cve;
+pub mod disclosure;
 pub mod group;
 pub mod guests;
 pub mod keys;
+pub mod members;
 pub mod outbox;
 pub mod patches;
 pub mod projects;

@@ -288,6 +288,10 @@ pub struct ProjectInfo {
     pub homepage: Option<String>,
     /// The public tracker, where security issues must NOT be reported.
     pub public_tracker: Option<String>,
+    /// OSV ecosystem of the project's package (`PyPI`, `npm`, `crates.io`, …).
+    pub ecosystem: Option<String>,
+    /// The package's name in that ecosystem.
+    pub package: Option<String>,
 }
 
 /// How to reach the security team.
@@ -565,6 +569,111 @@ pub struct Publication {
     pub credit_collaborators: bool,
     /// Release steps on disclosure day, in the project's words.
     pub disclosure_day: Vec<String>,
+    /// A registered OSV home-database prefix for the project's OSV ids (else `x_`).
+    pub osv_prefix: Option<OsvPrefix>,
+}
+
+/// OSV home-database prefixes registered in the OSV schema (../shared/schemas/osv).
+pub const OSV_PREFIXES: &[&str] = &[
+    "ASB-A",
+    "PUB-A",
+    "ALPINE",
+    "ALSA",
+    "ALBA",
+    "ALEA",
+    "AZL",
+    "BELL",
+    "BIT",
+    "CGA",
+    "CLEANSTART",
+    "CLSA",
+    "CURL",
+    "CVE",
+    "DEBIAN",
+    "DHI",
+    "DRUPAL",
+    "DSA",
+    "DLA",
+    "ELA",
+    "DTSA",
+    "ECHO",
+    "EEF",
+    "FreeBSD",
+    "GHSA",
+    "GO",
+    "GSD",
+    "HSEC",
+    "JLSEC",
+    "KUBE",
+    "LBSEC",
+    "LSN",
+    "MAL",
+    "MINI",
+    "MGASA",
+    "OESA",
+    "OSEC",
+    "OSV",
+    "openSUSE-SU",
+    "PHSA",
+    "PSF",
+    "PYSEC",
+    "RHBA",
+    "RHEA",
+    "RHSA",
+    "RLSA",
+    "RXSA",
+    "RSEC",
+    "ROOT",
+    "RUSTSEC",
+    "SUSE-SU",
+    "SUSE-RU",
+    "SUSE-FU",
+    "SUSE-OU",
+    "UBUNTU",
+    "USN",
+    "V8",
+];
+
+/// A registered OSV prefix (`PYSEC`, `GHSA`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsvPrefix(pub String);
+
+impl std::str::FromStr for OsvPrefix {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match OSV_PREFIXES.iter().find(|p| **p == s.trim()) {
+            Some(p) => Ok(Self((*p).to_owned())),
+            None => Err(format!(
+                "`{s}` is not a registered OSV prefix; leave `osv_prefix` out to use `x_`, or use one of: {}",
+                OSV_PREFIXES.join(", ")
+            )),
+        }
+    }
+}
+
+/// A CVE Services organisation UUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgId(pub String);
+
+impl std::str::FromStr for OrgId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim().to_lowercase();
+        let groups: Vec<&str> = t.split('-').collect();
+        let shape = groups.iter().map(|g| g.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+            && groups
+                .iter()
+                .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+            && groups[2].starts_with('4')
+            && groups[3].starts_with(['8', '9', 'a', 'b']);
+        if shape {
+            Ok(Self(t))
+        } else {
+            Err(format!(
+                "`{s}` is not a CVE Services organisation UUID (version 4, such as 8254265b-2729-46b6-b9e3-3dfca2d5bfca)"
+            ))
+        }
+    }
 }
 
 /// CVE IDs.
@@ -576,6 +685,8 @@ pub struct Cve {
     pub cna_name: Option<String>,
     /// Series statuses eligible for CVE IDs (CPython: bugfix, security).
     pub eligible_statuses: Vec<SeriesStatus>,
+    /// The CNA's organisation UUID in CVE Services (for CVE records).
+    pub org_id: Option<OrgId>,
 }
 
 /// Conduct rules.

@@ -98,16 +98,38 @@ fn url(r: &mut Reader<'_>, t: &dyn TableLike, span: Span, path: &str, key: &str)
 fn project(root: &dyn TableLike, r: &mut Reader<'_>) -> Option<ProjectInfo> {
     let (t, span) = section(root, r, "project", true)?;
     let p = "project";
-    r.only_keys(t, p, &["slug", "name", "homepage", "public_tracker"]);
+    r.only_keys(
+        t,
+        p,
+        &[
+            "slug",
+            "name",
+            "homepage",
+            "public_tracker",
+            "ecosystem",
+            "package",
+        ],
+    );
     let slug = r.parsed::<ProjectSlug>(t, span.clone(), p, "slug", true);
     let name = r.string(t, span.clone(), p, "name", true);
     let homepage = url(r, t, span.clone(), p, "homepage");
-    let public_tracker = url(r, t, span, p, "public_tracker");
+    let public_tracker = url(r, t, span.clone(), p, "public_tracker");
+    let ecosystem = r.string(t, span.clone(), p, "ecosystem", false);
+    let package = r.string(t, span, p, "package", false);
+    if ecosystem.is_some() != package.is_some() {
+        r.error(
+            Reader::span_of(t, if ecosystem.is_some() { "ecosystem" } else { "package" }),
+            "project.package",
+            "give both `ecosystem` (such as \"PyPI\") and `package` (the package's name there), or neither",
+        );
+    }
     Some(ProjectInfo {
         slug: slug?,
         name: name?,
         homepage,
         public_tracker,
+        ecosystem,
+        package,
     })
 }
 
@@ -606,6 +628,7 @@ fn publication(root: &dyn TableLike, r: &mut Reader<'_>) -> Publication {
             "credit_reporter",
             "credit_collaborators",
             "disclosure_day",
+            "osv_prefix",
         ],
     );
     let publish_to = if t.contains_key("publish_to") {
@@ -623,6 +646,7 @@ fn publication(root: &dyn TableLike, r: &mut Reader<'_>) -> Publication {
             .unwrap_or(CreditReporter::IfWished),
         credit_collaborators: r.boolean(t, p, "credit_collaborators", true),
         disclosure_day: r.strings(t, p, "disclosure_day"),
+        osv_prefix: r.parsed(t, None, p, "osv_prefix", false),
     }
 }
 
@@ -630,12 +654,13 @@ fn cve(root: &dyn TableLike, r: &mut Reader<'_>) -> Cve {
     let empty = toml_edit::Table::new();
     let (t, span) = section(root, r, "cve", false).unwrap_or((&empty, None));
     let p = "cve";
-    r.only_keys(t, p, &["cna", "cna_name", "eligible_statuses"]);
+    r.only_keys(t, p, &["cna", "cna_name", "eligible_statuses", "org_id"]);
     Cve {
         cna: r
             .parsed(t, span.clone(), p, "cna", false)
             .unwrap_or(CnaMode::Request),
-        cna_name: r.string(t, span, p, "cna_name", false),
+        cna_name: r.string(t, span.clone(), p, "cna_name", false),
+        org_id: r.parsed(t, span, p, "org_id", false),
         eligible_statuses: r.parsed_list(t, p, "eligible_statuses"),
     }
 }
