@@ -74,6 +74,18 @@ pub enum Command {
     /// Send the clock reminders that are due now (`serve` does this every minute).
     #[command(subcommand)]
     Reminders(RemindersCommand),
+    /// Disclosure schedules: set a date, list what fires when, fire due steps.
+    #[command(subcommand)]
+    Schedule(crate::cli_disclosure::ScheduleCommand),
+    /// Advisories: draft, pre-announce, pre-notify, publish, export (OSV, CVE JSON 5, CSAF).
+    #[command(subcommand)]
+    Advisory(crate::cli_disclosure::AdvisoryCommand),
+    /// The confidential notification list's members.
+    #[command(subcommand)]
+    Members(crate::cli_disclosure::MembersCommand),
+    /// The project's pool of reserved CVE IDs.
+    #[command(subcommand)]
+    Cve(crate::cli_disclosure::CveCommand),
     /// Score CVSS vectors (3.0, 3.1, 4.0): one line each with the scores and the rating.
     Cvss {
         /// Vectors such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H.
@@ -648,6 +660,14 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             crate::cli_mail::worker(open(&cfg).await?, &cfg, shutdown_signal()).await
         }
         Command::Case(cmd) => crate::cli_case::run(cmd, &open(&cfg).await?, &cfg).await,
+        Command::Schedule(cmd) => {
+            crate::cli_disclosure::schedule(cmd, &open(&cfg).await?, &cfg).await
+        }
+        Command::Advisory(cmd) => {
+            crate::cli_disclosure::advisory(cmd, &open(&cfg).await?, &cfg).await
+        }
+        Command::Members(cmd) => crate::cli_disclosure::members(cmd, &open(&cfg).await?).await,
+        Command::Cve(cmd) => crate::cli_disclosure::cve(cmd, &open(&cfg).await?).await,
         Command::Reminders(RemindersCommand::Run) => {
             let db = open(&cfg).await?;
             let n = service::reminders::sweep(&db, &cfg, store::now())
@@ -737,6 +757,7 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
         .map_err(service_err)?;
     let sweeper = tokio::spawn(sweep_sessions(db.clone(), cfg.clone()));
     let reminders = tokio::spawn(send_reminders(db.clone(), cfg.clone()));
+    let scheduler = tokio::spawn(run_schedule(db.clone(), cfg.clone()));
     let worker = crate::mail::worker::Worker::new(db.clone(), &cfg)?;
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker_task = tokio::spawn(worker.run(std::time::Duration::from_secs(1), async {
@@ -750,10 +771,25 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
     crate::http::serve(state, listener, shutdown_signal()).await?;
     sweeper.abort();
     reminders.abort();
+    scheduler.abort();
     let _ = stop_worker.send(());
     let _ = worker_task.await;
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fire due disclosure steps every second (several processes may run this: each job
+/// fires once). Jobs missed while no process ran fire at the first pass, late.
+async fn run_schedule(db: Db, cfg: Config) {
+    let worker = format!("serve-{}-{}", std::process::id(), crate::auth::secret::random_token(6));
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(err) = service::disclosure::run_due(&db, &cfg, &worker, store::now()).await {
+            tracing::warn!(error = %err, "disclosure scheduler pass failed; will retry");
+        }
+    }
 }
 
 /// Send due clock reminders once a minute.

@@ -157,6 +157,15 @@ pub struct Advisory {
     pub cna_org_id: Option<String>,
 }
 
+impl Advisory {
+    /// Publication date and time in UTC, for lists.
+    pub fn published_utc(&self) -> String {
+        jiff::Timestamp::from_second(self.published_at)
+            .map(|ts| ts.strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+}
+
 /// RFC 3339 UTC time of Unix seconds.
 pub fn rfc3339(t: i64) -> String {
     jiff::Timestamp::from_second(t)

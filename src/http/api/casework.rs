@@ -238,7 +238,7 @@ pub async fn upstream_event(
     upstream(State(state), ApiUser(user), ApiPath(id)).await
 }
 
-async fn team_project(
+pub(super) async fn team_project(
     state: &AppState,
     user: &UserRow,
     slug: &str,

@@ -4,6 +4,7 @@
 
 mod cases;
 mod casework;
+mod disclosure;
 
 use super::AppState;
 use super::error::ApiError;
@@ -55,6 +56,14 @@ pub fn routes() -> Router<AppState> {
         .route("/projects/{project}/bans", get(casework::bans))
         .route("/projects/{project}/bans/lift", post(casework::lift))
         .route("/cwe", get(casework::cwe))
+        .route("/cases/{id}/schedule", post(disclosure::schedule))
+        .route(
+            "/cases/{id}/advisory",
+            get(disclosure::advisory).put(disclosure::save_advisory),
+        )
+        .route("/cases/{id}/disclosure/{step}", post(disclosure::step))
+        .route("/cases/{id}/cve", post(disclosure::assign_cve))
+        .route("/projects/{project}/schedule", get(disclosure::jobs))
         .route("/cvss", get(cases::cvss_score))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)

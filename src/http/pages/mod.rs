@@ -2,6 +2,7 @@
 //! CSRF token (checked by [`crate::http::security::csrf`]).
 
 mod account;
+mod advisories;
 mod auth;
 mod cvss;
 mod guest;
@@ -31,6 +32,9 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/", get(public::project))
         .route("/p/{project}/security.txt", get(public::security_txt))
         .route("/p/{project}/policy", get(public::policy))
+        .route("/p/{project}/advisories", get(advisories::archive))
+        .route("/p/{project}/advisories.atom", get(advisories::atom))
+        .route("/p/{project}/advisories/{id}", get(advisories::advisory))
         .route(
             "/.well-known/security.txt",
             get(public::well_known_security_txt),

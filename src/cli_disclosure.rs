@@ -1,0 +1,403 @@
+//! `embargo schedule|advisory|members|cve`: the disclosure schedule and its jobs, the
+//! advisory (draft, steps, publication, exports), the confidential notification
+//! list's members, and the CVE ID pool, from the command line (actor `cli`).
+
+use crate::config::Config;
+use crate::domain::actor::Actor;
+use crate::domain::email::EmailAddress;
+use crate::domain::export::Format;
+use crate::service::disclosure::{self, Outcome, ScheduleInput};
+use crate::service::{self, ServiceError};
+use crate::store::{self, Db};
+use anyhow::anyhow;
+use clap::Subcommand;
+use std::process::ExitCode;
+
+/// `embargo schedule …`.
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Set (or move) a case's disclosure date, hour and time zone.
+    Set {
+        /// Case number.
+        case: i64,
+        /// Date, such as 2026-12-01.
+        #[arg(long)]
+        date: String,
+        /// Time of day, such as 14:00.
+        #[arg(long)]
+        time: String,
+        /// IANA time zone (default: the policy's).
+        #[arg(long, default_value = "")]
+        zone: String,
+        /// The issue is exploited in the wild: why (allows the policy's shorter lead).
+        #[arg(long, default_value = "")]
+        exploited: String,
+        /// Publish automatically at the date.
+        #[arg(long)]
+        auto_publish: bool,
+    },
+    /// What will fire when (pre-announcements, pre-notifications, publications).
+    List {
+        /// Only this project.
+        #[arg(long)]
+        project: Option<String>,
+        /// Include jobs that already fired or were cancelled.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Fire every due job once (`serve` does this every second).
+    Run,
+}
+
+/// `embargo advisory …`.
+#[derive(Debug, Subcommand)]
+pub enum AdvisoryCommand {
+    /// Write a case's advisory draft from a TOML file (title, summary, description, remedy, workarounds, fixed, refs).
+    Draft {
+        /// Case number.
+        case: i64,
+        /// TOML file with the fields (multi-line strings for text; fixed and refs one per line).
+        file: std::path::PathBuf,
+    },
+    /// Send the public pre-announcement now.
+    PreAnnounce {
+        /// Case number.
+        case: i64,
+    },
+    /// Send the confidential pre-notification now.
+    PreNotify {
+        /// Case number.
+        case: i64,
+    },
+    /// Publish now: advisory page, feed, notices; the reporter is told.
+    Publish {
+        /// Case number.
+        case: i64,
+    },
+    /// Print a published advisory as OSV, CVE JSON 5 (CNA container) or CSAF 2.0.
+    Export {
+        /// Advisory id (DEMO-2026-001) or case number.
+        id: String,
+        /// osv, cve5 or csaf.
+        #[arg(long)]
+        format: String,
+    },
+}
+
+/// `embargo members …` (the confidential notification list).
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Add or re-admit a member.
+    Add {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// Address that receives the pre-notifications.
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// One of the policy's groups.
+        #[arg(long)]
+        group: String,
+        /// Organisation.
+        #[arg(long, default_value = "")]
+        organisation: String,
+        /// Armored OpenPGP public key file (pre-notifications are encrypted to it).
+        #[arg(long)]
+        key: Option<std::path::PathBuf>,
+    },
+    /// List members (current; --all includes revoked).
+    List {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// Include revoked members.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Revoke a member (with or without a reason).
+    Revoke {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// Address.
+        #[arg(long)]
+        email: String,
+        /// Why (optional).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// `embargo cve …`.
+#[derive(Debug, Subcommand)]
+pub enum CveCommand {
+    /// Import reserved CVE IDs into a project's pool (a file with one ID per line, or - for stdin).
+    Import {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// File of IDs.
+        file: String,
+    },
+    /// Assign the next free ID to a case.
+    Assign {
+        /// Case number.
+        case: i64,
+    },
+    /// Show the pool.
+    Pool {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+    },
+}
+
+fn err(e: ServiceError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+fn when(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// Run a schedule command.
+pub async fn schedule(cmd: ScheduleCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ScheduleCommand::Set {
+            case,
+            date,
+            time,
+            zone,
+            exploited,
+            auto_publish,
+        } => {
+            let plan = disclosure::schedule(
+                db,
+                cfg,
+                &Actor::Cli,
+                None,
+                case,
+                &ScheduleInput {
+                    date,
+                    time,
+                    zone,
+                    exploited,
+                    auto_publish,
+                },
+            )
+            .await
+            .map_err(err)?;
+            println!(
+                "case #{case}: disclosure {}",
+                disclosure::show(plan.disclose_at, &plan.zone)
+            );
+            if let Some(t) = plan.pre_announce_at {
+                println!("  pre-announcement: {}", when(t));
+            }
+            if let Some(t) = plan.pre_notify_at {
+                println!("  pre-notification: {}", when(t));
+            }
+        }
+        ScheduleCommand::List { project, all } => {
+            let jobs = disclosure::jobs(db, project.as_deref(), None, all)
+                .await
+                .map_err(err)?;
+            println!("due (UTC)\tcase\tstep\tstatus\tnote");
+            for j in jobs {
+                let mut note = String::new();
+                if let Some(l) = j.late_seconds.filter(|l| *l > 30) {
+                    note.push_str(&format!("fired {l} s late; "));
+                }
+                if let Some(e) = &j.last_error {
+                    note.push_str(e);
+                }
+                println!(
+                    "{}\t#{}\t{}\t{}\t{}",
+                    when(j.due_at),
+                    j.case_id,
+                    j.kind,
+                    j.status,
+                    note.trim_end_matches("; ")
+                );
+            }
+        }
+        ScheduleCommand::Run => {
+            let worker = format!("cli-{}", std::process::id());
+            let fired = disclosure::run_due(db, cfg, &worker, store::now())
+                .await
+                .map_err(err)?;
+            for f in &fired {
+                match &f.outcome {
+                    Ok(Outcome::Done { messages }) => println!(
+                        "#{} {}: done, {messages} message(s) queued{}",
+                        f.job.case_id,
+                        f.job.kind,
+                        late_note(f.job.due_at)
+                    ),
+                    Ok(Outcome::Skipped(why)) => {
+                        println!("#{} {}: skipped ({why})", f.job.case_id, f.job.kind)
+                    }
+                    Err(e) => println!("#{} {}: failed, retried in a minute: {e}", f.job.case_id, f.job.kind),
+                }
+            }
+            println!("{} job(s) fired", fired.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn late_note(due: i64) -> String {
+    let late = store::now() - due;
+    if late > 30 {
+        format!(" ({late} s late: no Embargo process was running at its time)")
+    } else {
+        String::new()
+    }
+}
+
+/// Run an advisory command.
+pub async fn advisory(cmd: AdvisoryCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
+    let actor = Actor::Cli;
+    match cmd {
+        AdvisoryCommand::Draft { case, file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow!("cannot read {}: {e}", file.display()))?;
+            let draft: store::advisories::Draft = toml::from_str(&text)
+                .map_err(|e| anyhow!("{}: {}", file.display(), e.message()))?;
+            service::advisories::save_draft(db, &actor, case, &draft)
+                .await
+                .map_err(err)?;
+            println!("case #{case}: advisory draft saved");
+        }
+        AdvisoryCommand::PreAnnounce { case } => {
+            let o = disclosure::pre_announce_now(db, cfg, &actor, case)
+                .await
+                .map_err(err)?;
+            println!("case #{case}: pre-announcement {o:?}");
+        }
+        AdvisoryCommand::PreNotify { case } => {
+            let o = disclosure::pre_notify_now(db, cfg, &actor, None, case)
+                .await
+                .map_err(err)?;
+            println!("case #{case}: pre-notification {o:?}");
+        }
+        AdvisoryCommand::Publish { case } => {
+            let id = disclosure::publish_now(db, cfg, &actor, case)
+                .await
+                .map_err(err)?;
+            println!("case #{case}: published as {id}");
+        }
+        AdvisoryCommand::Export { id, format } => {
+            let format: Format = format.parse().map_err(|e: String| anyhow!("--format: {e}"))?;
+            let json = service::advisories::export(db, &id, format)
+                .await
+                .map_err(err)?;
+            println!("{json}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run a members command.
+pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
+    let actor = Actor::Cli;
+    match cmd {
+        MembersCommand::Add {
+            project,
+            email,
+            name,
+            group,
+            organisation,
+            key,
+        } => {
+            let email: EmailAddress = email.parse().map_err(|e| anyhow!("--email: {e}"))?;
+            let key = key
+                .map(|p| std::fs::read(&p).map_err(|e| anyhow!("cannot read {}: {e}", p.display())))
+                .transpose()?;
+            let m = service::members::add(
+                db,
+                &actor,
+                &service::members::Addition {
+                    project: &project,
+                    email: &email,
+                    name: &name,
+                    organisation: &organisation,
+                    group: &group,
+                    key: key.as_deref(),
+                },
+            )
+            .await
+            .map_err(err)?;
+            println!(
+                "member {} added to {} ({})",
+                m.email,
+                m.group_id,
+                m.fingerprint.as_deref().unwrap_or("no key: mail is signed, not encrypted")
+            );
+        }
+        MembersCommand::List { project, all } => {
+            println!("email\tname\torganisation\tgroup\tkey\tstatus");
+            for m in service::members::list(db, &project, !all).await.map_err(err)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    m.email,
+                    m.name,
+                    m.organisation,
+                    m.group_id,
+                    m.fingerprint.as_deref().unwrap_or("-"),
+                    if m.revoked_at.is_some() { "revoked" } else { "current" }
+                );
+            }
+        }
+        MembersCommand::Revoke {
+            project,
+            email,
+            reason,
+        } => {
+            let email: EmailAddress = email.parse().map_err(|e| anyhow!("--email: {e}"))?;
+            service::members::revoke(db, &actor, &project, &email, reason.as_deref())
+                .await
+                .map_err(err)?;
+            println!("member {email} revoked");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run a CVE command.
+pub async fn cve(cmd: CveCommand, db: &Db) -> anyhow::Result<ExitCode> {
+    let actor = Actor::Cli;
+    match cmd {
+        CveCommand::Import { project, file } => {
+            let text = if file == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&file).map_err(|e| anyhow!("cannot read {file}: {e}"))?
+            };
+            let n = service::advisories::import_cve_ids(db, &actor, &project, &text)
+                .await
+                .map_err(err)?;
+            println!("{n} CVE ID(s) added to {project}'s pool");
+        }
+        CveCommand::Assign { case } => {
+            let id = service::advisories::assign_cve(db, &actor, case)
+                .await
+                .map_err(err)?;
+            println!("case #{case}: {id}");
+        }
+        CveCommand::Pool { project } => {
+            for (id, case) in service::advisories::cve_pool(db, &project).await.map_err(err)? {
+                match case {
+                    Some(c) => println!("{id}\tcase #{c}"),
+                    None => println!("{id}\tfree"),
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
