@@ -781,7 +781,11 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
 /// Fire due disclosure steps every second (several processes may run this: each job
 /// fires once). Jobs missed while no process ran fire at the first pass, late.
 async fn run_schedule(db: Db, cfg: Config) {
-    let worker = format!("serve-{}-{}", std::process::id(), crate::auth::secret::random_token(6));
+    let worker = format!(
+        "serve-{}-{}",
+        std::process::id(),
+        crate::auth::secret::random_token(6)
+    );
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -242,7 +242,10 @@ pub async fn schedule(cmd: ScheduleCommand, db: &Db, cfg: &Config) -> anyhow::Re
                     Ok(Outcome::Skipped(why)) => {
                         println!("#{} {}: skipped ({why})", f.job.case_id, f.job.kind)
                     }
-                    Err(e) => println!("#{} {}: failed, retried in a minute: {e}", f.job.case_id, f.job.kind),
+                    Err(e) => println!(
+                        "#{} {}: failed, retried in a minute: {e}",
+                        f.job.case_id, f.job.kind
+                    ),
                 }
             }
             println!("{} job(s) fired", fired.len());
@@ -293,7 +296,9 @@ pub async fn advisory(cmd: AdvisoryCommand, db: &Db, cfg: &Config) -> anyhow::Re
             println!("case #{case}: published as {id}");
         }
         AdvisoryCommand::Export { id, format } => {
-            let format: Format = format.parse().map_err(|e: String| anyhow!("--format: {e}"))?;
+            let format: Format = format
+                .parse()
+                .map_err(|e: String| anyhow!("--format: {e}"))?;
             let json = service::advisories::export(db, &id, format)
                 .await
                 .map_err(err)?;
@@ -337,12 +342,17 @@ pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
                 "member {} added to {} ({})",
                 m.email,
                 m.group_id,
-                m.fingerprint.as_deref().unwrap_or("no key: mail is signed, not encrypted")
+                m.fingerprint
+                    .as_deref()
+                    .unwrap_or("no key: mail is signed, not encrypted")
             );
         }
         MembersCommand::List { project, all } => {
             println!("email\tname\torganisation\tgroup\tkey\tstatus");
-            for m in service::members::list(db, &project, !all).await.map_err(err)? {
+            for m in service::members::list(db, &project, !all)
+                .await
+                .map_err(err)?
+            {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     m.email,
@@ -350,7 +360,11 @@ pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
                     m.organisation,
                     m.group_id,
                     m.fingerprint.as_deref().unwrap_or("-"),
-                    if m.revoked_at.is_some() { "revoked" } else { "current" }
+                    if m.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "current"
+                    }
                 );
             }
         }
@@ -391,7 +405,10 @@ pub async fn cve(cmd: CveCommand, db: &Db) -> anyhow::Result<ExitCode> {
             println!("case #{case}: {id}");
         }
         CveCommand::Pool { project } => {
-            for (id, case) in service::advisories::cve_pool(db, &project).await.map_err(err)? {
+            for (id, case) in service::advisories::cve_pool(db, &project)
+                .await
+                .map_err(err)?
+            {
                 match case {
                     Some(c) => println!("{id}\tcase #{c}"),
                     None => println!("{id}\tfree"),

@@ -167,6 +167,16 @@ fn embargo_signatures_verify_in_gpg() {
     // PGP/MIME multipart/signed: gpg checks the signature over the first part's exact bytes.
     let raw = compose(&outgoing("reader@example.org"), Protection::Sign(&key)).unwrap();
     let text = String::from_utf8(raw).unwrap();
+    let err = verify_pgp_mime(&gpg, &text);
+    assert!(
+        err.contains("Good signature"),
+        "PGP/MIME signature rejected by gpg:\n{err}"
+    );
+}
+
+/// Verify a PGP/MIME multipart/signed message with gpg: the signature over the first
+/// part's exact bytes; returns gpg's report (stderr), which names the signer.
+pub fn verify_pgp_mime(gpg: &Gpg, text: &str) -> String {
     let boundary = text
         .split("boundary=\"")
         .nth(1)
@@ -193,10 +203,8 @@ fn embargo_signatures_verify_in_gpg() {
         ],
         b"",
     );
-    assert!(
-        ok && err.contains("Good signature"),
-        "PGP/MIME signature rejected by gpg:\n{err}"
-    );
+    assert!(ok, "gpg could not verify:\n{err}");
+    err
 }
 
 fn outgoing(to: &str) -> Outgoing {

@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod cli;
 mod cvss;
+mod disclosure;
 mod exports;
 mod gpg;
 mod headers;

@@ -79,7 +79,9 @@ pub async fn step(
         Outcome::Skipped(why) => json!({"done": false, "why": why}),
     };
     let body = match step.as_str() {
-        "pre-announce" => done(disclosure::pre_announce_now(&state.db, &state.cfg, &actor, id).await?),
+        "pre-announce" => {
+            done(disclosure::pre_announce_now(&state.db, &state.cfg, &actor, id).await?)
+        }
         "pre-notify" => done(
             disclosure::pre_notify_now(&state.db, &state.cfg, &actor, Some(user.id), id).await?,
         ),

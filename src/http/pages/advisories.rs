@@ -41,7 +41,10 @@ pub struct Search {
     q: String,
 }
 
-async fn project(state: &AppState, slug: &str) -> Result<crate::store::projects::ProjectRow, PageError> {
+async fn project(
+    state: &AppState,
+    slug: &str,
+) -> Result<crate::store::projects::ProjectRow, PageError> {
     match service::projects::find(&state.db, slug).await {
         Ok(p) => Ok(p),
         Err(ServiceError::NotFound(_)) => Err(PageError::NotFound),
@@ -73,8 +76,10 @@ pub async fn advisory(
 ) -> Result<Response, PageError> {
     let (id, format) = match [Format::Osv, Format::Cve5, Format::Csaf]
         .into_iter()
-        .find_map(|f| id.strip_suffix(&format!(".{}", f.suffix())).map(|base| (base.to_owned(), f)))
-    {
+        .find_map(|f| {
+            id.strip_suffix(&format!(".{}", f.suffix()))
+                .map(|base| (base.to_owned(), f))
+        }) {
         Some((base, f)) => (base, Some(f)),
         None => (id, None),
     };
@@ -93,7 +98,10 @@ pub async fn advisory(
         Some(f) => {
             let json = export::render(&a, f).map_err(|_| PageError::NotFound)?;
             Ok((
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
                 json,
             )
                 .into_response())
@@ -122,7 +130,9 @@ pub async fn atom(
         .map(|a| a.modified_at)
         .max()
         .unwrap_or(p.created_at);
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+    );
     out.push_str(&format!(
         "  <title>{} security advisories</title>\n  <id>{}</id>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n  <updated>{}</updated>\n  <author><name>{} security team</name></author>\n",
         xml(&p.name),

@@ -5,6 +5,7 @@ mod account;
 mod advisories;
 mod auth;
 mod cvss;
+mod disclosure;
 mod guest;
 mod public;
 mod report;
@@ -76,6 +77,10 @@ pub fn routes() -> Router<AppState> {
             get(triage::download_patch),
         )
         .route("/team/cases/{id}/branch", post(triage::branch))
+        .route("/team/cases/{id}/advisory", post(disclosure::save_draft))
+        .route("/team/cases/{id}/schedule", post(disclosure::schedule))
+        .route("/team/cases/{id}/disclosure/{step}", post(disclosure::step))
+        .route("/team/cases/{id}/cve", post(disclosure::cve))
         .route("/team/cases/{id}/upstream", post(triage::upstream))
         .route(
             "/team/cases/{id}/upstream/record",

@@ -286,6 +286,7 @@ struct TeamCase {
     branches: Vec<String>,
     fix_branch_url: String,
     roles: Vec<(&'static str, &'static str)>,
+    disclosure: super::disclosure::DisclosureView,
 }
 
 /// The upstream track as the case page shows it.
@@ -520,6 +521,10 @@ pub async fn case(
             body: m.body,
         })
         .collect();
+    let zone = service::projects::policy_of(&project)?
+        .map(|p| p.embargo.time_zone)
+        .unwrap_or_else(|| "UTC".into());
+    let disclosure = super::disclosure::view(&state, case.id, &zone).await?;
     render(&TeamCase {
         nav: Nav::new(&s.user, csrf),
         case_id: case.id,
@@ -545,6 +550,7 @@ pub async fn case(
         branches,
         fix_branch_url: case.fix_branch_url.clone().unwrap_or_default(),
         roles: service::guests::ROLES.to_vec(),
+        disclosure,
     })
 }
 

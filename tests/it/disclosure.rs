@@ -1,0 +1,607 @@
+//! Coordinated disclosure end to end: Django's process under a policy whose lead
+//! times are seconds, run by a real `embargo serve` process (its scheduler fires the
+//! steps) with a real SMTP sink and GnuPG checking what the members receive; a
+//! restart between scheduling and the lead time; two processes racing for the same
+//! jobs; nothing of a case public before it is published.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::exports::validate;
+use crate::gpg::{Gpg, verify_pgp_mime};
+use crate::smtp_sink::{Received, SmtpSink};
+use crate::support::{Kind, ServerProcess, TestDb, mail_report};
+use embargo::config::{Config, Overrides};
+use embargo::domain::actor::Actor;
+use embargo::domain::role::ProjectRole;
+use embargo::service::{self, advisories, disclosure, fixes, keys, members, triage};
+use mail_parser::MimeHeaders;
+use std::time::Duration;
+
+/// Django's policy with lead times of seconds.
+fn fast_django() -> String {
+    let src = std::fs::read_to_string(format!(
+        "{}/examples/policies/django.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    src.replace(
+        "pre_announcement_lead = \"7 days\"",
+        "pre_announcement_lead = \"9 seconds\"",
+    )
+    .replace(
+        "pre_notification_lead = \"7 days\"",
+        "pre_notification_lead = \"7 seconds\"",
+    )
+    .replace(
+        "exploited_lead = \"1 day\"",
+        "exploited_lead = \"2 seconds\"",
+    )
+}
+
+const DIFF: &str = "--- a/django/db/models/sql/query.py\n+++ b/django/db/models/sql/query.py\n@@ -1,3 +1,3 @@\n def add_ordering(self, *ordering):\n-    self.order_by += ordering\n+    self.order_by += tuple(check_alias(o) for o in ordering)\n     return self\n";
+
+struct Desk {
+    t: TestDb,
+    cfg: Config,
+    sink: SmtpSink,
+    env: Vec<(String, String)>,
+    lead: i64,
+}
+
+impl Desk {
+    async fn new(kind: Kind) -> Self {
+        let t = TestDb::new(kind).await;
+        let sink = SmtpSink::start().await;
+        let secret = embargo::vault::generate_key();
+        let env: Vec<(String, String)> = vec![
+            ("EMBARGO_DATABASE_URL".into(), t.url_text.clone()),
+            (
+                "EMBARGO_DATA_DIR".into(),
+                t.dir.path().display().to_string(),
+            ),
+            ("EMBARGO_SECRET_KEY".into(), secret),
+            (
+                "EMBARGO_MAIL_FROM".into(),
+                "embargo@security.example.org".into(),
+            ),
+            (
+                "EMBARGO_PUBLIC_URL".into(),
+                "https://security.example.org".into(),
+            ),
+            ("EMBARGO_SMTP_URL".into(), sink.url()),
+            ("EMBARGO_REQUIRE_TWO_FACTOR".into(), "false".into()),
+        ];
+        let cfg = Config::load_from(None, &env, &Overrides::default()).unwrap();
+        service::projects::create_from_policy(&t.db, &Actor::Cli, &fast_django())
+            .await
+            .unwrap();
+        let vault = cfg.vault(false).unwrap();
+        keys::generate(&t.db, &vault, &Actor::Cli, keys::Holder::Project("django"))
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for email in ["lead@djangoproject.com", "reviewer@djangoproject.com"] {
+            let u = service::accounts::create(
+                &t.db,
+                &Actor::Cli,
+                service::accounts::NewUser {
+                    email: email.parse().unwrap(),
+                    display_name: email.into(),
+                    password: embargo::domain::password::NewPassword::new(
+                        "correct horse battery staple".into(),
+                    )
+                    .unwrap(),
+                    is_admin: false,
+                },
+            )
+            .await
+            .unwrap();
+            service::projects::add_member(
+                &t.db,
+                &Actor::Cli,
+                &"django".parse().unwrap(),
+                &email.parse().unwrap(),
+                ProjectRole::Team,
+            )
+            .await
+            .unwrap();
+            ids.push(u.id);
+        }
+        // The lead signs with a personal key.
+        keys::generate(
+            &t.db,
+            &vault,
+            &Actor::Cli,
+            keys::Holder::User(&"lead@djangoproject.com".parse().unwrap()),
+        )
+        .await
+        .unwrap();
+        Self {
+            t,
+            cfg,
+            sink,
+            env,
+            lead: ids[0],
+        }
+    }
+
+    fn serve(&self) -> ServerProcess {
+        let envs: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        ServerProcess::start(&[], &envs, self.t.dir.path())
+    }
+
+    /// A report, accepted, with severity, affected versions, a reviewed patch and a draft.
+    async fn ready_case(&self, marker: &str) -> i64 {
+        let db = &self.t.db;
+        let id = mail_report(
+            db,
+            &self.cfg,
+            "Ada Reporter <ada@example.net>",
+            "security@djangoproject.com",
+            &format!("SQL injection in order_by {marker}"),
+            &format!("QuerySet.order_by() passes crafted aliases to SQL. {marker}"),
+        )
+        .await;
+        let lead = embargo::domain::actor::Actor::User {
+            id: self.lead,
+            email: "lead@djangoproject.com".into(),
+        };
+        triage::decide(
+            db,
+            &self.cfg,
+            &lead,
+            Some(self.lead),
+            id,
+            &triage::Decision {
+                verdict: triage::Verdict::Accept,
+                answers: vec![],
+                note: "Confirmed.".into(),
+            },
+        )
+        .await
+        .unwrap();
+        triage::set_severity(
+            db,
+            &lead,
+            id,
+            &triage::SeverityInput {
+                level: "High".into(),
+                cvss3: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N".into(),
+                cvss4: String::new(),
+                cwe: "CWE-89".into(),
+            },
+        )
+        .await
+        .unwrap();
+        triage::set_affected(db, &lead, id, "4.2..4.2.17\n5.2..5.2.3")
+            .await
+            .unwrap();
+        let patch = fixes::attach(
+            db,
+            &lead,
+            Some(self.lead),
+            id,
+            &fixes::NewPatch {
+                branch: "main".into(),
+                title: "Check order_by aliases".into(),
+                diff: DIFF.into(),
+            },
+        )
+        .await
+        .unwrap();
+        let reviewer_id = self.lead + 1;
+        fixes::review(
+            db,
+            &Actor::User {
+                id: reviewer_id,
+                email: "reviewer@djangoproject.com".into(),
+            },
+            Some(reviewer_id),
+            id,
+            patch,
+            "approved",
+            "looks right",
+        )
+        .await
+        .unwrap();
+        advisories::save_draft(
+            db,
+            &lead,
+            id,
+            &embargo::store::advisories::Draft {
+                title: format!("Potential SQL injection in QuerySet.order_by() {marker}"),
+                summary: format!("order_by() accepted crafted column aliases {marker}"),
+                description: format!("A crafted alias reached SQL unquoted. {marker}"),
+                remedy: "Upgrade to 5.2.3 or 4.2.17.".into(),
+                workarounds: String::new(),
+                fixed: "5.2.3\n4.2.17".into(),
+                refs: "https://github.com/django/django/commit/0123456789abcdef".into(),
+            },
+        )
+        .await
+        .unwrap();
+        id
+    }
+
+    /// Schedule `case` `secs` seconds from now (UTC), as the lead, publishing automatically.
+    async fn schedule_in(&self, case: i64, secs: i64) -> i64 {
+        let at = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::UTC);
+        let plan = disclosure::schedule(
+            &self.t.db,
+            &self.cfg,
+            &Actor::User {
+                id: self.lead,
+                email: "lead@djangoproject.com".into(),
+            },
+            Some(self.lead),
+            case,
+            &disclosure::ScheduleInput {
+                date: at.strftime("%Y-%m-%d").to_string(),
+                time: at.strftime("%H:%M:%S").to_string(),
+                zone: "UTC".into(),
+                exploited: String::new(),
+                auto_publish: true,
+            },
+        )
+        .await
+        .unwrap();
+        plan.disclose_at
+    }
+
+    async fn wait_for(
+        &self,
+        what: &str,
+        f: impl Fn(&[Received]) -> bool,
+        secs: u64,
+    ) -> Vec<Received> {
+        for _ in 0..secs * 4 {
+            let m = self.sink.messages();
+            if f(&m) {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let subjects: Vec<String> = self
+            .sink
+            .messages()
+            .iter()
+            .map(|m| format!("{:?} {:?}", m.to, m.header("Subject")))
+            .collect();
+        panic!(
+            "timed out waiting for {what}; the sink has:\n{}",
+            subjects.join("\n")
+        );
+    }
+}
+
+fn to(m: &Received, addr: &str) -> bool {
+    m.to.iter().any(|t| t == addr)
+}
+
+fn subject(m: &Received) -> String {
+    m.header("Subject").unwrap_or_default()
+}
+
+fn text(m: &Received) -> String {
+    String::from_utf8_lossy(&m.data).into_owned()
+}
+
+/// The decoded plain-text body of a (signed or plain) message.
+fn body(m: &Received) -> String {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&m.data)
+        .unwrap();
+    parsed
+        .body_text(0)
+        .map(|b| b.into_owned())
+        .unwrap_or_default()
+}
+
+fn pgp_message(raw: &str) -> &str {
+    let start = raw.find("-----BEGIN PGP MESSAGE-----").unwrap();
+    let end = raw.find("-----END PGP MESSAGE-----").unwrap() + "-----END PGP MESSAGE-----".len();
+    &raw[start..end]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn django_process_end_to_end() {
+    let desk = Desk::new(Kind::Sqlite).await;
+    let db = &desk.t.db;
+    // The CVE pool: the ID is assigned on acceptance.
+    advisories::import_cve_ids(db, &Actor::Cli, "django", "CVE-2026-40001\nCVE-2026-40002")
+        .await
+        .unwrap();
+    // Two members with keys (RSA, Curve25519), one organisation without.
+    let (gpg_a, gpg_b) = (Gpg::new(), Gpg::new());
+    let fa = gpg_a.generate("Distro A <security@distro-a.example>", "rsa");
+    let fb = gpg_b.generate("Packager B <b@packager.example>", "cv25519");
+    for (gpg, fpr, email, group, org) in [
+        (
+            &gpg_a,
+            &fa,
+            "security@distro-a.example",
+            "distributors",
+            "Distro A",
+        ),
+        (&gpg_b, &fb, "b@packager.example", "package-maintainers", ""),
+    ] {
+        members::add(
+            db,
+            &Actor::Cli,
+            &members::Addition {
+                project: "django",
+                email: &email.parse().unwrap(),
+                name: "Member",
+                organisation: org,
+                group,
+                key: Some(&gpg.export(fpr)),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    members::add(
+        db,
+        &Actor::Cli,
+        &members::Addition {
+            project: "django",
+            email: &"psirt@bigco.example".parse().unwrap(),
+            name: "BigCo PSIRT",
+            organisation: "BigCo",
+            group: "other-entities",
+            key: None,
+        },
+    )
+    .await
+    .unwrap();
+    let marker = "zq7marker";
+    let case = desk.ready_case(marker).await;
+    assert_eq!(
+        disclosure::schedule_of(db, case)
+            .await
+            .unwrap()
+            .cve_id
+            .as_deref(),
+        Some("CVE-2026-40001")
+    );
+    let server = desk.serve();
+    let client = reqwest::Client::new();
+    let disclose_at = desk.schedule_in(case, 15).await;
+
+    // The pre-announcement: date, time, zone, severity, count — no case text.
+    let msgs = desk
+        .wait_for(
+            "the pre-announcement",
+            |m| m.iter().any(|m| to(m, "django-announce@googlegroups.com")),
+            30,
+        )
+        .await;
+    let pre: Vec<&Received> = msgs
+        .iter()
+        .filter(|m| to(m, "django-announce@googlegroups.com"))
+        .collect();
+    assert_eq!(pre.len(), 1);
+    let announcement = body(pre[0]);
+    for banned in [
+        marker,
+        "order_by",
+        "SQL",
+        "CVE-2026",
+        "QuerySet",
+        "injection",
+        "4.2.17",
+        "CWE",
+    ] {
+        assert!(
+            !announcement.contains(banned),
+            "the pre-announcement carries `{banned}`:\n{announcement}"
+        );
+    }
+    let day = jiff::Timestamp::from_second(disclose_at)
+        .unwrap()
+        .strftime("%Y-%m-%d")
+        .to_string();
+    assert!(
+        announcement.contains(&day) && announcement.contains("UTC"),
+        "{announcement}"
+    );
+    assert!(
+        announcement.contains("Number of issues: 1") && announcement.contains("1 high"),
+        "{announcement}"
+    );
+    // Nothing public yet.
+    let archive = client
+        .get(server.url("/p/django/advisories"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!archive.contains(marker));
+
+    // The pre-notification: once per member, never Cc, signed by the lead's key,
+    // encrypted where a key is on file.
+    let member_addrs = [
+        "security@distro-a.example",
+        "b@packager.example",
+        "psirt@bigco.example",
+    ];
+    let msgs = desk
+        .wait_for(
+            "the pre-notifications",
+            |m| member_addrs.iter().all(|a| m.iter().any(|x| to(x, a))),
+            30,
+        )
+        .await;
+    let lead_key = {
+        let vault = desk.cfg.vault(false).unwrap();
+        keys::user_signing_key(db, &vault, desk.lead)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    for a in member_addrs {
+        let got: Vec<&Received> = msgs.iter().filter(|m| to(m, a)).collect();
+        assert_eq!(got.len(), 1, "{a} got {} pre-notifications", got.len());
+        assert_eq!(got[0].to, vec![a.to_string()], "one recipient per message");
+        assert!(got[0].header("Cc").is_none());
+    }
+    for (gpg, addr) in [
+        (&gpg_a, "security@distro-a.example"),
+        (&gpg_b, "b@packager.example"),
+    ] {
+        gpg.import(lead_key.public().to_armored().unwrap().as_bytes());
+        let m = msgs.iter().find(|m| to(m, addr)).unwrap();
+        let raw = text(m);
+        assert!(raw.contains("multipart/encrypted"), "{addr}: not encrypted");
+        assert!(
+            !raw.contains(marker),
+            "{addr}: plaintext outside the encryption"
+        );
+        let (ok, plain, err) = gpg.run(&["--decrypt"], pgp_message(&raw).as_bytes());
+        assert!(ok, "{addr}: gpg could not decrypt:\n{err}");
+        assert!(err.contains("Good signature"), "{addr}: {err}");
+        assert!(
+            err.contains("Good signature from \"lead@djangoproject.com"),
+            "{addr}: not signed by the lead's personal key:\n{err}"
+        );
+        let plain = String::from_utf8_lossy(&plain);
+        for needle in [
+            marker,
+            "CVE-2026-40001",
+            "Upgrade to 5.2.3",
+            "TLP:AMBER",
+            "Check order_by aliases",
+            &day,
+        ] {
+            assert!(
+                plain.contains(needle),
+                "{addr}: `{needle}` missing from:\n{plain}"
+            );
+        }
+        let parsed = mail_parser::MessageParser::default()
+            .parse(plain.as_bytes())
+            .unwrap();
+        let files: Vec<(String, String)> = parsed
+            .attachments()
+            .map(|a| {
+                (
+                    a.attachment_name().unwrap_or_default().to_owned(),
+                    String::from_utf8_lossy(a.contents()).into_owned(),
+                )
+            })
+            .collect();
+        let csaf = files
+            .iter()
+            .find(|(n, _)| n.ends_with(".csaf.json"))
+            .expect("CSAF attached");
+        assert!(
+            csaf.1.contains("\"label\": \"AMBER\""),
+            "CSAF attachment is not TLP:AMBER"
+        );
+        validate("csaf", &csaf.1);
+        let patch = files
+            .iter()
+            .find(|(n, _)| n.ends_with(".patch"))
+            .expect("patch attached");
+        assert!(
+            patch.1.contains("+    self.order_by += tuple"),
+            "the reviewed patch is not attached"
+        );
+    }
+    // The member without a key: signed, not encrypted.
+    let big = msgs.iter().find(|m| to(m, "psirt@bigco.example")).unwrap();
+    let gpg_c = Gpg::new();
+    gpg_c.import(lead_key.public().to_armored().unwrap().as_bytes());
+    let report = verify_pgp_mime(&gpg_c, &text(big));
+    assert!(report.contains("Good signature"), "{report}");
+
+    // Publication at the date: advisory page, Atom entry, notices, reporter told.
+    let msgs = desk
+        .wait_for(
+            "the disclosure notices",
+            |m| m.iter().any(|x| to(x, "oss-security@lists.openwall.com")),
+            40,
+        )
+        .await;
+    let notice = msgs
+        .iter()
+        .find(|m| to(m, "oss-security@lists.openwall.com"))
+        .unwrap();
+    let year = &day[..4];
+    let adv_id = format!("DJANGO-{year}-001");
+    assert!(body(notice).contains(&format!(
+        "https://security.example.org/p/django/advisories/{adv_id}"
+    )));
+    assert_eq!(
+        msgs.iter()
+            .filter(|m| to(m, "django-announce@googlegroups.com"))
+            .count(),
+        2,
+        "the announce list gets the pre-announcement and the notice"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| to(m, "ada@example.net") && subject(m).contains(&adv_id))
+    );
+    let page = client
+        .get(server.url(&format!("/p/django/advisories/{adv_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains(marker) && page.contains("CVE-2026-40001") && page.contains("CWE-89"));
+    let atom = client
+        .get(server.url("/p/django/advisories.atom"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        atom.contains(&format!(
+            "<id>https://security.example.org/p/django/advisories/{adv_id}</id>"
+        )),
+        "{atom}"
+    );
+    let found = client
+        .get(server.url(&format!("/p/django/advisories?q={marker}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(found.contains(&adv_id));
+    for (suffix, kind) in [
+        ("osv.json", "osv"),
+        ("cve.json", "cve5"),
+        ("csaf.json", "csaf"),
+    ] {
+        let r = client
+            .get(server.url(&format!("/p/django/advisories/{adv_id}.{suffix}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{suffix}");
+        validate(kind, &r.text().await.unwrap());
+    }
+    // The audit trail has each step once.
+    let steps = desk.t.scalar("SELECT COUNT(*) FROM audit_events WHERE action IN ('case.pre_announce', 'case.pre_notify', 'case.publish')").await;
+    assert_eq!(steps, 3);
+    let state: String = embargo::service::cases::case_row(db, case)
+        .await
+        .unwrap()
+        .state;
+    assert_eq!(state, "published");
+}
