@@ -605,3 +605,67 @@ async fn django_process_end_to_end() {
         .state;
     assert_eq!(state, "published");
 }
+
+/// A restart between scheduling and the lead time loses and doubles nothing: the
+/// steps missed while no process ran fire at the next start, late, and say so; two
+/// processes started together (on one database) fire each step once.
+async fn restart_fires_missed_steps_once(kind: Kind) {
+    let desk = Desk::new(kind).await;
+    let case = desk.ready_case("restartmarker").await;
+    let server = desk.serve();
+    desk.schedule_in(case, 12).await;
+    // Down before either lead time (pre-announcement at +3 s, pre-notification at +5 s).
+    drop(server);
+    tokio::time::sleep(Duration::from_secs(50)).await;
+    assert!(
+        !desk.sink.messages().iter().any(|m| to(m, "django-announce@googlegroups.com")),
+        "nothing can fire while no process runs"
+    );
+    let (a, b) = (desk.serve(), desk.serve());
+    let msgs = desk
+        .wait_for(
+            "the late announcements",
+            |m| m.iter().any(|x| to(x, "oss-security@lists.openwall.com")),
+            40,
+        )
+        .await;
+    // Let both processes pass over the jobs again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let msgs = if msgs.len() == desk.sink.messages().len() { msgs } else { desk.sink.messages() };
+    assert_eq!(
+        msgs.iter().filter(|m| to(m, "django-announce@googlegroups.com")).count(),
+        2,
+        "one pre-announcement and one notice"
+    );
+    assert_eq!(msgs.iter().filter(|m| to(m, "oss-security@lists.openwall.com")).count(), 1);
+    for step in ["case.pre_announce", "case.publish"] {
+        let n = desk
+            .t
+            .scalar(&format!("SELECT COUNT(*) FROM audit_events WHERE action = '{step}'"))
+            .await;
+        assert_eq!(n, 1, "{step} happened {n} times");
+    }
+    // They fired late and say so: in the jobs, the audit trail and `schedule list`.
+    let late = desk
+        .t
+        .scalar("SELECT COUNT(*) FROM disclosure_jobs WHERE status = 'done' AND late_seconds > 30")
+        .await;
+    let (_, jobs, _) = crate::support::run_cli(&desk.t.url_text, desk.t.dir.path(), &["schedule", "list", "--all"], None);
+    assert_eq!(late, 3, "pre-announce, pre-notify and publish all fired late:\n{jobs}");
+    let audit_late = desk
+        .t
+        .scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.publish' AND details LIKE '%late_by_seconds\":%' AND details NOT LIKE '%late_by_seconds\":null%'")
+        .await;
+    assert_eq!(audit_late, 1);
+    let (code, out, err) = crate::support::run_cli(
+        &desk.t.url_text,
+        desk.t.dir.path(),
+        &["schedule", "list", "--all"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("s late"), "{out}");
+    drop((a, b));
+}
+
+crate::on_both_backends!(restart_fires_missed_steps_once);
