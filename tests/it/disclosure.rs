@@ -618,7 +618,11 @@ async fn restart_fires_missed_steps_once(kind: Kind) {
     drop(server);
     tokio::time::sleep(Duration::from_secs(50)).await;
     assert!(
-        !desk.sink.messages().iter().any(|m| to(m, "django-announce@googlegroups.com")),
+        !desk
+            .sink
+            .messages()
+            .iter()
+            .any(|m| to(m, "django-announce@googlegroups.com")),
         "nothing can fire while no process runs"
     );
     let (a, b) = (desk.serve(), desk.serve());
@@ -631,17 +635,30 @@ async fn restart_fires_missed_steps_once(kind: Kind) {
         .await;
     // Let both processes pass over the jobs again.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let msgs = if msgs.len() == desk.sink.messages().len() { msgs } else { desk.sink.messages() };
+    let msgs = if msgs.len() == desk.sink.messages().len() {
+        msgs
+    } else {
+        desk.sink.messages()
+    };
     assert_eq!(
-        msgs.iter().filter(|m| to(m, "django-announce@googlegroups.com")).count(),
+        msgs.iter()
+            .filter(|m| to(m, "django-announce@googlegroups.com"))
+            .count(),
         2,
         "one pre-announcement and one notice"
     );
-    assert_eq!(msgs.iter().filter(|m| to(m, "oss-security@lists.openwall.com")).count(), 1);
+    assert_eq!(
+        msgs.iter()
+            .filter(|m| to(m, "oss-security@lists.openwall.com"))
+            .count(),
+        1
+    );
     for step in ["case.pre_announce", "case.publish"] {
         let n = desk
             .t
-            .scalar(&format!("SELECT COUNT(*) FROM audit_events WHERE action = '{step}'"))
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE action = '{step}'"
+            ))
             .await;
         assert_eq!(n, 1, "{step} happened {n} times");
     }
@@ -650,8 +667,16 @@ async fn restart_fires_missed_steps_once(kind: Kind) {
         .t
         .scalar("SELECT COUNT(*) FROM disclosure_jobs WHERE status = 'done' AND late_seconds > 30")
         .await;
-    let (_, jobs, _) = crate::support::run_cli(&desk.t.url_text, desk.t.dir.path(), &["schedule", "list", "--all"], None);
-    assert_eq!(late, 3, "pre-announce, pre-notify and publish all fired late:\n{jobs}");
+    let (_, jobs, _) = crate::support::run_cli(
+        &desk.t.url_text,
+        desk.t.dir.path(),
+        &["schedule", "list", "--all"],
+        None,
+    );
+    assert_eq!(
+        late, 3,
+        "pre-announce, pre-notify and publish all fired late:\n{jobs}"
+    );
     let audit_late = desk
         .t
         .scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.publish' AND details LIKE '%late_by_seconds\":%' AND details NOT LIKE '%late_by_seconds\":null%'")
@@ -668,4 +693,203 @@ async fn restart_fires_missed_steps_once(kind: Kind) {
     drop((a, b));
 }
 
-crate::on_both_backends!(restart_fires_missed_steps_once);
+/// Before publication nothing of a case is public: for a case in each state before
+/// *published*, every public route, feed, export and security.txt, and every mail to
+/// anyone outside the case and the confidential list, is free of its text.
+async fn nothing_leaks_before_publication(kind: Kind) {
+    let desk = Desk::new(kind).await;
+    let db = &desk.t.db;
+    let actor = Actor::User {
+        id: desk.lead,
+        email: "lead@djangoproject.com".into(),
+    };
+    let gpg = Gpg::new();
+    let fpr = gpg.generate("Distro <security@distro.example>", "cv25519");
+    members::add(
+        db,
+        &Actor::Cli,
+        &members::Addition {
+            project: "django",
+            email: &"security@distro.example".parse().unwrap(),
+            name: "Distro",
+            organisation: "Distro",
+            group: "distributors",
+            key: Some(&gpg.export(&fpr)),
+        },
+    )
+    .await
+    .unwrap();
+    let markers: Vec<String> = (0..8).map(|i| format!("leakmark{i}x")).collect();
+    // received
+    mail_report(
+        db,
+        &desk.cfg,
+        "r0@example.net",
+        "security@djangoproject.com",
+        &format!("report {}", markers[0]),
+        &format!("body {}", markers[0]),
+    )
+    .await;
+    // accepted (with draft, severity, patch)
+    desk.ready_case(&markers[1]).await;
+    // rejected
+    let c = desk.ready_case(&markers[2]).await;
+    triage::decide(
+        db,
+        &desk.cfg,
+        &actor,
+        Some(desk.lead),
+        c,
+        &triage::Decision {
+            verdict: triage::Verdict::Reject(triage::RejectReason::NotVulnerability),
+            answers: vec![],
+            note: "Not a vulnerability.".into(),
+        },
+    )
+    .await
+    .unwrap();
+    // fixing
+    let c = desk.ready_case(&markers[3]).await;
+    triage::act(db, &actor, c, embargo::domain::case::Action::StartFix, "")
+        .await
+        .unwrap();
+    // scheduled (far ahead)
+    let c = desk.ready_case(&markers[4]).await;
+    desk.schedule_in(c, 30 * 86_400).await;
+    // pre-announced
+    let c = desk.ready_case(&markers[5]).await;
+    desk.schedule_in(c, 31 * 86_400).await;
+    disclosure::pre_announce_now(db, &desk.cfg, &actor, c)
+        .await
+        .unwrap();
+    // pre-notified
+    let c = desk.ready_case(&markers[6]).await;
+    desk.schedule_in(c, 32 * 86_400).await;
+    disclosure::pre_notify_now(db, &desk.cfg, &actor, Some(desk.lead), c)
+        .await
+        .unwrap();
+    // public fix (decided, not yet published)
+    let c = mail_report(
+        db,
+        &desk.cfg,
+        "r7@example.net",
+        "security@djangoproject.com",
+        &format!("report {}", markers[7]),
+        &format!("body {}", markers[7]),
+    )
+    .await;
+    triage::decide(
+        db,
+        &desk.cfg,
+        &actor,
+        Some(desk.lead),
+        c,
+        &triage::Decision {
+            verdict: triage::Verdict::PublicFix,
+            answers: vec![],
+            note: "Only main is affected.".into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    let server = desk.serve();
+    let client = reqwest::Client::new();
+    let year = jiff::Zoned::now().year();
+    let mut paths: Vec<String> = [
+        "/",
+        "/p/django/",
+        "/p/django",
+        "/p/django/policy",
+        "/p/django/security.txt",
+        "/.well-known/security.txt",
+        "/p/django/advisories",
+        "/p/django/advisories.atom",
+        "/p/django/key.asc",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect();
+    for m in &markers {
+        paths.push(format!("/p/django/advisories?q={m}"));
+    }
+    for n in 1..=9 {
+        for suffix in ["", ".osv.json", ".cve.json", ".csaf.json"] {
+            paths.push(format!("/p/django/advisories/DJANGO-{year}-{n:03}{suffix}"));
+        }
+    }
+    for p in &paths {
+        let r = client.get(server.url(p)).send().await.unwrap();
+        let status = r.status();
+        let mut body = r.text().await.unwrap();
+        // The search page repeats the visitor's own query: that is not the case's text.
+        if let Some(q) = p.split("?q=").nth(1) {
+            assert!(body.contains("No advisory matches"), "{p} found something");
+            body = body
+                .replace(&format!("value=\"{q}\""), "")
+                .replace(&format!("“{q}”"), "");
+        }
+        for m in &markers {
+            assert!(!body.contains(m.as_str()), "{p} ({status}) shows {m}");
+        }
+        if p.contains("/advisories/DJANGO-") {
+            assert_eq!(status, 404, "{p}");
+        }
+    }
+    for case in 1..=8 {
+        for format in ["osv", "cve5", "csaf"] {
+            let (code, out, _) = crate::support::run_cli(
+                &desk.t.url_text,
+                desk.t.dir.path(),
+                &["advisory", "export", &case.to_string(), "--format", format],
+                None,
+            );
+            assert_ne!(
+                code, 0,
+                "case {case} exported as {format} before publication"
+            );
+            assert!(markers.iter().all(|m| !out.contains(m.as_str())));
+        }
+    }
+    // Mail: wait for the outbox to drain, then look at every message to an outsider.
+    desk.wait_for(
+        "the pre-announcement",
+        |m| m.iter().any(|x| to(x, "django-announce@googlegroups.com")),
+        30,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let insiders = [
+        "r0@example.net",
+        "ada@example.net",
+        "r7@example.net",
+        "security@distro.example",
+        "lead@djangoproject.com",
+        "reviewer@djangoproject.com",
+    ];
+    let mut outsiders = 0;
+    for m in desk.sink.messages() {
+        if m.to.iter().all(|t| insiders.contains(&t.as_str())) {
+            continue;
+        }
+        outsiders += 1;
+        let raw = text(&m);
+        let decoded = body(&m);
+        for mk in &markers {
+            assert!(
+                !raw.contains(mk.as_str()) && !decoded.contains(mk.as_str()),
+                "mail to {:?} carries {mk}:\n{decoded}",
+                m.to
+            );
+        }
+    }
+    assert!(
+        outsiders >= 1,
+        "the pre-announcement went to the announce list"
+    );
+}
+
+crate::on_both_backends!(
+    restart_fires_missed_steps_once,
+    nothing_leaks_before_publication
+);
