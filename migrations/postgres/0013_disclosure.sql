@@ -14,7 +14,6 @@ ALTER TABLE cases ADD COLUMN schedule_version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN pre_announced_at BIGINT;
 ALTER TABLE cases ADD COLUMN pre_notified_at BIGINT;
 ALTER TABLE cases ADD COLUMN published_at BIGINT;
-ALTER TABLE cases ADD COLUMN cve_id TEXT;
 
 CREATE TABLE disclosure_jobs (
     id               BIGSERIAL PRIMARY KEY,
@@ -81,7 +80,7 @@ CREATE INDEX advisories_published ON advisories(project_id, published_at);
 CREATE TABLE cve_ids (
     cve_id      TEXT PRIMARY KEY,
     project_id  BIGINT NOT NULL REFERENCES projects(id),
-    case_id     BIGINT UNIQUE REFERENCES cases(id),
+    case_id     BIGINT UNIQUE REFERENCES cases(id),  -- the case's CVE ID (the only place it is stored)
     imported_at BIGINT NOT NULL,
     assigned_at BIGINT
 );

@@ -331,7 +331,13 @@ pub async fn export(db: &Db, id: &str, format: Format) -> Result<String, Service
         match id.trim().trim_start_matches('#').parse::<i64>() {
             Ok(case_id) => store::advisories::published_of_case(c.conn(), case_id).await?,
             Err(_) => {
-                let slug = id.split('-').next().unwrap_or_default().to_lowercase();
+                // `{SLUG}-{YEAR}-{NNN}`: the slug may itself contain hyphens.
+                let slug = id
+                    .trim()
+                    .rsplitn(3, '-')
+                    .nth(2)
+                    .unwrap_or_default()
+                    .to_lowercase();
                 match store::projects::by_slug(c.conn(), &slug).await? {
                     Some(p) => store::advisories::published(c.conn(), p.id, id.trim()).await?,
                     None => None,

@@ -380,7 +380,8 @@ fn compose_one(
     attachments: Vec<Attachment>,
     signer: Option<&SecretKey>,
     key: Option<&PublicKey>,
-) -> Result<Vec<u8>, ServiceError> {
+) -> Result<Mail, ServiceError> {
+    let message_id = crate::mail::new_message_id(cfg.mail_from.domain());
     let msg = Outgoing {
         from: format!(
             "{} security team <{}>",
@@ -390,7 +391,7 @@ fn compose_one(
         to: vec![to.to_owned()],
         subject: subject.to_owned(),
         text: text.to_owned(),
-        message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
+        message_id: message_id.clone(),
         in_reply_to: None,
         reply_to: None,
         list: None,
@@ -404,7 +405,16 @@ fn compose_one(
         (None, Some(s)) => Protection::Sign(s),
         (None, None) => Protection::None,
     };
-    Ok(compose::compose(&msg, protection)?)
+    Ok(Mail {
+        message_id,
+        raw: compose::compose(&msg, protection)?,
+    })
+}
+
+/// A composed message and its Message-ID.
+struct Mail {
+    message_id: String,
+    raw: Vec<u8>,
 }
 
 async fn enqueue_raw(
@@ -413,40 +423,21 @@ async fn enqueue_raw(
     project_id: i64,
     purpose: &str,
     to: &str,
-    raw: &[u8],
+    mail: &Mail,
 ) -> Result<i64, ServiceError> {
-    let message_id = message_id_of(raw);
     Ok(store::outbox::enqueue(
         tx.conn(),
         store::outbox::NewMessage {
-            message_id: &message_id,
+            message_id: &mail.message_id,
             project_id: Some(project_id),
             purpose,
             envelope_from: cfg.mail_from.as_str(),
             recipients: &[to.to_owned()],
-            raw,
+            raw: &mail.raw,
         },
         store::now(),
     )
     .await?)
-}
-
-/// The Message-ID of a composed message (for the outbox row).
-fn message_id_of(raw: &[u8]) -> String {
-    let head = &raw[..raw.len().min(8192)];
-    String::from_utf8_lossy(head)
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("Message-ID:")
-                .or_else(|| l.strip_prefix("Message-Id:"))
-        })
-        .map(|v| {
-            v.trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_owned()
-        })
-        .unwrap_or_default()
 }
 
 /// The key that signs: the team member's personal key, else the project key.
@@ -682,7 +673,7 @@ struct Composed {
     address: String,
     member_id: i64,
     encrypted: bool,
-    raw: Vec<u8>,
+    mail: Mail,
 }
 
 async fn pre_notify(
@@ -778,7 +769,7 @@ async fn pre_notify(
             src.project.id,
             "pre-notification",
             &m.address,
-            &m.raw,
+            &m.mail,
         )
         .await?;
         store::disclosure::told(
@@ -848,7 +839,7 @@ async fn compose_all(
                         .as_deref()
                         .map(|k| PublicKey::from_bytes(k.as_bytes()))
                         .transpose()?;
-                    let raw = compose_one(
+                    let mail = compose_one(
                         &cfg,
                         &project,
                         &m.email,
@@ -862,7 +853,7 @@ async fn compose_all(
                         address: m.email.clone(),
                         member_id: m.id,
                         encrypted: key.is_some(),
-                        raw,
+                        mail,
                     })
                 })
                 .collect::<Result<Vec<_>, ServiceError>>()

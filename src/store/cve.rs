@@ -39,13 +39,6 @@ pub async fn take(
             .bind(project_id)
             .fetch_optional(&mut *c)
             .await?;
-        if let Some(id) = &id {
-            sqlx::query("UPDATE cases SET cve_id = $1 WHERE id = $2")
-                .bind(id)
-                .bind(case_id)
-                .execute(&mut *c)
-                .await?;
-        }
         Ok(id)
     })
 }

@@ -31,11 +31,11 @@ pub struct Schedule {
     pub pre_notified_at: Option<i64>,
     /// Published.
     pub published_at: Option<i64>,
-    /// Assigned CVE ID.
+    /// Assigned CVE ID (from the pool's assignment).
     pub cve_id: Option<String>,
 }
 
-const SCHEDULE: &str = "id, disclose_at, disclose_zone, exploited_reason, auto_publish, scheduled_by, schedule_version, pre_announced_at, pre_notified_at, published_at, cve_id";
+const SCHEDULE: &str = "id, disclose_at, disclose_zone, exploited_reason, auto_publish, scheduled_by, schedule_version, pre_announced_at, pre_notified_at, published_at, (SELECT cve_id FROM cve_ids WHERE cve_ids.case_id = cases.id) AS cve_id";
 
 /// The schedule columns of a case.
 pub async fn schedule_of(c: Conn<'_>, case_id: i64) -> Result<Option<Schedule>, StoreError> {
@@ -118,15 +118,20 @@ pub async fn step(
     column: Stamp,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let col = column.column();
+    let stamp = match column.column() {
+        Some(col) => format!(", {col} = $2"),
+        None => String::new(),
+    };
     on_conn!(c, |c| {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE cases SET state = $1, state_changed_at = $2, {col} = $2 WHERE id = $3 AND state = $4")))
-            .bind(to)
-            .bind(now)
-            .bind(case_id)
-            .bind(from)
-            .execute(&mut *c)
-            .await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE cases SET state = $1, state_changed_at = $2{stamp} WHERE id = $3 AND state = $4"
+        )))
+        .bind(to)
+        .bind(now)
+        .bind(case_id)
+        .bind(from)
+        .execute(&mut *c)
+        .await?;
         Ok(r.rows_affected() == 1)
     })
 }
@@ -145,12 +150,12 @@ pub enum Stamp {
 }
 
 impl Stamp {
-    fn column(self) -> &'static str {
+    fn column(self) -> Option<&'static str> {
         match self {
-            Self::PreAnnounced => "pre_announced_at",
-            Self::PreNotified => "pre_notified_at",
-            Self::Published => "published_at",
-            Self::None => "state_changed_at",
+            Self::PreAnnounced => Some("pre_announced_at"),
+            Self::PreNotified => Some("pre_notified_at"),
+            Self::Published => Some("published_at"),
+            Self::None => None,
         }
     }
 }

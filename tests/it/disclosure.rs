@@ -891,5 +891,103 @@ async fn nothing_leaks_before_publication(kind: Kind) {
 
 crate::on_both_backends!(
     restart_fires_missed_steps_once,
-    nothing_leaks_before_publication
+    nothing_leaks_before_publication,
+    unschedule_and_bad_input
 );
+
+/// Unscheduling withdraws the date and cancels every pending step; bad schedule,
+/// draft and CVE input is refused with a message that says what to write, and
+/// changes nothing.
+async fn unschedule_and_bad_input(kind: Kind) {
+    let desk = Desk::new(kind).await;
+    let db = &desk.t.db;
+    let actor = Actor::User {
+        id: desk.lead,
+        email: "lead@djangoproject.com".into(),
+    };
+    let case = desk.ready_case("unschedmark").await;
+    let bad = |date: &str, time: &str, zone: &str| disclosure::ScheduleInput {
+        date: date.into(),
+        time: time.into(),
+        zone: zone.into(),
+        exploited: String::new(),
+        auto_publish: false,
+    };
+    for (input, expect) in [
+        (
+            bad("next tuesday", "14:00", "UTC"),
+            "write it as 2026-12-01",
+        ),
+        (bad("2099-01-01", "25:00", "UTC"), "write it as 14:00"),
+        (bad("2099-01-01", "14:00", "Mars/Olympus"), "IANA time zone"),
+        (bad("2001-01-01", "14:00", "UTC"), "in the past"),
+    ] {
+        let err = disclosure::schedule(db, &desk.cfg, &actor, Some(desk.lead), case, &input)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expect), "{err}");
+    }
+    assert_eq!(
+        desk.t.scalar("SELECT COUNT(*) FROM disclosure_jobs").await,
+        0
+    );
+    desk.schedule_in(case, 10 * 86_400).await;
+    assert_eq!(
+        desk.t
+            .scalar("SELECT COUNT(*) FROM disclosure_jobs WHERE status = 'pending'")
+            .await,
+        3
+    );
+    let state = triage::act(
+        db,
+        &actor,
+        case,
+        embargo::domain::case::Action::Unschedule,
+        "fix not ready",
+    )
+    .await
+    .unwrap();
+    assert_eq!(state.as_str(), "fixing");
+    assert_eq!(
+        desk.t
+            .scalar("SELECT COUNT(*) FROM disclosure_jobs WHERE status = 'pending'")
+            .await,
+        0
+    );
+    assert!(
+        disclosure::schedule_of(db, case)
+            .await
+            .unwrap()
+            .disclose_at
+            .is_none()
+    );
+    // A bad reference keeps the saved draft as it was.
+    let before = advisories::draft(db, case).await.unwrap();
+    let mut d = before.clone();
+    d.title = "changed".into();
+    d.refs = "not a link".into();
+    let err = advisories::save_draft(db, &actor, case, &d)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("one link per line"), "{err}");
+    assert_eq!(
+        advisories::draft(db, case).await.unwrap().title,
+        before.title
+    );
+    d.refs = String::new();
+    d.fixed = "5.2.x".into();
+    let err = advisories::save_draft(db, &actor, case, &d)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("fixed version on line 1"), "{err}");
+    // A bad CVE ID refuses the whole import.
+    let err = advisories::import_cve_ids(db, &Actor::Cli, "django", "CVE-2026-50001\nCVE-26-1")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("write it as CVE-2026-12345"), "{err}");
+    assert!(advisories::cve_pool(db, "django").await.unwrap().is_empty());
+}
