@@ -82,6 +82,19 @@ pub enum AdvisoryCommand {
         #[arg(long)]
         format: String,
     },
+    /// Write every published advisory of a project into a directory, one file each
+    /// (`ID.osv.json`, `ID.cve.json`, `ID.csaf.json`), for OSV importers and CSAF aggregators.
+    ExportAll {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// osv, cve5 or csaf.
+        #[arg(long)]
+        format: String,
+        /// Directory to write into (created if missing).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 /// `embargo members …` (the confidential notification list).
@@ -303,6 +316,28 @@ pub async fn advisory(cmd: AdvisoryCommand, db: &Db, cfg: &Config) -> anyhow::Re
                 .await
                 .map_err(err)?;
             println!("{json}");
+        }
+        AdvisoryCommand::ExportAll {
+            project,
+            format,
+            out,
+        } => {
+            let format: Format = format
+                .parse()
+                .map_err(|e: String| anyhow!("--format: {e}"))?;
+            let done = service::bulk_export::export_all(db, &project, format, &out)
+                .await
+                .map_err(err)?;
+            println!(
+                "{} advisories written to {}{}",
+                done.written,
+                out.display(),
+                if done.skipped > 0 {
+                    format!(" ({} without a CVE ID have no CVE record)", done.skipped)
+                } else {
+                    String::new()
+                }
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@ pub mod cwe;
 pub mod duration;
 pub mod email;
 pub mod export;
+pub mod list_request;
 pub mod password;
 pub mod patch;
 pub mod policy;

@@ -183,7 +183,31 @@ pub async fn schedule(
             notices.push((address.clone(), raw));
         }
     }
+    // The announce list's subscribers heard the pre-announcement: they hear of the move.
+    let mut copies = Vec::new();
+    if moved && before.pre_announced_at.is_some() {
+        let signer = signer(db, cfg, project.id, None).await.ok();
+        let (link_key, subscribers) = super::announce::audience(db, project.id).await?;
+        copies = super::announce::compose_list(
+            cfg,
+            &project,
+            &link_key,
+            &subscribers,
+            &format!("[{}] Security release date changed", project.name),
+            &format!(
+                "The {} security release announced earlier has moved.\n\nNew date: {}\n          = {}\n",
+                project.name,
+                show(plan.disclose_at, &plan.zone),
+                utc(plan.disclose_at)
+            ),
+            signer.as_ref(),
+        )?;
+    }
     let mut tx = db.begin().await?;
+    let copies = super::announce::still_current(&mut tx, project.id, copies).await?;
+    for (address, raw) in &copies {
+        enqueue_raw(&mut tx, cfg, project.id, "reschedule", address, raw).await?;
+    }
     let version = store::disclosure::set_schedule(
         tx.conn(),
         case.id,
@@ -412,9 +436,11 @@ fn compose_one(
 }
 
 /// A composed message and its Message-ID.
-struct Mail {
-    message_id: String,
-    raw: Vec<u8>,
+pub(crate) struct Mail {
+    /// Its Message-ID (without angle brackets).
+    pub(crate) message_id: String,
+    /// The RFC 5322 bytes.
+    pub(crate) raw: Vec<u8>,
 }
 
 async fn enqueue_raw(
@@ -544,11 +570,23 @@ async fn pre_announce(
             )?,
         ));
     }
+    // Subscribers of the announce list get their own copy, with their unsubscribe link.
+    let (link_key, subscribers) = super::announce::audience(db, project.id).await?;
+    let copies = super::announce::compose_list(
+        cfg,
+        &project,
+        &link_key,
+        &subscribers,
+        &subject,
+        &text,
+        signer.as_ref(),
+    )?;
     let now = store::now();
     let mut tx = db.begin().await?;
     if !trigger.finish(&mut tx, now, None).await? {
         return Ok(Outcome::Skipped("another process took this job".into()));
     }
+    let copies = super::announce::still_current(&mut tx, project.id, copies).await?;
     let mut stepped = 0;
     for (id, st, _) in &joint {
         let to = st.next(Action::PreAnnounce);
@@ -579,6 +617,7 @@ async fn pre_announce(
                     "from": st.as_str(),
                     "to": to.as_str(),
                     "lists": addresses.len(),
+                    "subscribers": copies.len(),
                     "issues": joint.len(),
                     "late_by_seconds": late(trigger, now),
                 }),
@@ -592,9 +631,12 @@ async fn pre_announce(
     for (a, raw) in &messages {
         enqueue_raw(&mut tx, cfg, project.id, "pre-announcement", a, raw).await?;
     }
+    for (a, raw) in &copies {
+        enqueue_raw(&mut tx, cfg, project.id, "pre-announcement", a, raw).await?;
+    }
     tx.commit().await?;
     Ok(Outcome::Done {
-        messages: messages.len(),
+        messages: messages.len() + copies.len(),
     })
 }
 
@@ -1011,6 +1053,7 @@ async fn publish(
         }
     }
     let signer = signer(db, cfg, src.project.id, None).await.ok();
+    let (link_key, _) = super::announce::audience(db, src.project.id).await?;
     let now = store::now();
     let mut tx = db.begin().await?;
     if !trigger.finish(&mut tx, now, None).await? {
@@ -1061,6 +1104,18 @@ async fn publish(
             None,
         )?;
         enqueue_raw(&mut tx, cfg, src.project.id, "disclosure-notice", a, &raw).await?;
+    }
+    let subscribers = store::announce::list(tx.conn(), src.project.id, true).await?;
+    for (a, raw) in &super::announce::compose_list(
+        cfg,
+        &src.project,
+        &link_key,
+        &subscribers,
+        &subject,
+        &text,
+        signer.as_ref(),
+    )? {
+        enqueue_raw(&mut tx, cfg, src.project.id, "disclosure-notice", a, raw).await?;
     }
     super::cases::tell_reporter(
         &mut tx,

@@ -5,7 +5,9 @@
 
 pub mod accounts;
 pub mod advisories;
+pub mod announce;
 pub mod audit;
+pub mod bulk_export;
 pub mod cases;
 pub mod conduct;
 pub mod disclosure;
@@ -14,6 +16,7 @@ pub mod fixes;
 pub mod guests;
 pub mod ingest;
 pub mod keys;
+pub mod list_requests;
 pub mod login;
 pub mod mail;
 pub mod members;

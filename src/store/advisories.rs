@@ -113,6 +113,26 @@ pub async fn published(
     })
 }
 
+/// A page of a project's published advisories in id order, after `after` (keyset
+/// pagination, so a bulk export never holds the whole archive): (public id, document).
+pub async fn documents_after(
+    c: Conn<'_>,
+    project_id: i64,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_as(
+            "SELECT public_id, document FROM advisories WHERE project_id = $1 AND published_at IS NOT NULL AND document IS NOT NULL AND public_id > $2 ORDER BY public_id LIMIT $3",
+        )
+        .bind(project_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?)
+    })
+}
+
 /// A case's published document, if it is published.
 pub async fn published_of_case(c: Conn<'_>, case_id: i64) -> Result<Option<String>, StoreError> {
     on_conn!(c, |c| {

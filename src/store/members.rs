@@ -99,3 +99,50 @@ pub async fn list(c: Conn<'_>, project_id: i64, current: bool) -> Result<Vec<Mem
         .await?)
     })
 }
+
+/// A member by id.
+pub async fn by_id(c: Conn<'_>, id: i64) -> Result<Option<Member>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM list_members WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?)
+    })
+}
+
+/// The member with this address (current or revoked).
+pub async fn by_email(
+    c: Conn<'_>,
+    project_id: i64,
+    email: &str,
+) -> Result<Option<Member>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM list_members WHERE project_id = $1 AND email = $2"
+        )))
+        .bind(project_id)
+        .bind(email)
+        .fetch_optional(&mut *c)
+        .await?)
+    })
+}
+
+/// Replace a current member's key.
+pub async fn set_key(
+    c: Conn<'_>,
+    id: i64,
+    armored: &str,
+    fingerprint: &str,
+) -> Result<bool, StoreError> {
+    on_conn!(c, |c| {
+        let r = sqlx::query("UPDATE list_members SET public_key = $1, fingerprint = $2 WHERE id = $3 AND revoked_at IS NULL")
+            .bind(armored)
+            .bind(fingerprint)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    })
+}

@@ -15,6 +15,7 @@
 //! within one process they queue in [`group`] and share commits.
 
 pub mod advisories;
+pub mod announce;
 pub mod api_tokens;
 pub mod audit;
 pub mod cases;
@@ -24,6 +25,7 @@ pub mod disclosure;
 pub mod group;
 pub mod guests;
 pub mod keys;
+pub mod list_requests;
 pub mod members;
 pub mod outbox;
 pub mod patches;

@@ -17,7 +17,18 @@ const PW: &str = "correct horse battery staple";
 /// Team forms the entitled roles do not submit here: changes of state, outbound mail and
 /// refusals that depend on the case's state are covered by their own tests.
 const ENTITLED_SKIP: &[&str] = &[
-    "/decide", "/step", "/reply", "/guests", "/strike", "/patches", "/review", "/freeze", "/lift",
+    "/decide",
+    "/step",
+    "/reply",
+    "/guests",
+    "/strike",
+    "/patches",
+    "/review",
+    "/freeze",
+    "/lift",
+    "/schedule",
+    "/publish",
+    "/cve",
 ];
 const SECRET: &str = "SECRET-EMBARGOED-DETAIL-7f3a";
 const REPORTER: &str = "secret-reporter@example.net";
@@ -318,6 +329,24 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 "/team/projects/demo/bans/lift".to_owned(),
                 vec![("email", "nobody@example.org")],
             ),
+            (
+                format!("/team/cases/{a}/advisory"),
+                vec![
+                    ("title", "Draft title"),
+                    ("summary", ""),
+                    ("description", ""),
+                    ("remedy", ""),
+                    ("workarounds", ""),
+                    ("fixed", ""),
+                    ("refs", ""),
+                ],
+            ),
+            (
+                format!("/team/cases/{a}/schedule"),
+                vec![("date", "2030-01-01"), ("time", "12:00"), ("zone", "UTC")],
+            ),
+            (format!("/team/cases/{a}/disclosure/publish"), vec![]),
+            (format!("/team/cases/{a}/cve"), vec![]),
         ] {
             if role.entitled() && ENTITLED_SKIP.iter().any(|end| path.ends_with(end)) {
                 // Changes of state and outbound mail are covered by their own tests.
@@ -418,6 +447,26 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 Some(serde_json::json!({"email": "nobody@example.org"})),
             ),
             ("GET", "/api/v1/cwe?q=xss".to_owned(), None),
+            ("GET", format!("/api/v1/cases/{a}/advisory"), None),
+            (
+                "PUT",
+                format!("/api/v1/cases/{a}/advisory"),
+                Some(
+                    serde_json::json!({"title": "", "summary": "", "description": "", "remedy": "", "workarounds": "", "fixed": "", "refs": ""}),
+                ),
+            ),
+            (
+                "POST",
+                format!("/api/v1/cases/{a}/schedule"),
+                Some(serde_json::json!({"date": "2030-01-01", "time": "12:00", "zone": "UTC"})),
+            ),
+            (
+                "POST",
+                format!("/api/v1/cases/{a}/disclosure/publish"),
+                None,
+            ),
+            ("POST", format!("/api/v1/cases/{a}/cve"), None),
+            ("GET", "/api/v1/projects/demo/schedule".to_owned(), None),
         ] {
             let client = reqwest::Client::new();
             let mut req = match method {
@@ -456,6 +505,10 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 (_, "PUT", p) if p.ends_with("/freeze") => StatusCode::CONFLICT,   // not frozen
                 (Role::Team, "POST", p) if p.ends_with("/lift") => StatusCode::FORBIDDEN,
                 (Role::Admin, "POST", p) if p.ends_with("/lift") => StatusCode::NOT_FOUND, // no such ban
+                (_, "PUT", p) if p.ends_with("/advisory") => StatusCode::UNPROCESSABLE_ENTITY, // no title
+                (_, "POST", p) if p.ends_with("/schedule") => StatusCode::CONFLICT, // not accepted yet
+                (_, "POST", p) if p.ends_with("/publish") => StatusCode::CONFLICT, // nothing to publish
+                (_, "POST", p) if p.ends_with("/cve") => StatusCode::CONFLICT, // the pool is empty
                 _ => StatusCode::OK,
             };
             assert_eq!(status, want, "{role:?} {method} {path}: {text}");
@@ -477,11 +530,11 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             checked += 1;
         }
     }
-    // 6 team pages + the audit trail, 17 team forms, 21 API routes; the entitled roles
-    // skip the forms in ENTITLED_SKIP (9 of them).
+    // 6 team pages + the audit trail, 21 team forms, 27 API routes; the entitled roles
+    // skip the forms in ENTITLED_SKIP (12 of them).
     assert_eq!(
         checked,
-        6 * (6 + 1 + 17 + 21) - 2 * ENTITLED_SKIP.len(),
+        6 * (6 + 1 + 21 + 27) - 2 * ENTITLED_SKIP.len(),
         "every route was asked by every role"
     );
     // Nothing a non-entitled role sent changed the case.

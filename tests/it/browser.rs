@@ -169,3 +169,95 @@ async fn team_triages_and_a_collaborator_sees_only_that_case() {
     );
     assert!(shots.path().join("guest-case.png").exists());
 }
+
+/// On the demo instance, the team schedules a disclosure in the browser (date, hour,
+/// IANA zone; the case page lists the steps the scheduler will fire), then publishes
+/// it; the advisory heads the public archive and its page shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_schedules_then_publishes_in_the_browser() {
+    let app = TestApp::spawn(Kind::Sqlite).await;
+    let password = match embargo::demo::ensure(&app.state.db, &app.state.cfg)
+        .await
+        .unwrap()
+    {
+        embargo::demo::DemoState::Created { password } => password,
+        other => panic!("{other:?}"),
+    };
+    let case = app
+        .db
+        .scalar("SELECT id FROM cases WHERE summary LIKE 'Open redirect%' AND state = 'accepted'")
+        .await;
+    // Ten days ahead in the project's zone: past the policy's 7-day pre-announcement lead.
+    let date = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * 10))
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap())
+        .strftime("%Y-%m-%d")
+        .to_string();
+    let shots = tempfile::tempdir().unwrap();
+    let args = vec![
+        app.base.clone(),
+        embargo::demo::DEMO_EMAIL.to_owned(),
+        password,
+        case.to_string(),
+        date.clone(),
+        shots.path().display().to_string(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/browser/disclosure_flow.mjs"
+            ))
+            .args(args)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node is installed by scripts/install-test-deps.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "disclosure flow failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("OK"), "{stdout}");
+    // What the browser did is in the database: the schedule in its zone, then publication.
+    assert_eq!(
+        app.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM cases WHERE id = {case} AND state = 'published' AND disclose_zone = 'Europe/Amsterdam' AND published_at IS NOT NULL"
+            ))
+            .await,
+        1
+    );
+    assert_eq!(
+        app.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM advisories WHERE case_id = {case} AND public_id IS NOT NULL AND workarounds = 'Strip the next parameter at the proxy.'"
+            ))
+            .await,
+        1
+    );
+    for action in ["case.schedule", "case.publish"] {
+        assert_eq!(
+            app.db
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM audit_events WHERE action = '{action}' AND object_id = '{case}'"
+                ))
+                .await,
+            1,
+            "{action}"
+        );
+    }
+    // Publishing by hand cancelled the jobs the schedule had made.
+    assert_eq!(
+        app.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM disclosure_jobs WHERE case_id = {case} AND status = 'pending'"
+            ))
+            .await,
+        0
+    );
+    assert!(shots.path().join("advisory.png").exists());
+}

@@ -314,6 +314,46 @@ async fn demo_prints_credentials_that_sign_in() {
         html.contains("Dashboard") && html.contains("Demo Project"),
         "{html}"
     );
+    // The demo shows the whole flow: cases in the earlier states on the dashboard …
+    for state in ["acknowledged", "accepted", "fixing", "scheduled"] {
+        assert!(
+            html.contains(&format!("<td>{state}</td>")),
+            "no {state} case on the dashboard:\n{html}"
+        );
+    }
+    // … and two published advisories in the public archive, with valid exports.
+    let archive = client
+        .get(server.url("/p/demo/advisories"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let year = jiff::Timestamp::now().strftime("%Y").to_string();
+    for (n, title) in [
+        (1, "Stored cross-site scripting in the comment preview"),
+        (2, "SQL injection in the search filter"),
+    ] {
+        let id = format!("DEMO-{year}-{n:03}");
+        assert!(
+            archive.contains(&id) && archive.contains(title),
+            "{archive}"
+        );
+        for (ext, kind) in [("osv", "osv"), ("csaf", "csaf")] {
+            let r = client
+                .get(server.url(&format!("/p/demo/advisories/{id}.{ext}.json")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK, "{id}.{ext}.json");
+            crate::exports::validate(kind, &r.text().await.unwrap());
+        }
+    }
+    assert!(
+        !archive.contains("Path traversal"),
+        "a scheduled case is in the archive"
+    );
     drop(server);
     // A second start finds the data and changes nothing.
     let again = ServerProcess::start(&["--demo"], &[], dir.path());

@@ -152,7 +152,8 @@ fn report_field(f: ReportField) -> &'static str {
     }
 }
 
-fn request_field(f: RequestField) -> &'static str {
+/// What a request field asks for, in the applicant's words.
+pub fn request_field_prompt(f: RequestField) -> &'static str {
     match f {
         RequestField::FullName => "your full, real name",
         RequestField::Organisation => "the name of the organisation you represent, if any",
@@ -849,7 +850,7 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
         blocks.push(list(
             nl.required_fields
                 .iter()
-                .map(|f| vec![t(request_field(*f))])
+                .map(|f| vec![t(request_field_prompt(*f))])
                 .collect(),
         ));
         let mut after = Vec::new();

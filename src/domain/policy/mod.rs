@@ -528,6 +528,9 @@ pub struct NotificationList {
     pub incomplete_counts_against: bool,
     /// Subject line for requests sent by e-mail.
     pub request_subject: Option<String>,
+    /// How long after a rejection or a revocation the same address may apply again
+    /// (none: at any time).
+    pub reapply_after: Option<Duration>,
 }
 
 /// A public mailing list.

@@ -539,6 +539,7 @@ fn notification_list(root: &dyn TableLike, r: &mut Reader<'_>) -> Option<Notific
             "revocable_without_reason",
             "incomplete_counts_against",
             "request_subject",
+            "reapply_after",
         ],
     );
     let mut groups = Vec::new();
@@ -577,7 +578,8 @@ fn notification_list(root: &dyn TableLike, r: &mut Reader<'_>) -> Option<Notific
         individuals_need_key: r.boolean(t, p, "individuals_need_key", false),
         revocable_without_reason: r.boolean(t, p, "revocable_without_reason", true),
         incomplete_counts_against: r.boolean(t, p, "incomplete_counts_against", false),
-        request_subject: r.string(t, span, p, "request_subject", false),
+        request_subject: r.string(t, span.clone(), p, "request_subject", false),
+        reapply_after: r.duration(t, span, p, "reapply_after", false),
     })
 }
 

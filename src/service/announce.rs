@@ -1,0 +1,393 @@
+//! The public announce list at `/p/{project}/announce`: subscription with double
+//! opt-in, and the copies of list mail (pre-announcements, disclosure notices) sent
+//! to each subscriber, one message each, with an unsubscribe link in the text and in
+//! `List-Unsubscribe`, and `List-Unsubscribe-Post: List-Unsubscribe=One-Click`
+//! (RFC 2369, RFC 8058). Unsubscribing takes effect at once: list mail is composed
+//! from the subscribers current in the transaction that queues it.
+//!
+//! Links carry `{id}.{mac}`: an HMAC-SHA256 of the purpose and subscriber id (and, for
+//! confirmation, the time of the request) under an instance key kept in
+//! `instance_settings`, so nothing secret is stored per subscriber, every process can
+//! check a link, and a new request invalidates an older confirmation link. The page's
+//! answer to "subscribe" is the same whatever the address's state: it does not reveal
+//! who is subscribed.
+
+use super::disclosure::Mail;
+use super::mail::{Protect, enqueue};
+use super::{ServiceError, audit};
+use crate::config::Config;
+use crate::domain::actor::Actor;
+use crate::domain::email::EmailAddress;
+use crate::mail::compose::{self, ListHeaders, Outgoing, Protection};
+use crate::pgp::SecretKey;
+use crate::store::announce::Subscriber;
+use crate::store::projects::ProjectRow;
+use crate::store::{self, Db};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+/// How long a confirmation link works.
+const CONFIRM_WITHIN: i64 = 7 * 86_400;
+
+async fn link_key(db: &Db) -> Result<Vec<u8>, ServiceError> {
+    let initial = crate::auth::secret::random_token(32);
+    let mut c = db.acquire().await?;
+    Ok(
+        store::settings::get_or_init(c.conn(), "announce_link_key", &initial)
+            .await?
+            .into_bytes(),
+    )
+}
+
+fn mac(key: &[u8], purpose: &str, id: i64, stamp: i64) -> String {
+    let Ok(mut m) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    m.update(format!("announce\0{purpose}\0{id}\0{stamp}").as_bytes());
+    URL_SAFE_NO_PAD.encode(&m.finalize().into_bytes()[..20])
+}
+
+fn token(key: &[u8], purpose: &str, id: i64, stamp: i64) -> String {
+    format!("{id}.{}", mac(key, purpose, id, stamp))
+}
+
+/// The subscriber a link names, if its MAC is right.
+async fn check(
+    db: &Db,
+    key: &[u8],
+    purpose: &str,
+    token: &str,
+    stamp: impl Fn(&Subscriber) -> i64,
+) -> Result<Subscriber, ServiceError> {
+    let gone = || ServiceError::NotFound("this subscription link".into());
+    let (id, presented) = token.split_once('.').ok_or_else(gone)?;
+    let id: i64 = id.parse().map_err(|_| gone())?;
+    let sub = {
+        let mut c = db.acquire().await?;
+        store::announce::by_id(c.conn(), id)
+            .await?
+            .ok_or_else(gone)?
+    };
+    let expected = mac(key, purpose, id, stamp(&sub));
+    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(presented.as_bytes())) {
+        return Err(gone());
+    }
+    Ok(sub)
+}
+
+fn from_line(cfg: &Config, project: &ProjectRow) -> String {
+    format!(
+        "{} security team <{}>",
+        project.name.replace(['<', '>', '"'], ""),
+        cfg.mail_from
+    )
+}
+
+/// The List-Id of a project's announce list (RFC 2919).
+pub fn list_id(cfg: &Config, project: &ProjectRow) -> String {
+    let host = cfg.public_url.host_str().unwrap_or("localhost").to_owned();
+    format!(
+        "{} security announcements <{}-announce.{host}>",
+        project.name.replace(['<', '>', '"'], ""),
+        project.slug
+    )
+}
+
+/// Ask to subscribe `email`: a confirmation link is mailed (or, to a current
+/// subscriber, a note that they already are). The caller shows the same answer either way.
+pub async fn subscribe(db: &Db, cfg: &Config, slug: &str, email: &str) -> Result<(), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let email: EmailAddress = email.trim().parse().map_err(|e| {
+        ServiceError::Invalid(format!("{e}; give the address to send announcements to"))
+    })?;
+    let key = link_key(db).await?;
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    let sub = store::announce::request(tx.conn(), project.id, email.as_str(), now).await?;
+    let page = cfg.link(&format!("/p/{}/announce", project.slug));
+    let text = if sub.status == "subscribed" {
+        format!(
+            "Someone (perhaps you) asked to subscribe {email} to the {} security announcements at {page}.\n\nThis address is already subscribed; nothing changed. To unsubscribe:\n\n  {}\n",
+            project.name,
+            cfg.link(&format!(
+                "/p/{}/announce/unsubscribe/{}",
+                project.slug,
+                token(&key, "unsubscribe", sub.id, 0)
+            ))
+        )
+    } else {
+        format!(
+            "Someone (perhaps you) asked to subscribe {email} to the {} security announcements: advance notice of security releases (date, time, severity) and the disclosure notices.\n\nTo confirm, open this link within 7 days and press the button:\n\n  {}\n\nIf you did not ask, ignore this mail: you will not be subscribed.\n",
+            project.name,
+            cfg.link(&format!(
+                "/p/{}/announce/confirm/{}",
+                project.slug,
+                token(&key, "confirm", sub.id, sub.created_at)
+            ))
+        )
+    };
+    let msg = Outgoing {
+        from: from_line(cfg, &project),
+        to: vec![email.to_string()],
+        subject: format!("[{}] Confirm your subscription", project.name),
+        text,
+        message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
+        in_reply_to: None,
+        reply_to: None,
+        list: None,
+        attachments: Vec::new(),
+    };
+    enqueue(
+        &mut tx,
+        cfg,
+        &msg,
+        &Protect::None,
+        Some(project.id),
+        "announce-confirm",
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "announce.subscribe_requested",
+        ("announce_subscriber", &sub.id.to_string()),
+        Some(project.id),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether a confirmation link is valid (for the page that shows the button).
+pub async fn check_confirm(db: &Db, slug: &str, token_text: &str) -> Result<(), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let key = link_key(db).await?;
+    let sub = check(db, &key, "confirm", token_text, |s| s.created_at).await?;
+    if sub.project_id != project.id {
+        return Err(ServiceError::NotFound("this subscription link".into()));
+    }
+    Ok(())
+}
+
+/// Confirm a subscription; returns the address.
+pub async fn confirm(db: &Db, slug: &str, token_text: &str) -> Result<String, ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let key = link_key(db).await?;
+    let sub = check(db, &key, "confirm", token_text, |s| s.created_at).await?;
+    if sub.project_id != project.id {
+        return Err(ServiceError::NotFound("this subscription link".into()));
+    }
+    if sub.status == "subscribed" {
+        return Ok(sub.email);
+    }
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    if !store::announce::confirm(tx.conn(), sub.id, now, now - CONFIRM_WITHIN).await? {
+        return Err(ServiceError::Conflict(
+            "this confirmation link has expired or was replaced; subscribe again".into(),
+        ));
+    }
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "announce.subscribed",
+        ("announce_subscriber", &sub.id.to_string()),
+        Some(project.id),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(sub.email)
+}
+
+/// Whether an unsubscribe link is valid.
+pub async fn check_unsubscribe(db: &Db, slug: &str, token_text: &str) -> Result<(), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let key = link_key(db).await?;
+    let sub = check(db, &key, "unsubscribe", token_text, |_| 0).await?;
+    if sub.project_id != project.id {
+        return Err(ServiceError::NotFound("this subscription link".into()));
+    }
+    Ok(())
+}
+
+/// Unsubscribe by link, at once (also RFC 8058 one-click). Idempotent.
+pub async fn unsubscribe(db: &Db, slug: &str, token_text: &str) -> Result<(), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let key = link_key(db).await?;
+    let sub = check(db, &key, "unsubscribe", token_text, |_| 0).await?;
+    if sub.project_id != project.id {
+        return Err(ServiceError::NotFound("this subscription link".into()));
+    }
+    remove_row(db, &Actor::Anonymous, &project, &sub).await
+}
+
+async fn remove_row(
+    db: &Db,
+    actor: &Actor,
+    project: &ProjectRow,
+    sub: &Subscriber,
+) -> Result<(), ServiceError> {
+    let mut tx = db.begin().await?;
+    if store::announce::unsubscribe(tx.conn(), sub.id, store::now()).await? {
+        audit::record(
+            &mut tx,
+            actor,
+            "announce.unsubscribed",
+            ("announce_subscriber", &sub.id.to_string()),
+            Some(project.id),
+            json!({}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Subscribers of a project (team, CLI and API only).
+pub async fn subscribers(
+    db: &Db,
+    slug: &str,
+    current: bool,
+) -> Result<Vec<Subscriber>, ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let mut c = db.acquire().await?;
+    Ok(store::announce::list(c.conn(), project.id, current).await?)
+}
+
+/// An operator adds a subscriber directly (moving an existing list in): confirmed at once.
+pub async fn add_confirmed(
+    db: &Db,
+    actor: &Actor,
+    slug: &str,
+    email: &EmailAddress,
+) -> Result<(), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    let sub = store::announce::request(tx.conn(), project.id, email.as_str(), now).await?;
+    if sub.status != "subscribed" {
+        store::announce::confirm(tx.conn(), sub.id, now, now - CONFIRM_WITHIN).await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "announce.subscriber_added",
+        ("announce_subscriber", &sub.id.to_string()),
+        Some(project.id),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An operator removes a subscriber.
+pub async fn remove(
+    db: &Db,
+    actor: &Actor,
+    slug: &str,
+    email: &EmailAddress,
+) -> Result<(), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let sub = subscribers(db, slug, false)
+        .await?
+        .into_iter()
+        .find(|s| s.email == email.as_str())
+        .ok_or_else(|| ServiceError::NotFound(format!("subscriber {email}")))?;
+    remove_row(db, actor, &project, &sub).await
+}
+
+/// Keep only the copies whose subscriber is still current, read in the caller's
+/// transaction: an unsubscribe committed before the list mail is queued is honoured.
+pub(crate) async fn still_current(
+    tx: &mut store::Tx,
+    project_id: i64,
+    mails: Vec<(String, Mail)>,
+) -> Result<Vec<(String, Mail)>, ServiceError> {
+    if mails.is_empty() {
+        return Ok(mails);
+    }
+    let current: std::collections::HashSet<String> =
+        store::announce::list(tx.conn(), project_id, true)
+            .await?
+            .into_iter()
+            .map(|s| s.email)
+            .collect();
+    Ok(mails
+        .into_iter()
+        .filter(|(to, _)| current.contains(to))
+        .collect())
+}
+
+/// What list mail needs: the link key and the current subscribers (read outside any
+/// transaction, so the key can be created on first use).
+pub(crate) async fn audience(
+    db: &Db,
+    project_id: i64,
+) -> Result<(Vec<u8>, Vec<Subscriber>), ServiceError> {
+    let key = link_key(db).await?;
+    let mut c = db.acquire().await?;
+    Ok((
+        key,
+        store::announce::list(c.conn(), project_id, true).await?,
+    ))
+}
+
+/// One copy of a list mail per subscriber, each with its own unsubscribe link (in the
+/// text and in the List-Unsubscribe headers), signed when a key is given.
+pub(crate) fn compose_list(
+    cfg: &Config,
+    project: &ProjectRow,
+    key: &[u8],
+    subs: &[Subscriber],
+    subject: &str,
+    text: &str,
+    signer: Option<&SecretKey>,
+) -> Result<Vec<(String, Mail)>, ServiceError> {
+    let page = cfg.link(&format!("/p/{}/announce", project.slug));
+    let id = list_id(cfg, project);
+    let mut out = Vec::with_capacity(subs.len());
+    for s in subs {
+        let url = cfg.link(&format!(
+            "/p/{}/announce/unsubscribe/{}",
+            project.slug,
+            token(key, "unsubscribe", s.id, 0)
+        ));
+        let message_id = crate::mail::new_message_id(cfg.mail_from.domain());
+        let msg = Outgoing {
+            from: from_line(cfg, project),
+            to: vec![s.email.clone()],
+            subject: subject.to_owned(),
+            text: format!(
+                "{text}\n-- \nYou receive this because {} subscribed to the {} security announcements ({page}).\nUnsubscribe at once: {url}\n",
+                s.email, project.name
+            ),
+            message_id: message_id.clone(),
+            in_reply_to: None,
+            reply_to: None,
+            list: Some(ListHeaders {
+                id: id.clone(),
+                unsubscribe_url: url,
+            }),
+            attachments: Vec::new(),
+        };
+        let protection = match signer {
+            Some(k) => Protection::Sign(k),
+            None => Protection::None,
+        };
+        out.push((
+            s.email.clone(),
+            Mail {
+                message_id,
+                raw: compose::compose(&msg, protection)?,
+            },
+        ));
+    }
+    Ok(out)
+}

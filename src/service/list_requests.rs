@@ -1,0 +1,750 @@
+//! Requests to join the confidential pre-notification list: the applicant's form
+//! (checked against the policy; an incomplete attempt is refused with what to fix and
+//! recorded against the address), confirmation of the address by mail (the mail is
+//! encrypted to the applicant's key when they gave one, so confirming also proves they
+//! hold it), the team's review queue with its decision clock and flags, and the
+//! decisions — approve into a group, reject with a reason, ask for more — each mailed
+//! to the applicant and audited. Overdue requests remind the team (swept with the
+//! case reminders).
+//!
+//! The list is confidential: audit events name requests and members by id only, and
+//! nothing here is reachable without a team session or the applicant's own link.
+
+use super::mail::{Protect, enqueue};
+use super::{ServiceError, audit};
+use crate::auth::secret;
+use crate::config::Config;
+use crate::domain::actor::Actor;
+use crate::domain::email::EmailAddress;
+use crate::domain::list_request::{self, Application, ExistingMember, Flag, KeyFacts, Problem};
+use crate::domain::policy::{NotificationList, Policy};
+use crate::mail::compose::Outgoing;
+use crate::pgp::PublicKey;
+use crate::store::list_requests::{NewRequest, RequestRow};
+use crate::store::projects::ProjectRow;
+use crate::store::{self, Db};
+use serde_json::json;
+
+/// The decision clock when the policy sets none.
+const DEFAULT_DECISION: i64 = 30 * 86_400;
+const DAY: i64 = 86_400;
+
+/// Why an application was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// Missing or inconsistent answers (shown to the applicant; recorded).
+    #[error("the request is incomplete")]
+    Problems(Vec<Problem>),
+    /// Anything else.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<store::StoreError> for ApplyError {
+    fn from(e: store::StoreError) -> Self {
+        Self::Service(e.into())
+    }
+}
+
+/// The project and its list, or a clear refusal.
+pub async fn project_list(
+    db: &Db,
+    slug: &str,
+) -> Result<(ProjectRow, Policy, NotificationList), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let policy = super::projects::policy_of(&project)?
+        .ok_or_else(|| ServiceError::NotFound(format!("the notification list of `{slug}`")))?;
+    let list = policy
+        .notification_list
+        .clone()
+        .ok_or_else(|| ServiceError::NotFound(format!("the notification list of `{slug}`")))?;
+    Ok((project, policy, list))
+}
+
+fn key_facts(armored: &str) -> (KeyFacts, Option<PublicKey>) {
+    if armored.trim().is_empty() {
+        return (KeyFacts::None, None);
+    }
+    match PublicKey::recipient_from_bytes(armored.as_bytes()) {
+        Ok((key, info)) => (
+            KeyFacts::Usable {
+                fingerprint: info.fingerprint,
+                user_ids: info.user_ids,
+            },
+            Some(key),
+        ),
+        Err(e) => (KeyFacts::Unusable(e.to_string()), None),
+    }
+}
+
+fn from_line(cfg: &Config, project: &ProjectRow) -> String {
+    format!(
+        "{} security team <{}>",
+        project.name.replace(['<', '>', '"'], ""),
+        cfg.mail_from
+    )
+}
+
+fn mail(cfg: &Config, project: &ProjectRow, to: &str, subject: &str, text: String) -> Outgoing {
+    Outgoing {
+        from: from_line(cfg, project),
+        to: vec![to.to_owned()],
+        subject: format!("[{}] {subject}", project.name),
+        text,
+        message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
+        in_reply_to: None,
+        reply_to: None,
+        list: None,
+        attachments: Vec::new(),
+    }
+}
+
+/// Encrypt to the applicant's key when there is one, else plain.
+fn protect_for(armored: Option<&str>) -> Protect {
+    match armored.and_then(|k| PublicKey::recipient_from_bytes(k.as_bytes()).ok()) {
+        Some((k, _)) => Protect::Encrypt {
+            recipients: vec![k],
+            signer: None,
+        },
+        None => Protect::None,
+    }
+}
+
+/// What an accepted application returns: the request id and the applicant's link secret.
+#[derive(Debug)]
+pub struct Applied {
+    /// Request id.
+    pub id: i64,
+}
+
+/// Take an application. Problems are refused (and recorded against the address if it
+/// parses); a complete request is stored unconfirmed and the confirmation link is mailed.
+pub async fn apply(
+    db: &Db,
+    cfg: &Config,
+    slug: &str,
+    a: &Application,
+) -> Result<Applied, ApplyError> {
+    let (project, policy, list) = project_list(db, slug).await?;
+    let (facts, key) = key_facts(&a.public_key);
+    let mut problems = list_request::problems(&list, a, &facts);
+    let email: Option<EmailAddress> = a.email.trim().parse().ok();
+    let now = store::now();
+    if let Some(e) = &email {
+        let mut c = db.acquire().await?;
+        if store::list_requests::open_of(c.conn(), project.id, e.as_str())
+            .await?
+            .is_some()
+        {
+            problems.push(Problem {
+                field: "email",
+                message: format!("a request for {e} is already waiting; follow the link in the mail we sent to that address"),
+            });
+        }
+        if let Some(wait) = policy
+            .notification_list
+            .as_ref()
+            .and_then(|l| l.reapply_after)
+        {
+            let member = store::members::by_email(c.conn(), project.id, e.as_str()).await?;
+            let rejected = store::list_requests::last_decided(c.conn(), project.id, e.as_str())
+                .await?
+                .and_then(|r| r.decided_at);
+            let last = member
+                .and_then(|m| m.revoked_at)
+                .into_iter()
+                .chain(rejected)
+                .max();
+            if let Some(t) = last
+                && now < t + wait.as_seconds_i64()
+            {
+                problems.push(Problem {
+                    field: "email",
+                    message: format!(
+                        "this address may apply again {wait} after its last decision, from {}",
+                        day(t + wait.as_seconds_i64())
+                    ),
+                });
+            }
+        }
+    }
+    if !problems.is_empty() {
+        if let Some(e) = &email {
+            let mut tx = db.begin().await?;
+            let text =
+                serde_json::to_string(&problems.iter().map(|p| &p.message).collect::<Vec<_>>())
+                    .unwrap_or_default();
+            store::list_requests::record_attempt(tx.conn(), project.id, e.as_str(), &text, now)
+                .await?;
+            audit::record(
+                &mut tx,
+                &Actor::Anonymous,
+                "list.request_incomplete",
+                ("project", &project.id.to_string()),
+                Some(project.id),
+                json!({"problems": problems.iter().map(|p| p.field).collect::<Vec<_>>()}),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        return Err(ApplyError::Problems(problems));
+    }
+    let Some(email) = email else {
+        return Err(ApplyError::Problems(vec![Problem {
+            field: "email",
+            message: "give the address to add to the list".into(),
+        }]));
+    };
+    let (members, attempts) = {
+        let mut c = db.acquire().await?;
+        (
+            store::members::list(c.conn(), project.id, true).await?,
+            store::list_requests::attempts(c.conn(), project.id, email.as_str())
+                .await?
+                .len(),
+        )
+    };
+    let existing: Vec<ExistingMember<'_>> = members
+        .iter()
+        .map(|m| ExistingMember {
+            email: &m.email,
+            organisation: &m.organisation,
+            fingerprint: m.fingerprint.as_deref(),
+        })
+        .collect();
+    let fingerprint = key.as_ref().map(PublicKey::fingerprint);
+    let flags = list_request::flags(&list, a, fingerprint.as_deref(), &existing, attempts);
+    let armored = match &key {
+        Some(k) => Some(k.to_armored().map_err(ServiceError::from)?),
+        None => None,
+    };
+    let token = secret::random_token(32);
+    let link = cfg.link(&format!(
+        "/p/{}/notification-list/requests/{token}",
+        project.slug
+    ));
+    let decision = policy
+        .clocks
+        .membership_decision
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "30 days".into());
+    let body = format!(
+        "Hello {name},\n\nWe received a request to add {email} to the {project} security pre-notification list.\n\nIf it was you, confirm the address here — the request goes to the security team only after that:\n\n  {link}\n\nThe same link shows the state of your request. The team decides within {decision} of your confirmation. If you did not ask for this, ignore this mail: nothing happens without the confirmation.\n",
+        name = a.name.trim(),
+        project = project.name,
+    );
+    let msg = mail(
+        cfg,
+        &project,
+        email.as_str(),
+        "Confirm your notification-list request",
+        body,
+    );
+    let mut tx = db.begin().await?;
+    let id = store::list_requests::insert(
+        tx.conn(),
+        &NewRequest {
+            project_id: project.id,
+            email: email.as_str(),
+            name: a.name.trim(),
+            organisation: a.organisation.trim(),
+            org_role: a.org_role.trim(),
+            group_id: a.group.trim(),
+            individual: a.individual,
+            criteria: a.criteria.trim(),
+            reason: a.reason.trim(),
+            address_handling: a.address_handling.trim(),
+            public_key: armored.as_deref(),
+            key_id: a.key_id.trim(),
+            fingerprint: fingerprint.as_deref(),
+            flags: &serde_json::to_string(&flags).unwrap_or_else(|_| "[]".into()),
+            link_hash: &secret::digest(&token),
+        },
+        now,
+    )
+    .await?;
+    enqueue(
+        &mut tx,
+        cfg,
+        &msg,
+        &protect_for(armored.as_deref()),
+        Some(project.id),
+        "list-request-confirm",
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "list.request_submitted",
+        ("list_request", &id.to_string()),
+        Some(project.id),
+        json!({"group": a.group.trim(), "flags": flags.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>(), "key": fingerprint}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Applied { id })
+}
+
+fn day(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// The applicant's view: their request (by link) and its project.
+pub async fn by_link(
+    db: &Db,
+    slug: &str,
+    token: &str,
+) -> Result<(ProjectRow, RequestRow), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let mut c = db.acquire().await?;
+    match store::list_requests::by_link(c.conn(), &secret::digest(token)).await? {
+        Some(r) if r.project_id == project.id => Ok((project, r)),
+        _ => Err(ServiceError::NotFound("this request link".into())),
+    }
+}
+
+/// The applicant confirms the address: the request enters the review queue and its
+/// decision clock starts; the team is told.
+pub async fn confirm(
+    db: &Db,
+    cfg: &Config,
+    slug: &str,
+    token: &str,
+) -> Result<RequestRow, ServiceError> {
+    let (project, r) = by_link(db, slug, token).await?;
+    if r.status != "unconfirmed" {
+        return Ok(r);
+    }
+    let policy = super::projects::policy_of(&project)?;
+    let clock = policy
+        .as_ref()
+        .and_then(|p| p.clocks.membership_decision)
+        .map(|d| d.as_seconds_i64())
+        .unwrap_or(DEFAULT_DECISION);
+    let now = store::now();
+    let team = super::projects::members(db, project.id).await?;
+    let link = cfg.link(&format!(
+        "/team/projects/{}/list/requests/{}",
+        project.slug, r.id
+    ));
+    let mut tx = db.begin().await?;
+    if !store::list_requests::confirm(tx.conn(), r.id, now, now + clock).await? {
+        return Ok(r);
+    }
+    for m in &team {
+        let text = format!(
+            "A request to join the {} pre-notification list is waiting for review (decide by {}):\n\n  {link}\n",
+            project.name,
+            day(now + clock)
+        );
+        enqueue(
+            &mut tx,
+            cfg,
+            &mail(
+                cfg,
+                &project,
+                &m.email,
+                "Notification-list request to review",
+                text,
+            ),
+            &Protect::None,
+            Some(project.id),
+            "list-request-team",
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "list.request_confirmed",
+        ("list_request", &r.id.to_string()),
+        Some(project.id),
+        json!({"decide_by": now + clock}),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut c = db.acquire().await?;
+    store::list_requests::by_id(c.conn(), r.id)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("request vanished".into()))
+}
+
+/// The applicant answers the team's question: back to the queue.
+pub async fn answer(
+    db: &Db,
+    cfg: &Config,
+    slug: &str,
+    token: &str,
+    text: &str,
+) -> Result<(), ServiceError> {
+    let (project, r) = by_link(db, slug, token).await?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ServiceError::Invalid(
+            "write your answer to the team's question".into(),
+        ));
+    }
+    if text.len() > list_request::MAX_ANSWER {
+        return Err(ServiceError::Invalid("shorten the answer to 8 KiB".into()));
+    }
+    if r.status != "more-info" {
+        return Err(ServiceError::Conflict(format!(
+            "the request is {}; the team asked no question to answer",
+            r.status
+        )));
+    }
+    let all = match &r.answer {
+        Some(prev) => format!("{prev}\n\n{text}"),
+        None => text.to_owned(),
+    };
+    let team = super::projects::members(db, project.id).await?;
+    let link = cfg.link(&format!(
+        "/team/projects/{}/list/requests/{}",
+        project.slug, r.id
+    ));
+    let mut tx = db.begin().await?;
+    if !store::list_requests::answer(tx.conn(), r.id, &all).await? {
+        return Err(ServiceError::Conflict(
+            "the request changed meanwhile; reload it".into(),
+        ));
+    }
+    for m in &team {
+        enqueue(
+            &mut tx,
+            cfg,
+            &mail(
+                cfg,
+                &project,
+                &m.email,
+                "Notification-list applicant answered",
+                format!("The applicant answered your question:\n\n  {link}\n"),
+            ),
+            &Protect::None,
+            Some(project.id),
+            "list-request-team",
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "list.request_answered",
+        ("list_request", &r.id.to_string()),
+        Some(project.id),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A decision by the team.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum Decision {
+    /// Admit into a group (the claimed one when empty).
+    Approve {
+        /// Group id.
+        #[serde(default)]
+        group: String,
+        /// A note to the applicant (optional).
+        #[serde(default)]
+        note: String,
+    },
+    /// Turn down, with the reason told to the applicant.
+    Reject {
+        /// Why.
+        #[serde(default)]
+        note: String,
+    },
+    /// Ask the applicant for more information.
+    AskMore {
+        /// The question.
+        #[serde(default)]
+        note: String,
+    },
+}
+
+/// A request in the team's queue.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RequestView {
+    /// The stored request.
+    #[serde(flatten)]
+    pub row: RequestRow,
+    /// Its flags.
+    pub flag_list: Vec<Flag>,
+    /// The decision is overdue.
+    pub overdue: bool,
+    /// Incomplete attempts recorded for the address: (problems, when).
+    pub attempts: Vec<(String, i64)>,
+}
+
+fn view(row: RequestRow, attempts: Vec<(String, i64)>, now: i64) -> RequestView {
+    let flag_list = serde_json::from_str(&row.flags).unwrap_or_default();
+    let overdue = matches!(row.status.as_str(), "pending" | "more-info")
+        && row.decide_due_at.is_some_and(|d| d < now);
+    RequestView {
+        row,
+        flag_list,
+        overdue,
+        attempts,
+    }
+}
+
+/// The queue of a project (open requests, or all).
+pub async fn queue(db: &Db, slug: &str, open: bool) -> Result<Vec<RequestView>, ServiceError> {
+    let (project, _, _) = project_list(db, slug).await?;
+    let mut c = db.acquire().await?;
+    let rows = store::list_requests::list(c.conn(), project.id, open).await?;
+    let now = store::now();
+    Ok(rows.into_iter().map(|r| view(r, Vec::new(), now)).collect())
+}
+
+/// One request of a project, with the attempts recorded for its address.
+pub async fn request(db: &Db, slug: &str, id: i64) -> Result<RequestView, ServiceError> {
+    let (project, _, _) = project_list(db, slug).await?;
+    let mut c = db.acquire().await?;
+    let row = store::list_requests::by_id(c.conn(), id)
+        .await?
+        .filter(|r| r.project_id == project.id)
+        .ok_or_else(|| ServiceError::NotFound(format!("notification-list request #{id}")))?;
+    let attempts = store::list_requests::attempts(c.conn(), project.id, &row.email).await?;
+    Ok(view(row, attempts, store::now()))
+}
+
+/// Decide a request: approve (the applicant becomes a member of the group), reject
+/// with a reason, or ask for more. The applicant is told by mail; audited.
+pub async fn decide(
+    db: &Db,
+    cfg: &Config,
+    actor: &Actor,
+    user_id: Option<i64>,
+    slug: &str,
+    id: i64,
+    d: &Decision,
+) -> Result<RequestView, ServiceError> {
+    let (project, _, list) = project_list(db, slug).await?;
+    let current = request(db, slug, id).await?.row;
+    if !matches!(current.status.as_str(), "pending" | "more-info") {
+        return Err(ServiceError::Conflict(match current.status.as_str() {
+            "unconfirmed" => "the applicant has not confirmed the address yet; a request is decided after confirmation".to_owned(),
+            s => format!("the request is already {s}"),
+        }));
+    }
+    let now = store::now();
+    let protect = protect_for(current.public_key.as_deref());
+    let mut tx = db.begin().await?;
+    let (action, details, subject, text) = match d {
+        Decision::Approve { group, note } => {
+            let group = if group.trim().is_empty() {
+                current.group_id.clone()
+            } else {
+                group.trim().to_owned()
+            };
+            let Some(g) = list.groups.iter().find(|g| g.id == group) else {
+                let ids: Vec<&str> = list.groups.iter().map(|g| g.id.as_str()).collect();
+                return Err(ServiceError::Invalid(format!(
+                    "`{group}` is not a group of the list; use one of: {}",
+                    ids.join(", ")
+                )));
+            };
+            let member = store::members::upsert(
+                tx.conn(),
+                &store::members::NewMember {
+                    project_id: project.id,
+                    email: &current.email,
+                    name: &current.name,
+                    organisation: &current.organisation,
+                    group_id: &g.id,
+                    public_key: current.public_key.as_deref(),
+                    fingerprint: current.fingerprint.as_deref(),
+                },
+                now,
+            )
+            .await?;
+            if !store::list_requests::decide(
+                tx.conn(),
+                id,
+                "approved",
+                user_id,
+                Some(note.trim()).filter(|n| !n.is_empty()),
+                Some(&g.id),
+                Some(member),
+                now,
+            )
+            .await?
+            {
+                return Err(ServiceError::Conflict(
+                    "the request changed meanwhile; reload it".into(),
+                ));
+            }
+            let mut text = format!(
+                "Hello {},\n\nYour request was approved: {} is now on the {} security pre-notification list ({}). You will receive advance notice of security issues, signed by the team{}. Keep what you receive confidential until the disclosure date it names.\n",
+                current.name,
+                current.email,
+                project.name,
+                g.name,
+                if current.public_key.is_some() {
+                    " and encrypted to your key"
+                } else {
+                    ""
+                }
+            );
+            if !note.trim().is_empty() {
+                text.push_str(&format!("\n{}\n", note.trim()));
+            }
+            if list.revocable_without_reason {
+                text.push_str("\nMembership is a privilege that can be revoked at any time, with or without explanation.\n");
+            }
+            (
+                "list.request_approved",
+                json!({"group": g.id, "member": member}),
+                "Your notification-list request was approved",
+                text,
+            )
+        }
+        Decision::Reject { note } => {
+            let note = note.trim();
+            if note.is_empty() {
+                return Err(ServiceError::Invalid(
+                    "give the reason for turning the request down; the applicant is told it".into(),
+                ));
+            }
+            if !store::list_requests::decide(
+                tx.conn(),
+                id,
+                "rejected",
+                user_id,
+                Some(note),
+                None,
+                None,
+                now,
+            )
+            .await?
+            {
+                return Err(ServiceError::Conflict(
+                    "the request changed meanwhile; reload it".into(),
+                ));
+            }
+            (
+                "list.request_rejected",
+                json!({}),
+                "Your notification-list request",
+                format!(
+                    "Hello {},\n\nThe {} security team decided not to add {} to the pre-notification list:\n\n{note}\n",
+                    current.name, project.name, current.email
+                ),
+            )
+        }
+        Decision::AskMore { note } => {
+            let note = note.trim();
+            if note.is_empty() {
+                return Err(ServiceError::Invalid(
+                    "write the question for the applicant".into(),
+                ));
+            }
+            if !store::list_requests::ask(tx.conn(), id, note).await? {
+                return Err(ServiceError::Conflict(
+                    "the request changed meanwhile; reload it".into(),
+                ));
+            }
+            (
+                "list.request_more_info",
+                json!({}),
+                "More information needed for your notification-list request",
+                format!(
+                    "Hello {},\n\nThe {} security team needs more information before deciding your request:\n\n{note}\n\nAnswer on the page of your request — the link in the confirmation mail we sent you earlier.\n",
+                    current.name, project.name
+                ),
+            )
+        }
+    };
+    enqueue(
+        &mut tx,
+        cfg,
+        &mail(cfg, &project, &current.email, subject, text),
+        &protect,
+        Some(project.id),
+        "list-request-decision",
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        action,
+        ("list_request", &id.to_string()),
+        Some(project.id),
+        details,
+    )
+    .await?;
+    tx.commit().await?;
+    request(db, slug, id).await
+}
+
+/// Overdue open requests per project, for the dashboard: (project slug, count).
+pub async fn overdue_for(db: &Db, user_id: i64) -> Result<Vec<(String, i64)>, ServiceError> {
+    let mut c = db.acquire().await?;
+    Ok(store::list_requests::overdue_for_user(c.conn(), user_id, store::now()).await?)
+}
+
+/// Remind each project's team of requests past their decision date (at most every
+/// `clocks.remind_every`, default a day); returns how many reminders went out.
+pub async fn remind_overdue(db: &Db, cfg: &Config, now: i64) -> Result<usize, ServiceError> {
+    let rows = {
+        let mut c = db.acquire().await?;
+        store::list_requests::overdue(c.conn(), now, now - DAY).await?
+    };
+    let mut sent = 0;
+    for r in rows {
+        let project = super::projects::by_id(db, r.project_id).await?;
+        let every = super::projects::policy_of(&project)
+            .ok()
+            .flatten()
+            .and_then(|p| p.clocks.remind_every)
+            .map(|d| d.as_seconds_i64())
+            .unwrap_or(DAY);
+        let team = super::projects::members(db, project.id).await?;
+        let link = cfg.link(&format!(
+            "/team/projects/{}/list/requests/{}",
+            project.slug, r.id
+        ));
+        let mut tx = db.begin().await?;
+        if !store::list_requests::mark_reminded(tx.conn(), r.id, now, now - every).await? {
+            continue;
+        }
+        for m in &team {
+            enqueue(
+                &mut tx,
+                cfg,
+                &mail(
+                    cfg,
+                    &project,
+                    &m.email,
+                    "Overdue notification-list request",
+                    format!(
+                        "A request to join the pre-notification list was due for a decision {} and is overdue:\n\n  {link}\n",
+                        day(r.decide_due_at.unwrap_or(now))
+                    ),
+                ),
+                &Protect::None,
+                Some(project.id),
+                "list-request-reminder",
+            )
+            .await?;
+        }
+        audit::record(
+            &mut tx,
+            &Actor::System,
+            "list.request_reminded",
+            ("list_request", &r.id.to_string()),
+            Some(project.id),
+            json!({"recipients": team.len()}),
+        )
+        .await?;
+        tx.commit().await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
