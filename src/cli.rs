@@ -86,6 +86,12 @@ pub enum Command {
     /// The project's pool of reserved CVE IDs.
     #[command(subcommand)]
     Cve(crate::cli_disclosure::CveCommand),
+    /// Requests to join the notification list: the review queue and decisions.
+    #[command(subcommand)]
+    Requests(crate::cli_lists::RequestsCommand),
+    /// The public announce list's subscribers.
+    #[command(subcommand)]
+    Announce(crate::cli_lists::AnnounceCommand),
     /// Score CVSS vectors (3.0, 3.1, 4.0): one line each with the scores and the rating.
     Cvss {
         /// Vectors such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H.
@@ -668,6 +674,8 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Members(cmd) => crate::cli_disclosure::members(cmd, &open(&cfg).await?).await,
         Command::Cve(cmd) => crate::cli_disclosure::cve(cmd, &open(&cfg).await?).await,
+        Command::Requests(cmd) => crate::cli_lists::requests(cmd, &open(&cfg).await?, &cfg).await,
+        Command::Announce(cmd) => crate::cli_lists::announce(cmd, &open(&cfg).await?).await,
         Command::Reminders(RemindersCommand::Run) => {
             let db = open(&cfg).await?;
             let n = service::reminders::sweep(&db, &cfg, store::now())

@@ -142,6 +142,18 @@ pub enum MembersCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Replace a current member's key.
+    Key {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// Address.
+        #[arg(long)]
+        email: String,
+        /// Armored OpenPGP public key file.
+        #[arg(long)]
+        key: std::path::PathBuf,
+    },
 }
 
 /// `embargo cve …`.
@@ -413,6 +425,19 @@ pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(err)?;
             println!("member {email} revoked");
+        }
+        MembersCommand::Key {
+            project,
+            email,
+            key,
+        } => {
+            let email: EmailAddress = email.parse().map_err(|e| anyhow!("--email: {e}"))?;
+            let bytes =
+                std::fs::read(&key).map_err(|e| anyhow!("cannot read {}: {e}", key.display()))?;
+            let fp = service::members::set_key(db, &actor, &project, &email, &bytes)
+                .await
+                .map_err(err)?;
+            println!("member {email}: key {fp}");
         }
     }
     Ok(ExitCode::SUCCESS)

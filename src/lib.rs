@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 pub mod cli_case;
 pub mod cli_disclosure;
+pub mod cli_lists;
 pub mod cli_mail;
 pub mod cli_policy;
 pub mod config;

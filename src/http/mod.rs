@@ -37,6 +37,9 @@ pub struct AppState {
     pub csrf_key: Arc<Vec<u8>>,
     /// The report form's rate limiter (this process's).
     pub intake_limiter: Arc<crate::service::rate::RateLimiter>,
+    /// The limiter of the list forms that send mail (notification-list request, key
+    /// change, announce subscription): per client address and overall, this process's.
+    pub list_limiter: Arc<crate::service::rate::RateLimiter>,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
             cfg: Arc::new(cfg),
             csrf_key: Arc::new(key.into_bytes()),
             intake_limiter: Arc::default(),
+            list_limiter: Arc::default(),
         })
     }
 }

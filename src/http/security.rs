@@ -122,6 +122,19 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     error_page(status, "Form refused", message)
 }
 
+/// RFC 8058 one-click unsubscribe (`/p/{project}/announce/unsubscribe/{token}`): mail
+/// clients POST `List-Unsubscribe=One-Click` with no cookie and no form token. The
+/// token in the address is the capability (an HMAC); a forged request can only
+/// unsubscribe the holder of the link, so it needs no CSRF check.
+fn is_one_click_unsubscribe(path: &str) -> bool {
+    let mut parts = path.split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(""), Some("p"), Some(p), Some("announce"), Some("unsubscribe"), Some(t), None)
+            if !p.is_empty() && !t.is_empty()
+    )
+}
+
 /// Check the CSRF token of unsafe requests; hand out the binding to pages.
 pub async fn csrf(
     State(state): State<AppState>,
@@ -129,7 +142,7 @@ pub async fn csrf(
     req: Request,
     next: Next,
 ) -> Response {
-    if req.uri().path().starts_with("/api/") {
+    if req.uri().path().starts_with("/api/") || is_one_click_unsubscribe(req.uri().path()) {
         return next.run(req).await;
     }
     let binding = binding_for(&jar, &state);

@@ -1,13 +1,24 @@
-//! The confidential notification list's members: added (by the CLI until the
-//! request-and-review process exists), listed for the team, revoked. A member with a
-//! key receives pre-notifications encrypted to it.
+//! The confidential notification list's members: admitted through a reviewed request
+//! (`list_requests`) or added by an operator, listed for the team, revoked at any time
+//! (with or without a reason, as the policy allows; a revoked member receives nothing
+//! further). A member with a key receives pre-notifications encrypted to it, and can
+//! replace the key: at once with the new key signed by the old one, or through a
+//! confirmation link mailed to their address (encrypted to the new key). The public key
+//! form answers the same whatever the address: it does not reveal who is on the list.
 
 use super::{ServiceError, audit, keys};
+use crate::auth::secret;
+use crate::config::Config;
 use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
+use crate::mail::compose::Outgoing;
+use crate::pgp::{PublicKey, SignatureStatus};
 use crate::store::members::{Member, NewMember};
 use crate::store::{self, Db};
 use serde_json::json;
+
+/// How long a key-change confirmation link works.
+const KEY_CHANGE_WITHIN: i64 = 2 * 86_400;
 
 /// A member to add.
 pub struct Addition<'a> {
@@ -111,6 +122,14 @@ pub async fn revoke(
 ) -> Result<(), ServiceError> {
     let project = super::projects::find(db, slug).await?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let without_reason = super::advisories::policy_for(&project)?
+        .notification_list
+        .is_none_or(|l| l.revocable_without_reason);
+    if reason.is_none() && !without_reason {
+        return Err(ServiceError::Invalid(
+            "the policy revokes membership with a stated reason: give one".into(),
+        ));
+    }
     let mut tx = db.begin().await?;
     if !store::members::revoke(tx.conn(), project.id, email.as_str(), reason, store::now()).await? {
         return Err(ServiceError::NotFound(format!(
@@ -128,4 +147,203 @@ pub async fn revoke(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// What a key-change request did (for the CLI and tests; the public page shows one
+/// answer for all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChange {
+    /// Signed by the member's current key: replaced now.
+    Replaced,
+    /// A confirmation link went to the member's address.
+    Mailed,
+    /// Not a current member, or a signature that is not the member's: nothing happened.
+    Nothing,
+}
+
+/// A member asks to replace their key. `text` is either the new armored public key, or
+/// that key inside an OpenPGP-signed message made with the member's current key.
+pub async fn request_key_change(
+    db: &Db,
+    cfg: &Config,
+    slug: &str,
+    email: &EmailAddress,
+    text: &str,
+) -> Result<KeyChange, ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let member = {
+        let mut c = db.acquire().await?;
+        store::members::by_email(c.conn(), project.id, email.as_str()).await?
+    }
+    .filter(|m| m.revoked_at.is_none());
+    let signed = text.contains("-----BEGIN PGP SIGNED MESSAGE-----")
+        || text.contains("-----BEGIN PGP MESSAGE-----");
+    if signed {
+        let Some(m) = member else {
+            return Ok(KeyChange::Nothing);
+        };
+        let Some(old) = m
+            .public_key
+            .as_deref()
+            .and_then(|k| PublicKey::from_bytes(k.as_bytes()).ok())
+        else {
+            return Ok(KeyChange::Nothing);
+        };
+        let Ok((inner, status)) =
+            crate::pgp::verify_inline(std::slice::from_ref(&old), text.as_bytes())
+        else {
+            return Ok(KeyChange::Nothing);
+        };
+        if !matches!(&status, SignatureStatus::Good { fingerprint } if *fingerprint == old.fingerprint())
+        {
+            return Ok(KeyChange::Nothing);
+        }
+        let (new, info) = keys::inspect_recipient(&inner)?;
+        let armored = new.to_armored()?;
+        let mut tx = db.begin().await?;
+        store::members::set_key(tx.conn(), m.id, &armored, &info.fingerprint).await?;
+        audit::record(
+            &mut tx,
+            &Actor::Anonymous,
+            "list.member_key_replaced",
+            ("list_member", &m.id.to_string()),
+            Some(project.id),
+            json!({"key": info.fingerprint, "by": "signature"}),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(KeyChange::Replaced);
+    }
+    // The new key is checked before anything else, whoever asks: its faults reveal nothing.
+    let (new, info) = keys::inspect_recipient(text.as_bytes())?;
+    let Some(m) = member else {
+        return Ok(KeyChange::Nothing);
+    };
+    let armored = new.to_armored()?;
+    let token = secret::random_token(32);
+    let link = cfg.link(&format!(
+        "/p/{}/notification-list/key/{token}",
+        project.slug
+    ));
+    let msg = Outgoing {
+        from: format!(
+            "{} security team <{}>",
+            project.name.replace(['<', '>', '"'], ""),
+            cfg.mail_from
+        ),
+        to: vec![m.email.clone()],
+        subject: format!("[{}] Confirm your new key", project.name),
+        text: format!(
+            "Someone (perhaps you) asked to replace the OpenPGP key on file for {} on the {} pre-notification list with the key {}.\n\nTo confirm, open this link within 2 days and press the button:\n\n  {link}\n\nIf you did not ask, ignore this mail: the key on file stays.\n",
+            m.email, project.name, info.fingerprint
+        ),
+        message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
+        in_reply_to: None,
+        reply_to: None,
+        list: None,
+        attachments: Vec::new(),
+    };
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    store::list_requests::add_key_change(
+        tx.conn(),
+        m.id,
+        &armored,
+        &info.fingerprint,
+        &secret::digest(&token),
+        now,
+    )
+    .await?;
+    super::mail::enqueue(
+        &mut tx,
+        cfg,
+        &msg,
+        &super::mail::Protect::Encrypt {
+            recipients: vec![new],
+            signer: None,
+        },
+        Some(project.id),
+        "list-key-confirm",
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "list.member_key_change_requested",
+        ("list_member", &m.id.to_string()),
+        Some(project.id),
+        json!({"key": info.fingerprint}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(KeyChange::Mailed)
+}
+
+/// The member confirms a key change by its link: the new key replaces the old.
+pub async fn confirm_key_change(db: &Db, slug: &str, token: &str) -> Result<(), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    let Some((member_id, armored, fingerprint)) = store::list_requests::take_key_change(
+        tx.conn(),
+        &secret::digest(token),
+        now,
+        KEY_CHANGE_WITHIN,
+    )
+    .await?
+    else {
+        return Err(ServiceError::NotFound(
+            "this key confirmation link (it works once, for 2 days)".into(),
+        ));
+    };
+    let member = store::members::by_id(tx.conn(), member_id)
+        .await?
+        .filter(|m| m.project_id == project.id)
+        .ok_or_else(|| ServiceError::NotFound("this key confirmation link".into()))?;
+    if !store::members::set_key(tx.conn(), member.id, &armored, &fingerprint).await? {
+        return Err(ServiceError::Conflict(
+            "the membership has ended; the key was not changed".into(),
+        ));
+    }
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "list.member_key_replaced",
+        ("list_member", &member.id.to_string()),
+        Some(project.id),
+        json!({"key": fingerprint, "by": "mail"}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The team or an operator sets a member's key directly.
+pub async fn set_key(
+    db: &Db,
+    actor: &Actor,
+    slug: &str,
+    email: &EmailAddress,
+    key: &[u8],
+) -> Result<String, ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let (new, info) = keys::inspect_recipient(key)?;
+    let armored = new.to_armored()?;
+    let mut tx = db.begin().await?;
+    let member = store::members::by_email(tx.conn(), project.id, email.as_str())
+        .await?
+        .filter(|m| m.revoked_at.is_none())
+        .ok_or_else(|| ServiceError::NotFound(format!("current list member {email}")))?;
+    store::members::set_key(tx.conn(), member.id, &armored, &info.fingerprint).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "list.member_key_replaced",
+        ("list_member", &member.id.to_string()),
+        Some(project.id),
+        json!({"key": info.fingerprint, "by": "team"}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(info.fingerprint)
 }

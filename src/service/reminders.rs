@@ -4,6 +4,9 @@
 //! outbox. One clock of one case is reminded at most every `clocks.remind_every`
 //! (default one day). The mails carry no case text, only the clock and a link.
 //!
+//! The same sweep reminds each team of notification-list requests past their decision
+//! date (`clocks.membership_decision`), at most every `remind_every`.
+//!
 //! [`sweep`] runs once a minute inside `embargo serve` and on demand as
 //! `embargo reminders run`; several processes may sweep at once (each reminder is a
 //! numbered row: only one process records it).
@@ -88,6 +91,7 @@ pub async fn sweep(db: &Db, cfg: &Config, now: i64) -> Result<usize, ServiceErro
             }
         }
     }
+    sent += super::list_requests::remind_overdue(db, cfg, now).await?;
     Ok(sent)
 }
 

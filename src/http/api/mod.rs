@@ -5,6 +5,7 @@
 mod cases;
 mod casework;
 mod disclosure;
+mod lists;
 
 use super::AppState;
 use super::error::ApiError;
@@ -64,6 +65,28 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/disclosure/{step}", post(disclosure::step))
         .route("/cases/{id}/cve", post(disclosure::assign_cve))
         .route("/projects/{project}/schedule", get(disclosure::jobs))
+        .route("/projects/{project}/list/requests", get(lists::requests))
+        .route(
+            "/projects/{project}/list/requests/{id}",
+            get(lists::request),
+        )
+        .route(
+            "/projects/{project}/list/requests/{id}/decision",
+            post(lists::decide),
+        )
+        .route(
+            "/projects/{project}/list/members",
+            get(lists::members).post(lists::add_member),
+        )
+        .route(
+            "/projects/{project}/list/members/revoke",
+            post(lists::revoke),
+        )
+        .route("/projects/{project}/list/members/key", put(lists::set_key))
+        .route(
+            "/projects/{project}/announce/subscribers",
+            get(lists::subscribers),
+        )
         .route("/cvss", get(cases::cvss_score))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)

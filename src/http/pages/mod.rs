@@ -7,6 +7,8 @@ mod auth;
 mod cvss;
 mod disclosure;
 mod guest;
+mod list_team;
+mod lists;
 mod public;
 mod report;
 mod team;
@@ -54,6 +56,55 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/p/{project}/report",
             get(report::form).post(report::submit),
+        )
+        .route(
+            "/p/{project}/notification-list/apply",
+            get(lists::apply_form).post(lists::apply),
+        )
+        .route(
+            "/p/{project}/notification-list/requests/{token}",
+            get(lists::request_page),
+        )
+        .route(
+            "/p/{project}/notification-list/requests/{token}/confirm",
+            post(lists::request_confirm),
+        )
+        .route(
+            "/p/{project}/notification-list/requests/{token}/answer",
+            post(lists::request_answer),
+        )
+        .route(
+            "/p/{project}/notification-list/key",
+            get(lists::key_form).post(lists::key_submit),
+        )
+        .route(
+            "/p/{project}/notification-list/key/{token}",
+            get(lists::key_confirm_page).post(lists::key_confirm),
+        )
+        .route(
+            "/p/{project}/announce",
+            get(lists::announce_form).post(lists::subscribe),
+        )
+        .route(
+            "/p/{project}/announce/confirm/{token}",
+            get(lists::confirm_page).post(lists::confirm),
+        )
+        .route(
+            "/p/{project}/announce/unsubscribe/{token}",
+            get(lists::unsubscribe_page).post(lists::unsubscribe),
+        )
+        .route("/team/projects/{project}/list", get(list_team::page))
+        .route(
+            "/team/projects/{project}/list/requests/{id}",
+            get(list_team::request),
+        )
+        .route(
+            "/team/projects/{project}/list/requests/{id}/decide",
+            post(list_team::decide),
+        )
+        .route(
+            "/team/projects/{project}/list/revoke",
+            post(list_team::revoke),
         )
         .route("/c/{token}", get(report::case))
         .route("/c/{token}/reply", post(report::reply))

@@ -25,6 +25,7 @@ struct Dashboard {
     filter: InboxQuery,
     states: Vec<&'static str>,
     inbox: Vec<InboxLine>,
+    overdue_requests: Vec<(String, i64)>,
 }
 
 /// The inbox filters, from the query string.
@@ -159,6 +160,7 @@ pub async fn dashboard(
             .map(|st| st.as_str())
             .collect(),
         inbox,
+        overdue_requests: service::list_requests::overdue_for(&state.db, s.user.id).await?,
     })
 }
 
@@ -193,7 +195,7 @@ struct CaseLine {
     ack_due: String,
 }
 
-fn when(t: i64) -> String {
+pub(super) fn when(t: i64) -> String {
     jiff::Timestamp::from_second(t)
         .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()

@@ -1,0 +1,275 @@
+//! The team's pages of the confidential pre-notification list: the review queue (with
+//! the decision clock and the reviewer's flags), one request with the decision form,
+//! and the members per group with revocation. Only the project's team (and
+//! administrators) reach them; anyone else gets 404.
+
+use super::team::{visible_project, when};
+use super::{Nav, PageForm, render};
+use crate::http::AppState;
+use crate::http::error::PageError;
+use crate::http::security::CsrfToken;
+use crate::http::session::TeamUser;
+use crate::service::list_requests::{self, Decision, RequestView};
+use crate::service::login::actor_of;
+use crate::service::{self, ServiceError};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, Redirect};
+use serde::Deserialize;
+
+/// A request in the queue table.
+struct RequestLine {
+    id: i64,
+    name: String,
+    organisation: String,
+    email: String,
+    group: String,
+    status: String,
+    due: String,
+    overdue: bool,
+    flags: Vec<String>,
+}
+
+/// A member in the table.
+struct MemberLine {
+    name: String,
+    organisation: String,
+    email: String,
+    fingerprint: Option<String>,
+    since: String,
+}
+
+#[derive(Template)]
+#[template(path = "list_team.html")]
+struct ListPage {
+    nav: Nav,
+    name: String,
+    slug: String,
+    requests: Vec<RequestLine>,
+    groups: Vec<(String, Vec<MemberLine>)>,
+    revoked: Vec<MemberLine>,
+    reason_optional: bool,
+    subscribers: usize,
+}
+
+fn missing_list(e: ServiceError) -> PageError {
+    match e {
+        ServiceError::NotFound(_) => PageError::NotFound,
+        other => other.into(),
+    }
+}
+
+/// `GET /team/projects/{project}/list`.
+pub async fn page(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let project = visible_project(&state, &s, &slug).await?;
+    let (_, _, list) = list_requests::project_list(&state.db, &project.slug)
+        .await
+        .map_err(missing_list)?;
+    let group_name = |id: &str| {
+        list.groups
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| g.name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let requests = list_requests::queue(&state.db, &project.slug, true)
+        .await?
+        .into_iter()
+        .map(|r| RequestLine {
+            id: r.row.id,
+            name: r.row.name.clone(),
+            organisation: r.row.organisation.clone(),
+            email: r.row.email.clone(),
+            group: group_name(&r.row.group_id),
+            status: r.row.status.clone(),
+            due: r.row.decide_due_at.map(when).unwrap_or_default(),
+            overdue: r.overdue,
+            flags: r.flag_list.iter().map(|f| f.kind.clone()).collect(),
+        })
+        .collect();
+    let members = service::members::list(&state.db, &project.slug, false).await?;
+    let line = |m: &crate::store::members::Member| MemberLine {
+        name: m.name.clone(),
+        organisation: m.organisation.clone(),
+        email: m.email.clone(),
+        fingerprint: m.fingerprint.clone(),
+        since: when(m.revoked_at.unwrap_or(m.approved_at)),
+    };
+    let groups = list
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.name.clone(),
+                members
+                    .iter()
+                    .filter(|m| m.group_id == g.id && m.revoked_at.is_none())
+                    .map(line)
+                    .collect(),
+            )
+        })
+        .collect();
+    let revoked = members
+        .iter()
+        .filter(|m| m.revoked_at.is_some())
+        .map(line)
+        .collect();
+    let subscribers = service::announce::subscribers(&state.db, &project.slug, true)
+        .await?
+        .len();
+    render(&ListPage {
+        nav: Nav::new(&s.user, csrf),
+        name: project.name,
+        slug: project.slug,
+        requests,
+        groups,
+        revoked,
+        reason_optional: list.revocable_without_reason,
+        subscribers,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "list_team_request.html")]
+struct RequestPage {
+    nav: Nav,
+    slug: String,
+    r: RequestView,
+    due: Option<String>,
+    group: String,
+    groups: Vec<(String, String)>,
+    attempts: Vec<(String, String)>,
+    open: bool,
+}
+
+/// `GET /team/projects/{project}/list/requests/{id}`.
+pub async fn request(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Html<String>, PageError> {
+    let project = visible_project(&state, &s, &slug).await?;
+    let (_, _, list) = list_requests::project_list(&state.db, &project.slug)
+        .await
+        .map_err(missing_list)?;
+    let r = list_requests::request(&state.db, &project.slug, id)
+        .await
+        .map_err(missing_list)?;
+    let group = list
+        .groups
+        .iter()
+        .find(|g| g.id == r.row.group_id)
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| r.row.group_id.clone());
+    let attempts = r
+        .attempts
+        .iter()
+        .map(|(what, at)| {
+            let list: Vec<String> = serde_json::from_str(what).unwrap_or_default();
+            (list.join("; "), when(*at))
+        })
+        .collect();
+    render(&RequestPage {
+        nav: Nav::new(&s.user, csrf),
+        slug: project.slug,
+        due: r.row.decide_due_at.map(when),
+        open: matches!(r.row.status.as_str(), "pending" | "more-info"),
+        group,
+        groups: list
+            .groups
+            .iter()
+            .map(|g| (g.id.clone(), g.name.clone()))
+            .collect(),
+        attempts,
+        r,
+    })
+}
+
+/// The decision form.
+#[derive(Deserialize)]
+pub struct DecideForm {
+    verdict: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /team/projects/{project}/list/requests/{id}/decide`.
+pub async fn decide(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path((slug, id)): Path<(String, i64)>,
+    PageForm(f): PageForm<DecideForm>,
+) -> Result<Redirect, PageError> {
+    let project = visible_project(&state, &s, &slug).await?;
+    let d = match f.verdict.as_str() {
+        "approve" => Decision::Approve {
+            group: f.group,
+            note: f.note,
+        },
+        "reject" => Decision::Reject { note: f.note },
+        "ask-more" => Decision::AskMore { note: f.note },
+        other => {
+            return Err(ServiceError::Invalid(format!(
+                "`{other}` is not a decision; use approve, reject or ask-more"
+            ))
+            .into());
+        }
+    };
+    list_requests::decide(
+        &state.db,
+        &state.cfg,
+        &actor_of(&s.user),
+        Some(s.user.id),
+        &project.slug,
+        id,
+        &d,
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/team/projects/{}/list/requests/{id}",
+        project.slug
+    )))
+}
+
+/// The revoke form.
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    email: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /team/projects/{project}/list/revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    Path(slug): Path<String>,
+    PageForm(f): PageForm<RevokeForm>,
+) -> Result<Redirect, PageError> {
+    let project = visible_project(&state, &s, &slug).await?;
+    let email = f
+        .email
+        .trim()
+        .parse()
+        .map_err(|e| ServiceError::Invalid(format!("{e}")))?;
+    service::members::revoke(
+        &state.db,
+        &actor_of(&s.user),
+        &project.slug,
+        &email,
+        Some(&f.reason),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/team/projects/{}/list",
+        project.slug
+    )))
+}
