@@ -213,7 +213,25 @@ pub async fn apply(
         })
         .collect();
     let fingerprint = key.as_ref().map(PublicKey::fingerprint);
-    let flags = list_request::flags(&list, a, fingerprint.as_deref(), &existing, attempts);
+    let mut flags = list_request::flags(&list, a, fingerprint.as_deref(), &existing, attempts);
+    let former = {
+        let mut c = db.acquire().await?;
+        store::members::by_email(c.conn(), project.id, email.as_str()).await?
+    };
+    if let Some(m) = former
+        && let Some(revoked) = m.revoked_at
+    {
+        flags.push(Flag {
+            kind: "former-member".into(),
+            note: format!(
+                "{email} was a member until {}, when the membership was revoked{}",
+                day(revoked),
+                m.revoke_reason
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+        });
+    }
     let armored = match &key {
         Some(k) => Some(k.to_armored().map_err(ServiceError::from)?),
         None => None,

@@ -13,6 +13,7 @@ mod exports;
 mod gpg;
 mod headers;
 mod intake;
+mod lists;
 mod mail;
 mod multiprocess;
 mod policy;
