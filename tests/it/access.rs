@@ -29,6 +29,7 @@ const ENTITLED_SKIP: &[&str] = &[
     "/schedule",
     "/publish",
     "/cve",
+    "/revoke",
 ];
 const SECRET: &str = "SECRET-EMBARGOED-DETAIL-7f3a";
 const REPORTER: &str = "secret-reporter@example.net";
@@ -241,6 +242,12 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 StatusCode::NOT_FOUND,
                 false,
             ),
+            ("/team/projects/demo/list".to_owned(), StatusCode::OK, false),
+            (
+                "/team/projects/demo/list/requests/999".to_owned(),
+                StatusCode::NOT_FOUND,
+                false,
+            ),
         ] {
             let r = act.web.get(app.url(&path)).send().await.unwrap();
             let status = r.status();
@@ -347,6 +354,14 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             ),
             (format!("/team/cases/{a}/disclosure/publish"), vec![]),
             (format!("/team/cases/{a}/cve"), vec![]),
+            (
+                "/team/projects/demo/list/revoke".to_owned(),
+                vec![("email", "nobody@example.org")],
+            ),
+            (
+                "/team/projects/demo/list/requests/999/decide".to_owned(),
+                vec![("verdict", "approve")],
+            ),
         ] {
             if role.entitled() && ENTITLED_SKIP.iter().any(|end| path.ends_with(end)) {
                 // Changes of state and outbound mail are covered by their own tests.
@@ -467,6 +482,42 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             ),
             ("POST", format!("/api/v1/cases/{a}/cve"), None),
             ("GET", "/api/v1/projects/demo/schedule".to_owned(), None),
+            (
+                "GET",
+                "/api/v1/projects/demo/list/requests".to_owned(),
+                None,
+            ),
+            (
+                "GET",
+                "/api/v1/projects/demo/list/requests/999".to_owned(),
+                None,
+            ),
+            (
+                "POST",
+                "/api/v1/projects/demo/list/requests/999/decision".to_owned(),
+                Some(serde_json::json!({"verdict": "approve"})),
+            ),
+            ("GET", "/api/v1/projects/demo/list/members".to_owned(), None),
+            (
+                "POST",
+                "/api/v1/projects/demo/list/members".to_owned(),
+                Some(serde_json::json!({"email": "bad", "name": "", "group": "x"})),
+            ),
+            (
+                "POST",
+                "/api/v1/projects/demo/list/members/revoke".to_owned(),
+                Some(serde_json::json!({"email": "nobody@example.org"})),
+            ),
+            (
+                "PUT",
+                "/api/v1/projects/demo/list/members/key".to_owned(),
+                Some(serde_json::json!({"email": "nobody@example.org", "public_key": "x"})),
+            ),
+            (
+                "GET",
+                "/api/v1/projects/demo/announce/subscribers".to_owned(),
+                None,
+            ),
         ] {
             let client = reqwest::Client::new();
             let mut req = match method {
@@ -491,6 +542,11 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 (_, "GET", p) if p.starts_with("/api/v1/cwe") => StatusCode::OK,
                 (Role::OtherTeam, "GET", p) if p.starts_with("/api/v1/cases?") => StatusCode::OK,
                 (Role::OtherTeam, _, _) => StatusCode::NOT_FOUND,
+                (_, "GET", p) if p.ends_with("/list/requests/999") => StatusCode::NOT_FOUND,
+                (_, "POST", p) if p.ends_with("/999/decision") => StatusCode::NOT_FOUND,
+                (_, "POST", p) if p.ends_with("/list/members") => StatusCode::UNPROCESSABLE_ENTITY,
+                (_, "POST", p) if p.ends_with("/members/revoke") => StatusCode::NOT_FOUND,
+                (_, "PUT", p) if p.ends_with("/members/key") => StatusCode::UNPROCESSABLE_ENTITY,
                 (_, "POST", p) if p.ends_with("/actions") => StatusCode::CONFLICT, // acknowledged → start-fix is refused
                 (_, "POST", p) if p.ends_with("/decision") => StatusCode::UNPROCESSABLE_ENTITY,
                 (_, "POST", p)
@@ -530,11 +586,11 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             checked += 1;
         }
     }
-    // 6 team pages + the audit trail, 21 team forms, 27 API routes; the entitled roles
-    // skip the forms in ENTITLED_SKIP (12 of them).
+    // 8 team pages + the audit trail, 23 team forms, 35 API routes; the entitled roles
+    // skip the forms in ENTITLED_SKIP (the list's decide form ends in /decide too).
     assert_eq!(
         checked,
-        6 * (6 + 1 + 21 + 27) - 2 * ENTITLED_SKIP.len(),
+        6 * (8 + 1 + 23 + 35) - 2 * (ENTITLED_SKIP.len() + 1),
         "every route was asked by every role"
     );
     // Nothing a non-entitled role sent changed the case.

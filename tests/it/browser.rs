@@ -261,3 +261,111 @@ async fn team_schedules_then_publishes_in_the_browser() {
     );
     assert!(shots.path().join("advisory.png").exists());
 }
+
+fn list_flow(args: Vec<String>) -> String {
+    let out = Command::new("node")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/browser/list_flow.mjs"
+        ))
+        .args(&args)
+        .output()
+        .expect("node is installed by scripts/install-test-deps.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success() && stdout.contains("OK"),
+        "list flow {:?} failed:\n{stdout}\n{}",
+        args.first(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// An applicant asks to join the pre-notification list with their key, confirms the
+/// address from the mail (encrypted to that key), the team approves in the browser,
+/// and the next pre-notification reaches the new member encrypted to that key: gpg
+/// decrypts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applicant_joins_the_list_and_receives_the_next_pre_notification() {
+    use crate::lists::{Desk, PW, decrypt, link};
+    let desk = Desk::new(Kind::Sqlite).await;
+    let gpg = crate::gpg::Gpg::new();
+    let fpr = gpg.generate("Robin Packager <robin@packager.example>", "cv25519");
+    let shots = tempfile::tempdir().unwrap();
+    let key_file = shots.path().join("robin.asc");
+    std::fs::write(&key_file, gpg.export(&fpr)).unwrap();
+    let base = desk.app.base.clone();
+    let shots_path = shots.path().display().to_string();
+    let args = vec![
+        "apply".to_owned(),
+        base.clone(),
+        "Robin Packager".into(),
+        "robin@packager.example".into(),
+        key_file.display().to_string(),
+        fpr.clone(),
+        shots_path.clone(),
+    ];
+    tokio::task::spawn_blocking(move || list_flow(args))
+        .await
+        .unwrap();
+    let mails = desk.deliver().await;
+    assert_eq!(mails.len(), 1);
+    let confirm = link(
+        &decrypt(&gpg, &mails[0].data),
+        "/p/demo/notification-list/requests/",
+    );
+    let args = vec![
+        "confirm".to_owned(),
+        base.clone(),
+        confirm,
+        shots_path.clone(),
+    ];
+    tokio::task::spawn_blocking(move || list_flow(args))
+        .await
+        .unwrap();
+    desk.deliver().await;
+    let id = desk.app.db.scalar("SELECT id FROM list_requests").await;
+    let args = vec![
+        "approve".to_owned(),
+        base,
+        "lead@demo.example".into(),
+        PW.into(),
+        id.to_string(),
+        shots_path,
+    ];
+    tokio::task::spawn_blocking(move || list_flow(args))
+        .await
+        .unwrap();
+    assert_eq!(
+        desk.app
+            .db
+            .scalar(&format!("SELECT COUNT(*) FROM list_members WHERE email = 'robin@packager.example' AND fingerprint = '{fpr}' AND group_id = 'maintainers'"))
+            .await,
+        1
+    );
+    let approved = desk.deliver().await;
+    assert!(decrypt(&gpg, &approved[0].data).contains("Welcome to the list."));
+
+    let case = desk.scheduled_case().await;
+    embargo::service::disclosure::pre_notify_now(
+        &desk.app.state.db,
+        &desk.app.state.cfg,
+        &embargo::domain::actor::Actor::Cli,
+        None,
+        case,
+    )
+    .await
+    .unwrap();
+    let notes = desk.deliver().await;
+    let to_robin: Vec<_> = notes
+        .iter()
+        .filter(|m| m.to == ["robin@packager.example"])
+        .collect();
+    assert_eq!(to_robin.len(), 1, "one pre-notification for the new member");
+    let text = decrypt(&gpg, &to_robin[0].data);
+    assert!(
+        text.contains("Path traversal in the static file handler"),
+        "{text}"
+    );
+    assert!(shots.path().join("list-members.png").exists());
+}

@@ -18,7 +18,7 @@ use embargo::domain::actor::Actor;
 use embargo::service::{self, disclosure, keys, members};
 use reqwest::StatusCode;
 
-const PW: &str = "correct horse battery staple";
+pub const PW: &str = "correct horse battery staple";
 
 pub struct Desk {
     pub app: TestApp,
