@@ -3,8 +3,9 @@
 //! - pre-notification fan-out to 10,000 list members with keys: composing (sign and
 //!   encrypt per member, on all cores) and queueing, then delivery into a local SMTP
 //!   sink by one outbox worker (one `serve` process) and by four (four processes);
-//! - bulk export of 100,000 published advisories to each format
-//!   (`embargo advisory export-all`), in seconds.
+//! - export of 100,000 published advisories to each format: rendering alone (read,
+//!   parse, render on one core) and the bulk export to a directory
+//!   (`embargo advisory export-all`, a file each: bound by the disk), in seconds.
 //!
 //! Run with `cargo bench --bench disclosure`; it prints, it asserts nothing.
 //! `BENCH_MEMBERS` and `BENCH_ADVISORIES` change the sizes.
@@ -231,8 +232,42 @@ async fn exports(db: &Db, advisories: usize) {
         "(setup: {advisories} published advisories stored in {:.1} s)",
         start.elapsed().as_secs_f64()
     );
+    // The CPU part alone: read every frozen document, parse it, render it (one core, no files).
     println!(
-        "bulk export of {} published advisories (embargo advisory export-all):",
+        "render only, one core, no files ({} advisories read in pages of 2,000):",
+        advisories + 2
+    );
+    for format in [Format::Osv, Format::Cve5, Format::Csaf] {
+        let start = Instant::now();
+        let (mut after, mut n, mut bytes) = (String::new(), 0usize, 0usize);
+        loop {
+            let page = {
+                let mut c = db.acquire().await.unwrap();
+                store::advisories::documents_after(c.conn(), project.id, &after, 2_000)
+                    .await
+                    .unwrap()
+            };
+            let Some((last, _)) = page.last() else { break };
+            after = last.clone();
+            for (_, doc) in &page {
+                let a: Advisory = serde_json::from_str(doc).unwrap();
+                if format == Format::Cve5 && a.cve.is_none() {
+                    continue;
+                }
+                bytes += embargo::domain::export::render(&a, format).unwrap().len();
+                n += 1;
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "  {:>9}: {secs:.1} s for {n} = {:.0} advisories/s ({:.0} MB of JSON)",
+            bulk_export::extension(format),
+            n as f64 / secs,
+            bytes as f64 / 1e6
+        );
+    }
+    println!(
+        "bulk export of {} published advisories (embargo advisory export-all, a file each):",
         advisories + 2
     );
     for format in [Format::Osv, Format::Cve5, Format::Csaf] {

@@ -183,6 +183,12 @@ const KEYS: &[Key] = &[
         help: "first retry delay; each later one doubles (capped at 1 hour)",
     },
     Key {
+        name: "outbox_concurrency",
+        default: Some("32"),
+        secret: false,
+        help: "messages one worker sends at once, each over its own SMTP connection (at most 256; stay under the relay's per-client connection limit)",
+    },
+    Key {
         name: "outbox_lease",
         default: Some("2 minutes"),
         secret: false,
@@ -237,6 +243,8 @@ pub struct Config {
     pub outbox_retry_base: Duration,
     /// Worker lease.
     pub outbox_lease: Duration,
+    /// Messages one worker sends at once (SMTP connections in its pool).
+    pub outbox_concurrency: u32,
     sources: BTreeMap<&'static str, (String, Source)>,
 }
 
@@ -487,6 +495,15 @@ impl Config {
             outbox_max_attempts: count("outbox_max_attempts")?,
             outbox_retry_base: duration("outbox_retry_base")?,
             outbox_lease: duration("outbox_lease")?,
+            outbox_concurrency: match count("outbox_concurrency")? {
+                n if n <= 256 => n,
+                n => {
+                    return Err(fail(
+                        "outbox_concurrency",
+                        format!("`{n}` is more than 256 connections; use 1 to 256"),
+                    ));
+                }
+            },
             sources: values,
         })
     }

@@ -218,3 +218,26 @@ async fn multipart_token(bytes: axum::body::Bytes, boundary: &str) -> Option<Str
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_one_click_unsubscribe;
+
+    #[test]
+    fn only_the_unsubscribe_address_skips_the_csrf_check() {
+        assert!(is_one_click_unsubscribe(
+            "/p/demo/announce/unsubscribe/12.abc"
+        ));
+        for path in [
+            "/p/demo/announce",
+            "/p/demo/announce/confirm/12.abc",
+            "/p/demo/announce/unsubscribe/",
+            "/p/demo/announce/unsubscribe/12.abc/x",
+            "/p//announce/unsubscribe/12.abc",
+            "/team/announce/unsubscribe/12.abc",
+            "/x/p/demo/announce/unsubscribe/1",
+        ] {
+            assert!(!is_one_click_unsubscribe(path), "{path}");
+        }
+    }
+}

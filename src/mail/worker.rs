@@ -6,14 +6,14 @@
 
 use crate::config::Config;
 use crate::store::{self, Db, StoreError};
+use futures_util::StreamExt;
 use lettre::address::Envelope;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 
-/// Messages claimed per round.
-const BATCH: i64 = 32;
-/// Messages sent at once by one worker (lettre's pool keeps up to 10 connections).
-pub const CONCURRENCY: usize = 8;
+/// Rounds claim this many messages per message sent at once.
+const BATCH_PER_SLOT: i64 = 4;
 /// Longest retry delay (seconds).
 const MAX_BACKOFF: i64 = 3600;
 
@@ -27,6 +27,7 @@ pub struct Worker {
     db: Db,
     id: String,
     transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    concurrency: usize,
     max_attempts: i64,
     retry_base: i64,
     lease: i64,
@@ -58,6 +59,7 @@ impl Worker {
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| TransportError(e.to_string()))?
                     .timeout(Some(Duration::from_secs(60)))
+                    .pool_config(PoolConfig::new().max_size(cfg.outbox_concurrency))
                     .build(),
             ),
             None => None,
@@ -70,6 +72,7 @@ impl Worker {
                 crate::auth::secret::random_token(6)
             ),
             transport,
+            concurrency: usize::try_from(cfg.outbox_concurrency).unwrap_or(1).max(1),
             max_attempts: i64::from(cfg.outbox_max_attempts),
             retry_base: cfg.outbox_retry_base.as_seconds_i64(),
             lease: cfg.outbox_lease.as_seconds_i64(),
@@ -90,8 +93,14 @@ impl Worker {
     pub async fn claim(&self) -> Result<Vec<store::outbox::Claimed>, StoreError> {
         let now = store::now();
         let mut tx = self.db.begin().await?;
-        let claimed =
-            store::outbox::claim(tx.conn(), &self.id, now, now + self.lease, BATCH).await?;
+        let claimed = store::outbox::claim(
+            tx.conn(),
+            &self.id,
+            now,
+            now + self.lease,
+            BATCH_PER_SLOT * self.concurrency as i64,
+        )
+        .await?;
         tx.commit().await?;
         Ok(claimed)
     }
@@ -159,25 +168,27 @@ impl Worker {
     }
 
     /// One round: claim, then send and settle the claimed messages concurrently
-    /// (up to [`CONCURRENCY`] at a time, over the transport's connection pool).
+    /// (up to `outbox_concurrency` at a time, over the transport's connection pool).
     pub async fn run_once(&self) -> Result<Round, StoreError> {
         if self.transport.is_none() {
             return Ok(Round::default());
         }
         let mut total = Round::default();
         let claimed = self.claim().await?;
-        for chunk in claimed.chunks(CONCURRENCY) {
-            let rounds = futures_util::future::join_all(chunk.iter().map(|m| async move {
-                let result = self.send(m).await;
-                self.settle(m, result).await
+        // Keep `concurrency` messages in flight: a slow one holds up only its own slot.
+        let rounds: Vec<Result<Round, StoreError>> =
+            futures_util::stream::iter(claimed.into_iter().map(|m| async move {
+                let result = self.send(&m).await;
+                self.settle(&m, result).await
             }))
+            .buffer_unordered(self.concurrency)
+            .collect()
             .await;
-            for r in rounds {
-                let r = r?;
-                total.sent += r.sent;
-                total.retried += r.retried;
-                total.failed += r.failed;
-            }
+        for r in rounds {
+            let r = r?;
+            total.sent += r.sent;
+            total.retried += r.retried;
+            total.failed += r.failed;
         }
         Ok(total)
     }

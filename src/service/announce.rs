@@ -391,3 +391,24 @@ pub(crate) fn compose_list(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{mac, token};
+
+    #[test]
+    fn links_are_bound_to_purpose_subscriber_and_request_time() {
+        let t = token(b"key", "confirm", 7, 1000);
+        assert!(t.starts_with("7."));
+        assert_eq!(t, token(b"key", "confirm", 7, 1000));
+        for other in [
+            token(b"key", "unsubscribe", 7, 1000),
+            token(b"key", "confirm", 8, 1000),
+            token(b"key", "confirm", 7, 1001),
+            token(b"other", "confirm", 7, 1000),
+        ] {
+            assert_ne!(t, other);
+        }
+        assert_eq!(mac(b"key", "confirm", 7, 1000).len(), 27);
+    }
+}

@@ -110,10 +110,10 @@ fn protect_for(armored: Option<&str>) -> Protect {
     }
 }
 
-/// What an accepted application returns: the request id and the applicant's link secret.
+/// What an accepted application returns.
 #[derive(Debug)]
 pub struct Applied {
-    /// Request id.
+    /// Request id (0 when nothing was recorded and the address was told why by mail).
     pub id: i64,
 }
 
@@ -127,19 +127,23 @@ pub async fn apply(
 ) -> Result<Applied, ApplyError> {
     let (project, policy, list) = project_list(db, slug).await?;
     let (facts, key) = key_facts(&a.public_key);
-    let mut problems = list_request::problems(&list, a, &facts);
+    let problems = list_request::problems(&list, a, &facts);
     let email: Option<EmailAddress> = a.email.trim().parse().ok();
     let now = store::now();
+    // Whether the address already has a request waiting, or may not apply again yet, is
+    // not shown on the page (it would tell anyone who applied or was turned down): the
+    // page says a mail was sent, and the mail to the address says why nothing else happens.
+    let mut held_back: Option<String> = None;
     if let Some(e) = &email {
         let mut c = db.acquire().await?;
         if store::list_requests::open_of(c.conn(), project.id, e.as_str())
             .await?
             .is_some()
         {
-            problems.push(Problem {
-                field: "email",
-                message: format!("a request for {e} is already waiting; follow the link in the mail we sent to that address"),
-            });
+            held_back = Some(format!(
+                "A request to add {e} to the {} pre-notification list is already waiting. Nothing was changed: follow the link in the first mail we sent about it.",
+                project.name
+            ));
         }
         if let Some(wait) = policy
             .notification_list
@@ -158,15 +162,33 @@ pub async fn apply(
             if let Some(t) = last
                 && now < t + wait.as_seconds_i64()
             {
-                problems.push(Problem {
-                    field: "email",
-                    message: format!(
-                        "this address may apply again {wait} after its last decision, from {}",
-                        day(t + wait.as_seconds_i64())
-                    ),
-                });
+                held_back = Some(format!(
+                    "A request to add {e} to the {} pre-notification list was received, but the policy lets an address apply again only {wait} after its last decision: from {}. Nothing was recorded.",
+                    project.name,
+                    day(t + wait.as_seconds_i64())
+                ));
             }
         }
+    }
+    if let (Some(why), Some(e), true) = (&held_back, &email, problems.is_empty()) {
+        let mut tx = db.begin().await?;
+        enqueue(
+            &mut tx,
+            cfg,
+            &mail(
+                cfg,
+                &project,
+                e.as_str(),
+                "Your notification-list request",
+                why.clone(),
+            ),
+            &protect_for(key.as_ref().and_then(|k| k.to_armored().ok()).as_deref()),
+            Some(project.id),
+            "list-request-held",
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Applied { id: 0 });
     }
     if !problems.is_empty() {
         if let Some(e) = &email {
