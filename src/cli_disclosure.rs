@@ -395,11 +395,11 @@ pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
             );
         }
         MembersCommand::List { project, all } => {
-            println!("email\tname\torganisation\tgroup\tkey\tstatus");
-            for m in service::members::list(db, &project, !all)
+            let members = service::members::list(db, &project, !all)
                 .await
-                .map_err(err)?
-            {
+                .map_err(err)?;
+            println!("email\tname\torganisation\tgroup\tkey\tstatus");
+            for m in members {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     m.email,

@@ -124,11 +124,11 @@ pub async fn requests(cmd: RequestsCommand, db: &Db, cfg: &Config) -> anyhow::Re
     };
     match cmd {
         RequestsCommand::List { project, all } => {
-            println!("id\tstatus\tdecide by\tgroup\taddress\tname\tflags");
-            for r in list_requests::queue(db, &project, !all)
+            let queue = list_requests::queue(db, &project, !all)
                 .await
-                .map_err(err)?
-            {
+                .map_err(err)?;
+            println!("id\tstatus\tdecide by\tgroup\taddress\tname\tflags");
+            for r in queue {
                 println!(
                     "{}\t{}{}\t{}\t{}\t{}\t{}\t{}",
                     r.row.id,
@@ -206,11 +206,11 @@ pub async fn announce(cmd: AnnounceCommand, db: &Db) -> anyhow::Result<ExitCode>
     };
     match cmd {
         AnnounceCommand::List { project, all } => {
-            println!("email\tstatus");
-            for s in service::announce::subscribers(db, &project, !all)
+            let subs = service::announce::subscribers(db, &project, !all)
                 .await
-                .map_err(err)?
-            {
+                .map_err(err)?;
+            println!("email\tstatus");
+            for s in subs {
                 println!("{}\t{}", s.email, s.status);
             }
         }

@@ -28,6 +28,8 @@ use serde_json::json;
 /// The decision clock when the policy sets none.
 const DEFAULT_DECISION: i64 = 30 * 86_400;
 const DAY: i64 = 86_400;
+/// How long the confirmation link of a request works.
+const CONFIRM_WITHIN: i64 = 7 * DAY;
 
 /// Why an application was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +138,7 @@ pub async fn apply(
     let mut held_back: Option<String> = None;
     if let Some(e) = &email {
         let mut c = db.acquire().await?;
-        if store::list_requests::open_of(c.conn(), project.id, e.as_str())
+        if store::list_requests::open_of(c.conn(), project.id, e.as_str(), now - CONFIRM_WITHIN)
             .await?
             .is_some()
         {
@@ -269,7 +271,7 @@ pub async fn apply(
         .map(|d| d.to_string())
         .unwrap_or_else(|| "30 days".into());
     let body = format!(
-        "Hello {name},\n\nWe received a request to add {email} to the {project} security pre-notification list.\n\nIf it was you, confirm the address here — the request goes to the security team only after that:\n\n  {link}\n\nThe same link shows the state of your request. The team decides within {decision} of your confirmation. If you did not ask for this, ignore this mail: nothing happens without the confirmation.\n",
+        "Hello {name},\n\nWe received a request to add {email} to the {project} security pre-notification list.\n\nIf it was you, confirm the address here within 7 days — the request goes to the security team only after that:\n\n  {link}\n\nThe same link shows the state of your request. The team decides within {decision} of your confirmation. If you did not ask for this, ignore this mail: nothing happens without the confirmation.\n",
         name = a.name.trim(),
         project = project.name,
     );
@@ -370,8 +372,13 @@ pub async fn confirm(
         project.slug, r.id
     ));
     let mut tx = db.begin().await?;
-    if !store::list_requests::confirm(tx.conn(), r.id, now, now + clock).await? {
-        return Ok(r);
+    if !store::list_requests::confirm(tx.conn(), r.id, now, now + clock, now - CONFIRM_WITHIN)
+        .await?
+    {
+        return Err(ServiceError::Conflict(
+            "this confirmation link has expired (it works for 7 days); send the request again"
+                .into(),
+        ));
     }
     for m in &team {
         let text = format!(

@@ -159,13 +159,21 @@ pub async fn list(c: Conn<'_>, project_id: i64, open: bool) -> Result<Vec<Reques
     })
 }
 
-/// Confirm the address: unconfirmed → pending, starting the decision clock.
-pub async fn confirm(c: Conn<'_>, id: i64, now: i64, due: i64) -> Result<bool, StoreError> {
+/// Confirm the address: unconfirmed → pending, starting the decision clock; only if
+/// submitted no earlier than `since`.
+pub async fn confirm(
+    c: Conn<'_>,
+    id: i64,
+    now: i64,
+    due: i64,
+    since: i64,
+) -> Result<bool, StoreError> {
     on_conn!(c, |c| {
-        let r = sqlx::query("UPDATE list_requests SET status = 'pending', confirmed_at = $1, decide_due_at = $2 WHERE id = $3 AND status = 'unconfirmed'")
+        let r = sqlx::query("UPDATE list_requests SET status = 'pending', confirmed_at = $1, decide_due_at = $2 WHERE id = $3 AND status = 'unconfirmed' AND submitted_at >= $4")
             .bind(now)
             .bind(due)
             .bind(id)
+            .bind(since)
             .execute(&mut *c)
             .await?;
         Ok(r.rows_affected() == 1)
@@ -316,18 +324,20 @@ pub async fn last_decided(
     })
 }
 
-/// An open request of an address, if any.
+/// An open request of an address, if any: in review, or unconfirmed since `unconfirmed_since`.
 pub async fn open_of(
     c: Conn<'_>,
     project_id: i64,
     email: &str,
+    unconfirmed_since: i64,
 ) -> Result<Option<RequestRow>, StoreError> {
     on_conn!(c, |c| {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM list_requests WHERE project_id = $1 AND email = $2 AND status IN ('unconfirmed', 'pending', 'more-info') LIMIT 1"
+            "SELECT {COLUMNS} FROM list_requests WHERE project_id = $1 AND email = $2 AND (status IN ('pending', 'more-info') OR (status = 'unconfirmed' AND submitted_at >= $3)) LIMIT 1"
         )))
         .bind(project_id)
         .bind(email)
+        .bind(unconfirmed_since)
         .fetch_optional(&mut *c)
         .await?)
     })

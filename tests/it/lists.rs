@@ -385,7 +385,28 @@ async fn requests_with_problems_are_refused_and_recorded(kind: Kind) {
     let mails = desk.deliver().await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, ["security@example-linux.org"]);
-    assert!(body(&mails[0].data).contains("/p/demo/notification-list/requests/"));
+    let text = body(&mails[0].data);
+    let request = link(&text, "/p/demo/notification-list/requests/");
+    // Left unconfirmed for more than 7 days, the link no longer confirms.
+    desk.app
+        .db
+        .exec(&format!(
+            "UPDATE list_requests SET submitted_at = {} WHERE email = 'security@example-linux.org'",
+            embargo::store::now() - 8 * 86_400
+        ))
+        .await;
+    let (status, html) = desk
+        .post_form(&c, &request, &format!("{request}/confirm"), &[])
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("has expired"), "{html}");
+    assert_eq!(
+        desk.app
+            .db
+            .scalar("SELECT COUNT(*) FROM list_requests WHERE status = 'pending'")
+            .await,
+        0
+    );
 }
 
 async fn request_confirm_review_approve_revoke(kind: Kind) {

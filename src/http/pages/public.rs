@@ -40,6 +40,7 @@ struct ProjectPage {
     name: String,
     slug: String,
     has_policy: bool,
+    has_list: bool,
     release_in_progress: bool,
 }
 
@@ -66,6 +67,10 @@ pub async fn project(
     render(&ProjectPage {
         release_in_progress: project.freeze_since.is_some() && project.freeze_public,
         has_policy: project.policy.is_some(),
+        has_list: service::projects::policy_of(&project)
+            .ok()
+            .flatten()
+            .is_some_and(|p| p.notification_list.is_some()),
         name: project.name,
         slug: project.slug,
     })

@@ -176,6 +176,7 @@ struct ProjectTeam {
     is_admin: bool,
     frozen_since: Option<String>,
     freeze_public: bool,
+    has_list: bool,
 }
 
 /// A ban as the project page lists it.
@@ -239,6 +240,10 @@ pub async fn project(
         })
         .collect();
     render(&ProjectTeam {
+        has_list: service::projects::policy_of(&project)
+            .ok()
+            .flatten()
+            .is_some_and(|p| p.notification_list.is_some()),
         frozen_since: project.freeze_since.map(when),
         freeze_public: project.freeze_public,
         bans,
