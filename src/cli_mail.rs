@@ -382,6 +382,12 @@ pub async fn ingest(cfg: &Config, project: Option<String>) -> ExitCode {
             println!("accepted: this message was taken in before; nothing changed");
             ExitCode::SUCCESS
         }
+        Ok(service::ingest::Outcome::ListRequest(id)) => {
+            println!(
+                "accepted: notification-list request by mail #{id} (the sender was pointed to the request form)"
+            );
+            ExitCode::SUCCESS
+        }
         Ok(service::ingest::Outcome::Refused(why)) => {
             println!("refused by policy (the sender was told): {why}");
             ExitCode::SUCCESS

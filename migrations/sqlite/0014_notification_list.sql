@@ -74,3 +74,17 @@ CREATE TABLE announce_subscribers (
     UNIQUE (project_id, email)
 );
 CREATE INDEX announce_subscribers_current ON announce_subscribers(project_id, status);
+
+-- A request to join the list sent by mail with the policy's `request_subject`: kept for
+-- the team (the sender is pointed to the form, which asks each required item).
+CREATE TABLE list_request_mails (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id  BIGINT NOT NULL REFERENCES projects(id),
+    sender      TEXT,
+    sender_name TEXT,
+    subject     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    message_id  TEXT UNIQUE,
+    received_at BIGINT NOT NULL
+);
+CREATE INDEX list_request_mails_project ON list_request_mails(project_id, received_at);

@@ -5,7 +5,9 @@
 //! before (same Message-ID) is accepted again without effect, so an MTA that
 //! retries after a temporary failure never creates a second case. Mail that
 //! breaks a policy rule is answered with the rule and accepted (exit 0);
-//! automatic mail (Auto-Submitted, bulk) is never answered.
+//! automatic mail (Auto-Submitted, bulk) is never answered. A mail whose subject is the
+//! policy's `notification_list.request_subject` is a request to join the list, not a
+//! report: it is kept for the team and the sender is pointed to the request form.
 
 use super::cases::{self, IntakeError, Source};
 use super::{ServiceError, keys};
@@ -26,6 +28,9 @@ pub enum Outcome {
     Duplicate,
     /// It was refused (the sender was told why, unless the mail was automatic).
     Refused(String),
+    /// A request to join the notification list (kept for the team; the sender was
+    /// pointed to the request form).
+    ListRequest(i64),
 }
 
 /// Why ingest could not decide (each maps to a sysexits code in the CLI).
@@ -210,6 +215,35 @@ pub async fn ingest(
         )
         .await?;
         return Ok(Outcome::Reply(case.id));
+    }
+
+    // A request to join the notification list, by mail with the policy's subject line.
+    if let (Some(wanted), Some(subject)) = (
+        policy
+            .notification_list
+            .as_ref()
+            .and_then(|l| l.request_subject.as_deref()),
+        parsed.subject.as_deref(),
+    ) && super::list_requests::is_request_subject(subject, wanted)
+    {
+        return Ok(
+            match super::list_requests::by_mail(
+                db,
+                cfg,
+                &project,
+                env.from.as_deref(),
+                parsed.from_name.as_deref(),
+                subject,
+                &parsed.text,
+                env.message_id.as_deref(),
+                env.automatic,
+            )
+            .await?
+            {
+                Some(id) => Outcome::ListRequest(id),
+                None => Outcome::Duplicate,
+            },
+        );
     }
 
     let summary = parsed

@@ -795,3 +795,128 @@ pub async fn remind_overdue(db: &Db, cfg: &Config, now: i64) -> Result<usize, Se
     }
     Ok(sent)
 }
+
+/// Whether a mail's subject is the policy's request subject (ignoring case, spacing and
+/// any `Re:` / `Fwd:` in front).
+pub fn is_request_subject(subject: &str, wanted: &str) -> bool {
+    let mut s = subject.trim();
+    loop {
+        let lower = s.to_lowercase();
+        let Some(rest) = ["re:", "fwd:", "fw:", "aw:", "wg:"]
+            .iter()
+            .find_map(|p| lower.starts_with(p).then(|| s[p.len()..].trim_start()))
+        else {
+            break;
+        };
+        s = rest;
+    }
+    let norm = |t: &str| {
+        t.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    norm(s) == norm(wanted)
+}
+
+/// A request to join the list that came by mail with the policy's subject line: kept
+/// for the team (shown on the list page), and the sender — unless the mail is automatic
+/// — is answered with the request form, which asks each required item and checks the
+/// key. `None` when this Message-ID was taken in before.
+#[allow(clippy::too_many_arguments)]
+pub async fn by_mail(
+    db: &Db,
+    cfg: &Config,
+    project: &ProjectRow,
+    sender: Option<&str>,
+    sender_name: Option<&str>,
+    subject: &str,
+    text: &str,
+    message_id: Option<&str>,
+    automatic: bool,
+) -> Result<Option<i64>, ServiceError> {
+    let form = cfg.link(&format!("/p/{}/notification-list/apply", project.slug));
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    let Some(id) = store::list_requests::insert_mail(
+        tx.conn(),
+        project.id,
+        sender,
+        sender_name,
+        subject,
+        text,
+        message_id,
+        now,
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    if let (Some(to), false) = (sender, automatic) {
+        let mut msg = mail(
+            cfg,
+            project,
+            to,
+            "Your notification-list request",
+            format!(
+                "Thank you for your request to join the {} security pre-notification list.\n\nRequests are taken with this form, which asks for each item the policy requires and checks your OpenPGP key:\n\n  {form}\n\nPlease fill it in there; the security team has your mail as well.\n",
+                project.name
+            ),
+        );
+        msg.in_reply_to = message_id.map(str::to_owned);
+        enqueue(
+            &mut tx,
+            cfg,
+            &msg,
+            &Protect::None,
+            Some(project.id),
+            "list-request-by-mail",
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "list.request_by_mail",
+        ("list_request_mail", &id.to_string()),
+        Some(project.id),
+        json!({"answered": sender.is_some() && !automatic}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// The request mails of a project, newest first (the team's page).
+pub async fn mails(
+    db: &Db,
+    project_id: i64,
+) -> Result<Vec<store::list_requests::MailRow>, ServiceError> {
+    let mut c = db.acquire().await?;
+    Ok(store::list_requests::mails(c.conn(), project_id, 100).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_request_subject;
+
+    #[test]
+    fn request_subjects_match_as_people_write_them() {
+        let s = "Security notification request";
+        for ok in [
+            "Security notification request",
+            "  security   NOTIFICATION request ",
+            "Re: Security notification request",
+            "Fwd: RE: Security notification request",
+        ] {
+            assert!(is_request_subject(ok, s), "{ok}");
+        }
+        for no in [
+            "Security notification request for Django",
+            "SQL injection",
+            "",
+        ] {
+            assert!(!is_request_subject(no, s), "{no}");
+        }
+    }
+}

@@ -381,3 +381,57 @@ pub async fn take_key_change(
             .await?)
     })
 }
+
+/// A request that came by mail.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct MailRow {
+    /// Id.
+    pub id: i64,
+    /// Sender address.
+    pub sender: Option<String>,
+    /// Sender name.
+    pub sender_name: Option<String>,
+    /// Subject.
+    pub subject: String,
+    /// Plain text.
+    pub body: String,
+    /// Received.
+    pub received_at: i64,
+}
+
+/// Keep a request mail; `None` if this Message-ID was kept before.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_mail(
+    c: Conn<'_>,
+    project_id: i64,
+    sender: Option<&str>,
+    sender_name: Option<&str>,
+    subject: &str,
+    body: &str,
+    message_id: Option<&str>,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_scalar("INSERT INTO list_request_mails (project_id, sender, sender_name, subject, body, message_id, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING RETURNING id")
+            .bind(project_id)
+            .bind(sender)
+            .bind(sender_name)
+            .bind(subject)
+            .bind(body)
+            .bind(message_id)
+            .bind(now)
+            .fetch_optional(&mut *c)
+            .await?)
+    })
+}
+
+/// The request mails of a project, newest first.
+pub async fn mails(c: Conn<'_>, project_id: i64, limit: i64) -> Result<Vec<MailRow>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_as("SELECT id, sender, sender_name, subject, body, received_at FROM list_request_mails WHERE project_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2")
+            .bind(project_id)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?)
+    })
+}

@@ -217,6 +217,7 @@ on_both_backends!(
     announce_list_double_opt_in_and_one_click_unsubscribe,
     members_replace_their_key,
     overdue_requests_show_and_remind,
+    requests_by_mail_point_to_the_form,
 );
 
 async fn requests_with_problems_are_refused_and_recorded(kind: Kind) {
@@ -1368,4 +1369,71 @@ async fn overdue_requests_show_and_remind(kind: Kind) {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("approved"), "{out}");
+}
+
+async fn requests_by_mail_point_to_the_form(kind: Kind) {
+    use embargo::service::ingest::{self, Outcome};
+    let desk = Desk::new(kind).await;
+    let cases = desk.app.db.scalar("SELECT COUNT(*) FROM cases").await;
+    let mail = b"From: Jane Packager <security@example-linux.org>\r\nTo: security@demo.example\r\nSubject: Re: Security Notification Request\r\nMessage-ID: <req-1@example-linux.org>\r\n\r\nPlease add security@example-linux.org; we ship the Demo Project.\r\n";
+    let out = ingest::ingest(&desk.app.state.db, &desk.app.state.cfg, None, mail, None)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::ListRequest(_)), "{out:?}");
+    assert_eq!(
+        desk.app.db.scalar("SELECT COUNT(*) FROM cases").await,
+        cases,
+        "a request became a case"
+    );
+    let replies = desk.deliver().await;
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].to, ["security@example-linux.org"]);
+    assert_eq!(
+        replies[0].header("In-Reply-To").as_deref(),
+        Some("<req-1@example-linux.org>")
+    );
+    assert!(
+        body(&replies[0].data)
+            .contains("https://security.example.org/p/demo/notification-list/apply")
+    );
+    // The team has it.
+    let html = desk
+        .team
+        .get(desk.app.url("/team/projects/demo/list"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("we ship the Demo Project") && html.contains("Jane Packager"),
+        "{html}"
+    );
+    // Delivered again by the MTA: nothing new, no second answer.
+    let again = ingest::ingest(&desk.app.state.db, &desk.app.state.cfg, None, mail, None)
+        .await
+        .unwrap();
+    assert_eq!(again, Outcome::Duplicate);
+    // Automatic mail is kept but never answered.
+    let auto = b"From: robot@example-linux.org\r\nTo: security@demo.example\r\nSubject: Security notification request\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <req-2@example-linux.org>\r\n\r\nOut of office.\r\n";
+    let out = ingest::ingest(&desk.app.state.db, &desk.app.state.cfg, None, auto, None)
+        .await
+        .unwrap();
+    assert!(matches!(out, Outcome::ListRequest(_)), "{out:?}");
+    assert_eq!(desk.deliver().await.len(), 0);
+    assert_eq!(
+        desk.app
+            .db
+            .scalar("SELECT COUNT(*) FROM list_request_mails")
+            .await,
+        2
+    );
+    assert_eq!(
+        desk.app
+            .db
+            .scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'list.request_by_mail'")
+            .await,
+        2
+    );
 }

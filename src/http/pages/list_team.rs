@@ -50,6 +50,15 @@ struct ListPage {
     revoked: Vec<MemberLine>,
     reason_optional: bool,
     subscribers: usize,
+    mails: Vec<MailLine>,
+}
+
+/// A request that came by mail.
+struct MailLine {
+    sender: String,
+    received: String,
+    subject: String,
+    body: String,
 }
 
 fn missing_list(e: ServiceError) -> PageError {
@@ -122,6 +131,21 @@ pub async fn page(
     let subscribers = service::announce::subscribers(&state.db, &project.slug, true)
         .await?
         .len();
+    let mails = list_requests::mails(&state.db, project.id)
+        .await?
+        .into_iter()
+        .map(|m| MailLine {
+            sender: match (m.sender_name, m.sender) {
+                (Some(n), Some(a)) => format!("{n} <{a}>"),
+                (None, Some(a)) => a,
+                (Some(n), None) => n,
+                (None, None) => "unknown sender".into(),
+            },
+            received: when(m.received_at),
+            subject: m.subject,
+            body: m.body,
+        })
+        .collect();
     render(&ListPage {
         nav: Nav::new(&s.user, csrf),
         name: project.name,
@@ -131,6 +155,7 @@ pub async fn page(
         revoked,
         reason_optional: list.revocable_without_reason,
         subscribers,
+        mails,
     })
 }
 
