@@ -163,25 +163,36 @@ pub async fn subscribe(db: &Db, cfg: &Config, slug: &str, email: &str) -> Result
     Ok(())
 }
 
-/// Whether a confirmation link is valid (for the page that shows the button).
-pub async fn check_confirm(db: &Db, slug: &str, token_text: &str) -> Result<(), ServiceError> {
+/// The project and subscriber a link of `purpose` names: 404 for a wrong MAC, an
+/// unknown subscriber, or another project's link.
+async fn by_link(
+    db: &Db,
+    slug: &str,
+    purpose: &str,
+    token_text: &str,
+) -> Result<(ProjectRow, Subscriber), ServiceError> {
     let project = super::projects::find(db, slug).await?;
     let key = link_key(db).await?;
-    let sub = check(db, &key, "confirm", token_text, |s| s.created_at).await?;
+    // A confirmation link is bound to the time of the request; an unsubscribe link is not.
+    let confirming = purpose == "confirm";
+    let sub = check(db, &key, purpose, token_text, |s| {
+        if confirming { s.created_at } else { 0 }
+    })
+    .await?;
     if sub.project_id != project.id {
         return Err(ServiceError::NotFound("this subscription link".into()));
     }
-    Ok(())
+    Ok((project, sub))
+}
+
+/// Whether a confirmation link is valid (for the page that shows the button).
+pub async fn check_confirm(db: &Db, slug: &str, token_text: &str) -> Result<(), ServiceError> {
+    by_link(db, slug, "confirm", token_text).await.map(|_| ())
 }
 
 /// Confirm a subscription; returns the address.
 pub async fn confirm(db: &Db, slug: &str, token_text: &str) -> Result<String, ServiceError> {
-    let project = super::projects::find(db, slug).await?;
-    let key = link_key(db).await?;
-    let sub = check(db, &key, "confirm", token_text, |s| s.created_at).await?;
-    if sub.project_id != project.id {
-        return Err(ServiceError::NotFound("this subscription link".into()));
-    }
+    let (project, sub) = by_link(db, slug, "confirm", token_text).await?;
     if sub.status == "subscribed" {
         return Ok(sub.email);
     }
@@ -207,23 +218,14 @@ pub async fn confirm(db: &Db, slug: &str, token_text: &str) -> Result<String, Se
 
 /// Whether an unsubscribe link is valid.
 pub async fn check_unsubscribe(db: &Db, slug: &str, token_text: &str) -> Result<(), ServiceError> {
-    let project = super::projects::find(db, slug).await?;
-    let key = link_key(db).await?;
-    let sub = check(db, &key, "unsubscribe", token_text, |_| 0).await?;
-    if sub.project_id != project.id {
-        return Err(ServiceError::NotFound("this subscription link".into()));
-    }
-    Ok(())
+    by_link(db, slug, "unsubscribe", token_text)
+        .await
+        .map(|_| ())
 }
 
 /// Unsubscribe by link, at once (also RFC 8058 one-click). Idempotent.
 pub async fn unsubscribe(db: &Db, slug: &str, token_text: &str) -> Result<(), ServiceError> {
-    let project = super::projects::find(db, slug).await?;
-    let key = link_key(db).await?;
-    let sub = check(db, &key, "unsubscribe", token_text, |_| 0).await?;
-    if sub.project_id != project.id {
-        return Err(ServiceError::NotFound("this subscription link".into()));
-    }
+    let (project, sub) = by_link(db, slug, "unsubscribe", token_text).await?;
     remove_row(db, &Actor::Anonymous, &project, &sub).await
 }
 

@@ -101,6 +101,31 @@ fn mail(cfg: &Config, project: &ProjectRow, to: &str, subject: &str, text: Strin
     }
 }
 
+/// Mail every member of the project's team (in the caller's transaction): links only,
+/// never the applicant's answers.
+async fn tell_team(
+    tx: &mut store::Tx,
+    cfg: &Config,
+    project: &ProjectRow,
+    team: &[store::projects::MemberRow],
+    subject: &str,
+    text: &str,
+    purpose: &str,
+) -> Result<(), ServiceError> {
+    for m in team {
+        enqueue(
+            tx,
+            cfg,
+            &mail(cfg, project, &m.email, subject, text.to_owned()),
+            &Protect::None,
+            Some(project.id),
+            purpose,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Encrypt to the applicant's key when there is one, else plain.
 fn protect_for(armored: Option<&str>) -> Protect {
     match armored.and_then(|k| PublicKey::recipient_from_bytes(k.as_bytes()).ok()) {
@@ -380,28 +405,20 @@ pub async fn confirm(
                 .into(),
         ));
     }
-    for m in &team {
-        let text = format!(
+    tell_team(
+        &mut tx,
+        cfg,
+        &project,
+        &team,
+        "Notification-list request to review",
+        &format!(
             "A request to join the {} pre-notification list is waiting for review (decide by {}):\n\n  {link}\n",
             project.name,
             day(now + clock)
-        );
-        enqueue(
-            &mut tx,
-            cfg,
-            &mail(
-                cfg,
-                &project,
-                &m.email,
-                "Notification-list request to review",
-                text,
-            ),
-            &Protect::None,
-            Some(project.id),
-            "list-request-team",
-        )
-        .await?;
-    }
+        ),
+        "list-request-team",
+    )
+    .await?;
     audit::record(
         &mut tx,
         &Actor::Anonymous,
@@ -457,23 +474,16 @@ pub async fn answer(
             "the request changed meanwhile; reload it".into(),
         ));
     }
-    for m in &team {
-        enqueue(
-            &mut tx,
-            cfg,
-            &mail(
-                cfg,
-                &project,
-                &m.email,
-                "Notification-list applicant answered",
-                format!("The applicant answered your question:\n\n  {link}\n"),
-            ),
-            &Protect::None,
-            Some(project.id),
-            "list-request-team",
-        )
-        .await?;
-    }
+    tell_team(
+        &mut tx,
+        cfg,
+        &project,
+        &team,
+        "Notification-list applicant answered",
+        &format!("The applicant answered your question:\n\n  {link}\n"),
+        "list-request-team",
+    )
+    .await?;
     audit::record(
         &mut tx,
         &Actor::Anonymous,
@@ -761,26 +771,19 @@ pub async fn remind_overdue(db: &Db, cfg: &Config, now: i64) -> Result<usize, Se
         if !store::list_requests::mark_reminded(tx.conn(), r.id, now, now - every).await? {
             continue;
         }
-        for m in &team {
-            enqueue(
-                &mut tx,
-                cfg,
-                &mail(
-                    cfg,
-                    &project,
-                    &m.email,
-                    "Overdue notification-list request",
-                    format!(
-                        "A request to join the pre-notification list was due for a decision {} and is overdue:\n\n  {link}\n",
-                        day(r.decide_due_at.unwrap_or(now))
-                    ),
-                ),
-                &Protect::None,
-                Some(project.id),
-                "list-request-reminder",
-            )
-            .await?;
-        }
+        tell_team(
+            &mut tx,
+            cfg,
+            &project,
+            &team,
+            "Overdue notification-list request",
+            &format!(
+                "A request to join the pre-notification list was due for a decision {} and is overdue:\n\n  {link}\n",
+                day(r.decide_due_at.unwrap_or(now))
+            ),
+            "list-request-reminder",
+        )
+        .await?;
         audit::record(
             &mut tx,
             &Actor::System,

@@ -115,6 +115,30 @@ impl Desk {
         (status, r.text().await.unwrap())
     }
 
+    /// Schedule (or move) a case `days` ahead at `time` UTC.
+    pub async fn schedule_in_days(&self, case: i64, days: i64, time: &str) {
+        let at = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_hours(24 * days))
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::UTC);
+        disclosure::schedule(
+            &self.app.state.db,
+            &self.app.state.cfg,
+            &Actor::Cli,
+            None,
+            case,
+            &disclosure::ScheduleInput {
+                date: at.strftime("%Y-%m-%d").to_string(),
+                time: time.into(),
+                zone: "UTC".into(),
+                exploited: String::new(),
+                auto_publish: false,
+            },
+        )
+        .await
+        .unwrap();
+    }
+
     /// The scheduled demo case (a reviewed patch, a draft, a date ten days ahead).
     pub async fn scheduled_case(&self) -> i64 {
         self.app
@@ -629,26 +653,7 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
         .db
         .scalar("SELECT id FROM cases WHERE state = 'fixing' ORDER BY id LIMIT 1")
         .await;
-    let at = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_hours(24 * 12))
-        .unwrap()
-        .to_zoned(jiff::tz::TimeZone::UTC);
-    disclosure::schedule(
-        &desk.app.state.db,
-        &desk.app.state.cfg,
-        &Actor::Cli,
-        None,
-        other,
-        &disclosure::ScheduleInput {
-            date: at.strftime("%Y-%m-%d").to_string(),
-            time: "09:00".into(),
-            zone: "UTC".into(),
-            exploited: String::new(),
-            auto_publish: false,
-        },
-    )
-    .await
-    .unwrap();
+    desk.schedule_in_days(other, 12, "09:00").await;
     disclosure::pre_notify_now(
         &desk.app.state.db,
         &desk.app.state.cfg,
@@ -659,26 +664,7 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
     .await
     .unwrap();
     // … nor a date change of the case they were told of before.
-    let moved = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_hours(24 * 11))
-        .unwrap()
-        .to_zoned(jiff::tz::TimeZone::UTC);
-    disclosure::schedule(
-        &desk.app.state.db,
-        &desk.app.state.cfg,
-        &Actor::Cli,
-        None,
-        case,
-        &disclosure::ScheduleInput {
-            date: moved.strftime("%Y-%m-%d").to_string(),
-            time: "10:00".into(),
-            zone: "UTC".into(),
-            exploited: String::new(),
-            auto_publish: false,
-        },
-    )
-    .await
-    .unwrap();
+    desk.schedule_in_days(case, 11, "10:00").await;
     let after = desk.deliver().await;
     assert!(
         after
@@ -1034,26 +1020,7 @@ async fn announce_list_double_opt_in_and_one_click_unsubscribe(kind: Kind) {
         .db
         .scalar("SELECT id FROM cases WHERE state = 'fixing' ORDER BY id LIMIT 1")
         .await;
-    let at = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_hours(24 * 12))
-        .unwrap()
-        .to_zoned(jiff::tz::TimeZone::UTC);
-    disclosure::schedule(
-        &desk.app.state.db,
-        &desk.app.state.cfg,
-        &Actor::Cli,
-        None,
-        other,
-        &disclosure::ScheduleInput {
-            date: at.strftime("%Y-%m-%d").to_string(),
-            time: "09:00".into(),
-            zone: "UTC".into(),
-            exploited: String::new(),
-            auto_publish: false,
-        },
-    )
-    .await
-    .unwrap();
+    desk.schedule_in_days(other, 12, "09:00").await;
     disclosure::pre_announce_now(&desk.app.state.db, &desk.app.state.cfg, &Actor::Cli, other)
         .await
         .unwrap();
