@@ -1,9 +1,9 @@
 -- The notification list's request-and-review process and the public announce list.
 --
 -- list_requests: an application to the confidential pre-notification list, with the
--- policy's required answers, the key (validated when it came in), the problems found
--- and the reviewer's flags (JSON arrays of strings), the applicant's private link
--- (SHA-256 of its secret), and the decision with its clock.
+-- policy's required answers, the key (validated when it came in), the applicant's
+-- private link (SHA-256 of its secret), and the decision with its clock. The reviewer's
+-- flags are not stored: they are computed from the answers and the list when shown.
 -- list_request_attempts: incomplete submissions, recorded by address, because a
 -- policy may count a failure to provide the required information against the request.
 -- list_key_changes: a member's new key waiting for the confirmation mailed to them.
@@ -26,7 +26,6 @@ CREATE TABLE list_requests (
     public_key       TEXT,
     key_id           TEXT NOT NULL,
     fingerprint      TEXT,
-    flags            TEXT NOT NULL,
     link_hash        TEXT NOT NULL UNIQUE,
     status           TEXT NOT NULL,   -- 'unconfirmed' | 'pending' | 'more-info' | 'approved' | 'rejected'
     submitted_at     BIGINT NOT NULL,

@@ -33,7 +33,9 @@ use subtle::ConstantTimeEq;
 /// How long a confirmation link works.
 const CONFIRM_WITHIN: i64 = 7 * 86_400;
 
-async fn link_key(db: &Db) -> Result<Vec<u8>, ServiceError> {
+/// The instance key of the announce list's links (created on first use, so call it
+/// outside any transaction).
+pub(crate) async fn link_key(db: &Db) -> Result<Vec<u8>, ServiceError> {
     let initial = crate::auth::secret::random_token(32);
     let mut c = db.acquire().await?;
     Ok(
@@ -79,14 +81,6 @@ async fn check(
     Ok(sub)
 }
 
-fn from_line(cfg: &Config, project: &ProjectRow) -> String {
-    format!(
-        "{} security team <{}>",
-        project.name.replace(['<', '>', '"'], ""),
-        cfg.mail_from
-    )
-}
-
 /// The List-Id of a project's announce list (RFC 2919).
 pub fn list_id(cfg: &Config, project: &ProjectRow) -> String {
     let host = cfg.public_url.host_str().unwrap_or("localhost").to_owned();
@@ -130,17 +124,13 @@ pub async fn subscribe(db: &Db, cfg: &Config, slug: &str, email: &str) -> Result
             ))
         )
     };
-    let msg = Outgoing {
-        from: from_line(cfg, &project),
-        to: vec![email.to_string()],
-        subject: format!("[{}] Confirm your subscription", project.name),
+    let msg = super::mail::team_message(
+        cfg,
+        &project,
+        email.as_str(),
+        "Confirm your subscription",
         text,
-        message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
-        in_reply_to: None,
-        reply_to: None,
-        list: None,
-        attachments: Vec::new(),
-    };
+    );
     enqueue(
         &mut tx,
         cfg,
@@ -363,7 +353,7 @@ pub(crate) fn compose_list(
         ));
         let message_id = crate::mail::new_message_id(cfg.mail_from.domain());
         let msg = Outgoing {
-            from: from_line(cfg, project),
+            from: super::mail::team_sender(cfg, project),
             to: vec![s.email.clone()],
             subject: subject.to_owned(),
             text: format!(

@@ -1053,7 +1053,7 @@ async fn publish(
         }
     }
     let signer = signer(db, cfg, src.project.id, None).await.ok();
-    let (link_key, _) = super::announce::audience(db, src.project.id).await?;
+    let link_key = super::announce::link_key(db).await?;
     let now = store::now();
     let mut tx = db.begin().await?;
     if !trigger.finish(&mut tx, now, None).await? {

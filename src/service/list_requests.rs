@@ -18,9 +18,9 @@ use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::list_request::{self, Application, ExistingMember, Flag, KeyFacts, Problem};
 use crate::domain::policy::{NotificationList, Policy};
-use crate::mail::compose::Outgoing;
 use crate::pgp::PublicKey;
 use crate::store::list_requests::{NewRequest, RequestRow};
+use crate::store::members::Member;
 use crate::store::projects::ProjectRow;
 use crate::store::{self, Db};
 use serde_json::json;
@@ -79,27 +79,7 @@ fn key_facts(armored: &str) -> (KeyFacts, Option<PublicKey>) {
     }
 }
 
-fn from_line(cfg: &Config, project: &ProjectRow) -> String {
-    format!(
-        "{} security team <{}>",
-        project.name.replace(['<', '>', '"'], ""),
-        cfg.mail_from
-    )
-}
-
-fn mail(cfg: &Config, project: &ProjectRow, to: &str, subject: &str, text: String) -> Outgoing {
-    Outgoing {
-        from: from_line(cfg, project),
-        to: vec![to.to_owned()],
-        subject: format!("[{}] {subject}", project.name),
-        text,
-        message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
-        in_reply_to: None,
-        reply_to: None,
-        list: None,
-        attachments: Vec::new(),
-    }
-}
+use super::mail::team_message as mail;
 
 /// Mail every member of the project's team (in the caller's transaction): links only,
 /// never the applicant's answers.
@@ -209,7 +189,13 @@ pub async fn apply(
                 "Your notification-list request",
                 why.clone(),
             ),
-            &protect_for(key.as_ref().and_then(|k| k.to_armored().ok()).as_deref()),
+            &match &key {
+                Some(k) => Protect::Encrypt {
+                    recipients: vec![k.clone()],
+                    signer: None,
+                },
+                None => Protect::None,
+            },
             Some(project.id),
             "list-request-held",
         )
@@ -244,43 +230,18 @@ pub async fn apply(
             message: "give the address to add to the list".into(),
         }]));
     };
-    let (members, attempts) = {
+    let members = {
         let mut c = db.acquire().await?;
-        (
-            store::members::list(c.conn(), project.id, true).await?,
-            store::list_requests::attempts(c.conn(), project.id, email.as_str())
-                .await?
-                .len(),
-        )
+        store::members::list(c.conn(), project.id, false).await?
     };
-    let existing: Vec<ExistingMember<'_>> = members
-        .iter()
-        .map(|m| ExistingMember {
-            email: &m.email,
-            organisation: &m.organisation,
-            fingerprint: m.fingerprint.as_deref(),
-        })
-        .collect();
+    let attempts = {
+        let mut c = db.acquire().await?;
+        store::list_requests::attempts(c.conn(), project.id, email.as_str())
+            .await?
+            .len()
+    };
     let fingerprint = key.as_ref().map(PublicKey::fingerprint);
-    let mut flags = list_request::flags(&list, a, fingerprint.as_deref(), &existing, attempts);
-    let former = {
-        let mut c = db.acquire().await?;
-        store::members::by_email(c.conn(), project.id, email.as_str()).await?
-    };
-    if let Some(m) = former
-        && let Some(revoked) = m.revoked_at
-    {
-        flags.push(Flag {
-            kind: "former-member".into(),
-            note: format!(
-                "{email} was a member until {}, when the membership was revoked{}",
-                day(revoked),
-                m.revoke_reason
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
-            ),
-        });
-    }
+    let flags = flags_for(&list, a, fingerprint.as_deref(), &members, None, attempts);
     let armored = match &key {
         Some(k) => Some(k.to_armored().map_err(ServiceError::from)?),
         None => None,
@@ -324,7 +285,6 @@ pub async fn apply(
             public_key: armored.as_deref(),
             key_id: a.key_id.trim(),
             fingerprint: fingerprint.as_deref(),
-            flags: &serde_json::to_string(&flags).unwrap_or_else(|_| "[]".into()),
             link_hash: &secret::digest(&token),
         },
         now,
@@ -538,37 +498,133 @@ pub struct RequestView {
     pub attempts: Vec<(String, i64)>,
 }
 
-fn view(row: RequestRow, attempts: Vec<(String, i64)>, now: i64) -> RequestView {
-    let flag_list = serde_json::from_str(&row.flags).unwrap_or_default();
+/// The reviewer's flags, from the answers and the list as it is now: current members
+/// (other than the one `exclude` names — the member this request became) for duplicates,
+/// revoked ones for `former-member`, and the incomplete attempts recorded before.
+fn flags_for(
+    list: &NotificationList,
+    a: &Application,
+    fingerprint: Option<&str>,
+    members: &[Member],
+    exclude: Option<i64>,
+    attempts_before: usize,
+) -> Vec<Flag> {
+    let others: Vec<&Member> = members.iter().filter(|m| Some(m.id) != exclude).collect();
+    let current: Vec<ExistingMember<'_>> = others
+        .iter()
+        .filter(|m| m.revoked_at.is_none())
+        .map(|m| ExistingMember {
+            email: &m.email,
+            organisation: &m.organisation,
+            fingerprint: m.fingerprint.as_deref(),
+        })
+        .collect();
+    let mut flags = list_request::flags(list, a, fingerprint, &current, attempts_before);
+    let email = a.email.trim().to_lowercase();
+    for m in others.iter().filter(|m| m.email == email) {
+        if let Some(revoked) = m.revoked_at {
+            flags.push(Flag {
+                kind: "former-member".into(),
+                note: format!(
+                    "{email} was a member until {}, when the membership was revoked{}",
+                    day(revoked),
+                    m.revoke_reason
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
+    }
+    flags
+}
+
+/// The answers of a stored request, as the flags read them.
+fn answers_of(row: &RequestRow) -> Application {
+    Application {
+        name: row.name.clone(),
+        organisation: row.organisation.clone(),
+        org_role: row.org_role.clone(),
+        group: row.group_id.clone(),
+        individual: row.individual,
+        criteria: row.criteria.clone(),
+        reason: row.reason.clone(),
+        email: row.email.clone(),
+        address_handling: row.address_handling.clone(),
+        public_key: String::new(),
+        key_id: row.key_id.clone(),
+    }
+}
+
+/// A request with its flags (computed now, not stored: a member approved or revoked
+/// since the request came in shows in them) and its address's earlier incomplete attempts.
+async fn view(
+    db: &Db,
+    list: &NotificationList,
+    members: &[Member],
+    row: RequestRow,
+    now: i64,
+) -> Result<RequestView, ServiceError> {
+    let attempts: Vec<(String, i64)> = {
+        let mut c = db.acquire().await?;
+        store::list_requests::attempts(c.conn(), row.project_id, &row.email).await?
+    }
+    .into_iter()
+    .filter(|(_, at)| *at <= row.submitted_at)
+    .collect();
+    let flag_list = flags_for(
+        list,
+        &answers_of(&row),
+        row.fingerprint.as_deref(),
+        members,
+        row.member_id,
+        attempts.len(),
+    );
     let overdue = matches!(row.status.as_str(), "pending" | "more-info")
         && row.decide_due_at.is_some_and(|d| d < now);
-    RequestView {
+    Ok(RequestView {
         row,
         flag_list,
         overdue,
         attempts,
-    }
+    })
 }
 
 /// The queue of a project (open requests, or all).
 pub async fn queue(db: &Db, slug: &str, open: bool) -> Result<Vec<RequestView>, ServiceError> {
-    let (project, _, _) = project_list(db, slug).await?;
-    let mut c = db.acquire().await?;
-    let rows = store::list_requests::list(c.conn(), project.id, open).await?;
+    let (project, _, list) = project_list(db, slug).await?;
+    let (rows, members) = {
+        let mut c = db.acquire().await?;
+        (
+            store::list_requests::list(c.conn(), project.id, open).await?,
+            store::members::list(c.conn(), project.id, false).await?,
+        )
+    };
     let now = store::now();
-    Ok(rows.into_iter().map(|r| view(r, Vec::new(), now)).collect())
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(view(db, &list, &members, r, now).await?);
+    }
+    Ok(out)
 }
 
-/// One request of a project, with the attempts recorded for its address.
-pub async fn request(db: &Db, slug: &str, id: i64) -> Result<RequestView, ServiceError> {
-    let (project, _, _) = project_list(db, slug).await?;
+async fn row_of(db: &Db, project_id: i64, id: i64) -> Result<RequestRow, ServiceError> {
     let mut c = db.acquire().await?;
-    let row = store::list_requests::by_id(c.conn(), id)
+    store::list_requests::by_id(c.conn(), id)
         .await?
-        .filter(|r| r.project_id == project.id)
-        .ok_or_else(|| ServiceError::NotFound(format!("notification-list request #{id}")))?;
-    let attempts = store::list_requests::attempts(c.conn(), project.id, &row.email).await?;
-    Ok(view(row, attempts, store::now()))
+        .filter(|r| r.project_id == project_id)
+        .ok_or_else(|| ServiceError::NotFound(format!("notification-list request #{id}")))
+}
+
+/// One request of a project, with its flags and the attempts recorded for its address.
+pub async fn request(db: &Db, slug: &str, id: i64) -> Result<RequestView, ServiceError> {
+    let (project, _, list) = project_list(db, slug).await?;
+    let row = row_of(db, project.id, id).await?;
+    let members = {
+        let mut c = db.acquire().await?;
+        store::members::list(c.conn(), project.id, false).await?
+    };
+    view(db, &list, &members, row, store::now()).await
 }
 
 /// Decide a request: approve (the applicant becomes a member of the group), reject
@@ -583,7 +639,7 @@ pub async fn decide(
     d: &Decision,
 ) -> Result<RequestView, ServiceError> {
     let (project, _, list) = project_list(db, slug).await?;
-    let current = request(db, slug, id).await?.row;
+    let current = row_of(db, project.id, id).await?;
     if !matches!(current.status.as_str(), "pending" | "more-info") {
         return Err(ServiceError::Conflict(match current.status.as_str() {
             "unconfirmed" => "the applicant has not confirmed the address yet; a request is decided after confirmation".to_owned(),

@@ -20,6 +20,36 @@ impl From<compose::ComposeError> for ServiceError {
     }
 }
 
+/// The sender line of a project's mail: `{Project} security team <mail_from>`.
+pub fn team_sender(cfg: &Config, project: &store::projects::ProjectRow) -> String {
+    format!(
+        "{} security team <{}>",
+        project.name.replace(['<', '>', '"'], ""),
+        cfg.mail_from
+    )
+}
+
+/// A one-recipient message from a project's team, its subject prefixed `[{Project}]`.
+pub fn team_message(
+    cfg: &Config,
+    project: &store::projects::ProjectRow,
+    to: &str,
+    subject: &str,
+    text: String,
+) -> Outgoing {
+    Outgoing {
+        from: team_sender(cfg, project),
+        to: vec![to.to_owned()],
+        subject: format!("[{}] {subject}", project.name),
+        text,
+        message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
+        in_reply_to: None,
+        reply_to: None,
+        list: None,
+        attachments: Vec::new(),
+    }
+}
+
 /// How to protect an outgoing message (owned keys, resolved by the caller).
 pub enum Protect {
     /// Plain.

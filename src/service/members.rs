@@ -11,7 +11,6 @@ use crate::auth::secret;
 use crate::config::Config;
 use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
-use crate::mail::compose::Outgoing;
 use crate::pgp::{PublicKey, SignatureStatus};
 use crate::store::members::{Member, NewMember};
 use crate::store::{self, Db};
@@ -225,24 +224,16 @@ pub async fn request_key_change(
         "/p/{}/notification-list/key/{token}",
         project.slug
     ));
-    let msg = Outgoing {
-        from: format!(
-            "{} security team <{}>",
-            project.name.replace(['<', '>', '"'], ""),
-            cfg.mail_from
-        ),
-        to: vec![m.email.clone()],
-        subject: format!("[{}] Confirm your new key", project.name),
-        text: format!(
+    let msg = super::mail::team_message(
+        cfg,
+        &project,
+        &m.email,
+        "Confirm your new key",
+        format!(
             "Someone (perhaps you) asked to replace the OpenPGP key on file for {} on the {} pre-notification list with the key {}.\n\nTo confirm, open this link within 2 days and press the button:\n\n  {link}\n\nIf you did not ask, ignore this mail: the key on file stays.\n",
             m.email, project.name, info.fingerprint
         ),
-        message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
-        in_reply_to: None,
-        reply_to: None,
-        list: None,
-        attachments: Vec::new(),
-    };
+    );
     let now = store::now();
     let mut tx = db.begin().await?;
     store::list_requests::add_key_change(

@@ -36,8 +36,6 @@ pub struct RequestRow {
     pub key_id: String,
     /// Fingerprint of the key.
     pub fingerprint: Option<String>,
-    /// Reviewer flags (JSON array of `Flag`).
-    pub flags: String,
     /// `unconfirmed`, `pending`, `more-info`, `approved`, `rejected`.
     pub status: String,
     /// Submitted.
@@ -60,7 +58,7 @@ pub struct RequestRow {
     pub member_id: Option<i64>,
 }
 
-const COLUMNS: &str = "id, project_id, email, name, organisation, org_role, group_id, individual, criteria, reason, address_handling, public_key, key_id, fingerprint, flags, status, submitted_at, confirmed_at, decide_due_at, question, answer, decided_at, decision_note, approved_group, member_id";
+const COLUMNS: &str = "id, project_id, email, name, organisation, org_role, group_id, individual, criteria, reason, address_handling, public_key, key_id, fingerprint, status, submitted_at, confirmed_at, decide_due_at, question, answer, decided_at, decision_note, approved_group, member_id";
 
 /// A new request.
 pub struct NewRequest<'a> {
@@ -90,8 +88,6 @@ pub struct NewRequest<'a> {
     pub key_id: &'a str,
     /// Fingerprint.
     pub fingerprint: Option<&'a str>,
-    /// Flags (JSON).
-    pub flags: &'a str,
     /// SHA-256 of the applicant's link secret.
     pub link_hash: &'a str,
 }
@@ -99,7 +95,7 @@ pub struct NewRequest<'a> {
 /// Store a request (unconfirmed).
 pub async fn insert(c: Conn<'_>, r: &NewRequest<'_>, now: i64) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("INSERT INTO list_requests (project_id, email, name, organisation, org_role, group_id, individual, criteria, reason, address_handling, public_key, key_id, fingerprint, flags, link_hash, status, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'unconfirmed', $16) RETURNING id")
+        Ok(sqlx::query_scalar("INSERT INTO list_requests (project_id, email, name, organisation, org_role, group_id, individual, criteria, reason, address_handling, public_key, key_id, fingerprint, link_hash, status, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'unconfirmed', $15) RETURNING id")
             .bind(r.project_id)
             .bind(r.email)
             .bind(r.name)
@@ -113,7 +109,6 @@ pub async fn insert(c: Conn<'_>, r: &NewRequest<'_>, now: i64) -> Result<i64, St
             .bind(r.public_key)
             .bind(r.key_id)
             .bind(r.fingerprint)
-            .bind(r.flags)
             .bind(r.link_hash)
             .bind(now)
             .fetch_one(&mut *c)
