@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the system tools the test suite runs for real: GnuPG (interop
-# tests), Python 3 with venv (the official validators under ../shared),
-# Chromium and Node with playwright-core (browser tests).
+# tests), Python 3 with venv, Node and npm (the official validators, pinned, through
+# scripts/validators/install.sh), Chromium and playwright-core (browser tests).
 # Idempotent; uses apt when something is missing, sudo when not root.
 set -euo pipefail
 
@@ -28,4 +28,6 @@ if [ ! -d "$browser_dir/node_modules/playwright-core" ]; then
     log "installing playwright-core (npm ci)"
     (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
+# The official validators (pinned PyPI and npm packages) into their cache.
+VALIDATORS_QUIET="${VALIDATORS_QUIET:-}" "$(dirname "$0")/validators/install.sh"
 log "gpg $(gpg --version | head -n 1 | awk '{print $3}'), $(python3 --version), $(chromium --version 2>/dev/null | head -n 1), node $(node --version)"

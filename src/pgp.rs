@@ -29,6 +29,18 @@ pub const MICALG: &str = "pgp-sha256";
 /// Largest OpenPGP input accepted (armored or binary): bounds memory on hostile input.
 pub const MAX_INPUT: usize = 32 * 1024 * 1024;
 
+/// Largest public key accepted from outside (armored or binary). Real keys
+/// exported for mail (`gpg --export --export-options export-minimal`) are a
+/// few KiB; the bound keeps hostile certificates away from the parser.
+pub const MAX_KEY_INPUT: usize = 64 * 1024;
+/// Most user IDs (and user attributes) a public key from outside may carry.
+pub const MAX_KEY_USER_IDS: usize = 50;
+/// Most subkeys a public key from outside may carry.
+pub const MAX_KEY_SUBKEYS: usize = 20;
+/// Most signatures a public key from outside may carry. Validating a
+/// certificate is superlinear in these (Sequoia: 4,000 user IDs took 38 s).
+pub const MAX_KEY_SIGNATURES: usize = 500;
+
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum PgpError {
@@ -57,6 +69,11 @@ pub enum PgpError {
     /// Too large to process.
     #[error("the OpenPGP data is larger than {} MiB", MAX_INPUT / (1024 * 1024))]
     TooLarge,
+    /// A public key beyond the bounds for keys from outside.
+    #[error(
+        "the key is too large to accept: {0}. Export it without third-party signatures (gpg --export --armor --export-options export-minimal ADDRESS)"
+    )]
+    KeyTooLarge(String),
     /// An operation failed.
     #[error("OpenPGP operation failed: {0}")]
     Failed(String),
@@ -129,24 +146,8 @@ fn info_of(cert: &Cert) -> KeyInfo {
         Err(_) => (None, true, false),
     };
     let usable = |f: &dyn Fn(&Cert) -> bool| f(cert);
-    let can_encrypt = usable(&|c: &Cert| {
-        c.keys()
-            .with_policy(&p, None)
-            .supported()
-            .alive()
-            .revoked(false)
-            .for_transport_encryption()
-            .next()
-            .is_some()
-            || c.keys()
-                .with_policy(&p, None)
-                .supported()
-                .alive()
-                .revoked(false)
-                .for_storage_encryption()
-                .next()
-                .is_some()
-    });
+    // The one definition of "can receive encrypted mail", shared with [`encrypt`].
+    let can_encrypt = mail_encryption_keys(cert, &p).next().is_some();
     let can_sign = usable(&|c: &Cert| {
         c.keys()
             .with_policy(&p, None)
@@ -168,6 +169,76 @@ fn info_of(cert: &Cert) -> KeyInfo {
         can_encrypt,
         can_sign,
     }
+}
+
+/// The subkeys mail is encrypted to: valid now under the policy, supported,
+/// alive, not revoked, and flagged for transport (communications) encryption.
+/// A key with storage-only encryption subkeys cannot receive mail, and both
+/// validation ([`KeyInfo::can_encrypt`]) and [`encrypt`] say so alike.
+fn mail_encryption_keys<'a>(
+    cert: &'a Cert,
+    p: &'a StandardPolicy<'static>,
+) -> impl Iterator<
+    Item = openpgp::cert::amalgamation::key::ValidErasedKeyAmalgamation<
+        'a,
+        openpgp::packet::key::PublicParts,
+    >,
+> + 'a {
+    cert.keys()
+        .with_policy(p, None)
+        .supported()
+        .alive()
+        .revoked(false)
+        .for_transport_encryption()
+}
+
+/// Count a public key's packets before Sequoia builds and validates it:
+/// linear in the input, and refuses keys beyond the bounds for keys from
+/// outside ([`MAX_KEY_INPUT`], [`MAX_KEY_USER_IDS`], [`MAX_KEY_SUBKEYS`],
+/// [`MAX_KEY_SIGNATURES`]).
+fn check_key_bounds(input: &[u8]) -> Result<(), PgpError> {
+    use openpgp::Packet;
+    use openpgp::parse::{PacketParser, PacketParserResult};
+    if input.len() > MAX_KEY_INPUT {
+        return Err(PgpError::KeyTooLarge(format!(
+            "{} KiB, more than {} KiB",
+            input.len().div_ceil(1024),
+            MAX_KEY_INPUT / 1024
+        )));
+    }
+    let (mut uids, mut subkeys, mut sigs) = (0usize, 0usize, 0usize);
+    let Ok(mut ppr) = PacketParser::from_bytes(input) else {
+        // Not parseable at all: the certificate reader gives the precise reason.
+        return Ok(());
+    };
+    while let PacketParserResult::Some(pp) = ppr {
+        match pp.packet {
+            Packet::UserID(_) | Packet::UserAttribute(_) => uids += 1,
+            Packet::PublicSubkey(_) | Packet::SecretSubkey(_) => subkeys += 1,
+            Packet::Signature(_) => sigs += 1,
+            _ => {}
+        }
+        if uids > MAX_KEY_USER_IDS {
+            return Err(PgpError::KeyTooLarge(format!(
+                "more than {MAX_KEY_USER_IDS} user IDs"
+            )));
+        }
+        if subkeys > MAX_KEY_SUBKEYS {
+            return Err(PgpError::KeyTooLarge(format!(
+                "more than {MAX_KEY_SUBKEYS} subkeys"
+            )));
+        }
+        if sigs > MAX_KEY_SIGNATURES {
+            return Err(PgpError::KeyTooLarge(format!(
+                "more than {MAX_KEY_SIGNATURES} signatures"
+            )));
+        }
+        ppr = match pp.next() {
+            Ok((_, next)) => next,
+            Err(_) => return Ok(()),
+        };
+    }
+    Ok(())
 }
 
 fn unix(t: std::time::SystemTime) -> i64 {
@@ -256,7 +327,12 @@ impl SecretKey {
 
 impl PublicKey {
     /// Read an armored or binary public key (a certificate).
+    ///
+    /// Every public key comes from outside (a reporter, a list member, a team
+    /// member), so the bounds on size, user IDs, subkeys and signatures apply
+    /// before the certificate is built.
     pub fn from_bytes(input: &[u8]) -> Result<Self, PgpError> {
+        guarded("public key", || check_key_bounds(input))?;
         let cert = read_cert(input, "public key")?;
         Ok(Self(cert.strip_secret_key_material()))
     }
@@ -378,14 +454,7 @@ pub fn encrypt(
     let mut keys = Vec::new();
     for r in recipients {
         let before = keys.len();
-        keys.extend(
-            r.0.keys()
-                .with_policy(&p, None)
-                .supported()
-                .alive()
-                .revoked(false)
-                .for_transport_encryption(),
-        );
+        keys.extend(mail_encryption_keys(&r.0, &p));
         if keys.len() == before {
             return Err(PgpError::Unusable {
                 fingerprint: r.fingerprint(),

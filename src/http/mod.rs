@@ -11,6 +11,7 @@ pub mod error;
 pub mod pages;
 pub mod security;
 pub mod session;
+pub mod url;
 
 use crate::config::Config;
 use crate::service::ServiceError;

@@ -249,6 +249,18 @@ pub async fn submit(
     r: &NewReport,
     source: Source,
 ) -> Result<Submitted, IntakeError> {
+    // The rate limit comes before any work on the input (F3: a hostile key
+    // must not reach the OpenPGP parser unmetered).
+    if let Source::Web { ip, limiter } = &source
+        && !limiter.admit(
+            ip,
+            store::now(),
+            cfg.reports_per_ip_per_hour,
+            cfg.reports_per_hour,
+        )
+    {
+        return Err(IntakeError::RateLimited);
+    }
     let violations = report::check(policy, r);
     if !violations.is_empty() {
         return Err(IntakeError::Rules(violations));
@@ -256,9 +268,9 @@ pub async fn submit(
     let reporter_key = if r.public_key.trim().is_empty() {
         None
     } else {
-        match PublicKey::recipient_from_bytes(r.public_key.as_bytes()) {
+        match super::keys::inspect_recipient_untrusted(r.public_key.as_bytes().to_vec()).await {
             Ok((k, _)) => Some(k),
-            Err(e) => {
+            Err(ServiceError::Invalid(e)) => {
                 return Err(IntakeError::Rules(vec![Violation {
                     field: "public_key",
                     message: format!(
@@ -266,6 +278,7 @@ pub async fn submit(
                     ),
                 }]));
             }
+            Err(e) => return Err(IntakeError::Service(e)),
         }
     };
     let email = r.email.trim().to_lowercase();
@@ -296,11 +309,6 @@ pub async fn submit(
             .await?;
             tx.commit().await?;
             return Err(IntakeError::Banned);
-        }
-        if let Source::Web { ip, limiter } = &source
-            && !limiter.admit(ip, now, cfg.reports_per_ip_per_hour, cfg.reports_per_hour)
-        {
-            return Err(IntakeError::RateLimited);
         }
     }
 

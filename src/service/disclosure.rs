@@ -718,6 +718,15 @@ struct Composed {
     mail: Mail,
 }
 
+/// A member the pre-notification could not be composed for (their key cannot
+/// receive mail, say). Nothing is sent to them, never in clear; the others
+/// are told as usual and the team is told who was not reached and why.
+struct Unreached {
+    address: String,
+    member_id: i64,
+    reason: String,
+}
+
 async fn pre_notify(
     db: &Db,
     cfg: &Config,
@@ -777,7 +786,7 @@ async fn pre_notify(
         src.project.name,
         utc(disclose_at)
     );
-    let composed = compose_all(
+    let (composed, unreached) = compose_all(
         cfg,
         &src.project,
         &members,
@@ -787,6 +796,11 @@ async fn pre_notify(
         &signer,
     )
     .await?;
+    let team = if unreached.is_empty() {
+        Vec::new()
+    } else {
+        super::projects::members(db, src.project.id).await?
+    };
     let now = store::now();
     let mut tx = db.begin().await?;
     if !trigger.finish(&mut tx, now, None).await? {
@@ -824,6 +838,40 @@ async fn pre_notify(
         )
         .await?;
     }
+    if !unreached.is_empty() {
+        let mut notice = format!(
+            "The pre-notification for case #{case_id} went to {} member(s), but could not be sent to these {}:\n\n",
+            composed.len(),
+            unreached.len()
+        );
+        for u in &unreached {
+            notice.push_str(&format!(
+                "  {} (member #{}): {}\n",
+                u.address, u.member_id, u.reason
+            ));
+        }
+        notice.push_str("\nNothing was sent to them, not even unencrypted. Ask them for a key that can receive encrypted mail, set it on the project's list page, and send the pre-notification again.\n");
+        for m in &team {
+            super::mail::enqueue(
+                &mut tx,
+                cfg,
+                &super::mail::team_message(
+                    cfg,
+                    &src.project,
+                    &m.email,
+                    &format!(
+                        "Pre-notification not delivered to {} member(s) (case #{case_id})",
+                        unreached.len()
+                    ),
+                    notice.clone(),
+                ),
+                &super::mail::Protect::None,
+                Some(src.project.id),
+                "pre-notification-unreached",
+            )
+            .await?;
+        }
+    }
     audit::record(
         &mut tx,
         actor,
@@ -835,6 +883,7 @@ async fn pre_notify(
             "to": to.as_str(),
             "members": composed.len(),
             "encrypted": composed.iter().filter(|m| m.encrypted).count(),
+            "unreached": unreached.iter().map(|u| json!({"member": u.member_id, "reason": u.reason})).collect::<Vec<_>>(),
             "signed_by": signer.fingerprint(),
             "patches": patches.len(),
             "late_by_seconds": late(trigger, now),
@@ -856,7 +905,7 @@ async fn compose_all(
     text: &str,
     attachments: &[Attachment],
     signer: &SecretKey,
-) -> Result<Vec<Composed>, ServiceError> {
+) -> Result<(Vec<Composed>, Vec<Unreached>), ServiceError> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -874,41 +923,54 @@ async fn compose_all(
             signer.clone(),
         );
         tasks.push(tokio::task::spawn_blocking(move || {
+            // One member's unusable key never stops the others' mail.
             part.iter()
                 .map(|m| {
-                    let key = m
-                        .public_key
-                        .as_deref()
-                        .map(|k| PublicKey::from_bytes(k.as_bytes()))
-                        .transpose()?;
-                    let mail = compose_one(
-                        &cfg,
-                        &project,
-                        &m.email,
-                        &subject,
-                        &text,
-                        attachments.clone(),
-                        Some(&signer),
-                        key.as_ref(),
-                    )?;
-                    Ok(Composed {
-                        address: m.email.clone(),
-                        member_id: m.id,
-                        encrypted: key.is_some(),
-                        mail,
-                    })
+                    let composed = (|| {
+                        let key = m
+                            .public_key
+                            .as_deref()
+                            .map(|k| PublicKey::from_bytes(k.as_bytes()))
+                            .transpose()?;
+                        let mail = compose_one(
+                            &cfg,
+                            &project,
+                            &m.email,
+                            &subject,
+                            &text,
+                            attachments.clone(),
+                            Some(&signer),
+                            key.as_ref(),
+                        )?;
+                        Ok::<_, ServiceError>((key.is_some(), mail))
+                    })();
+                    composed
+                        .map(|(encrypted, mail)| Composed {
+                            address: m.email.clone(),
+                            member_id: m.id,
+                            encrypted,
+                            mail,
+                        })
+                        .map_err(|e| Unreached {
+                            address: m.email.clone(),
+                            member_id: m.id,
+                            reason: e.to_string(),
+                        })
                 })
-                .collect::<Result<Vec<_>, ServiceError>>()
+                .collect::<Vec<_>>()
         }));
     }
     let mut out = Vec::with_capacity(members.len());
+    let mut unreached = Vec::new();
     for t in tasks {
-        out.extend(
-            t.await
-                .map_err(|e| ServiceError::Internal(e.to_string()))??,
-        );
+        for r in t.await.map_err(|e| ServiceError::Internal(e.to_string()))? {
+            match r {
+                Ok(c) => out.push(c),
+                Err(u) => unreached.push(u),
+            }
+        }
     }
-    Ok(out)
+    Ok((out, unreached))
 }
 
 fn pre_notification_text(
@@ -1079,7 +1141,15 @@ async fn publish(
         return Ok((Outcome::Skipped("the case changed meanwhile".into()), None));
     }
     store::advisories::save_draft(tx.conn(), case_id, src.project.id, &src.draft, now).await?;
-    store::advisories::publish(tx.conn(), case_id, &public_id, &doc, now).await?;
+    store::advisories::publish(
+        tx.conn(),
+        case_id,
+        &public_id,
+        &doc,
+        (&advisory.title, &advisory.summary),
+        now,
+    )
+    .await?;
     store::disclosure::cancel_jobs(tx.conn(), case_id, None, now).await?;
     let text = notice_text(&advisory);
     let subject = format!(

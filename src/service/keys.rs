@@ -264,6 +264,17 @@ pub fn inspect_recipient(armored: &[u8]) -> Result<(PublicKey, KeyInfo), Service
     Ok(PublicKey::recipient_from_bytes(armored)?)
 }
 
+/// [`inspect_recipient`] for a key from outside, off the async workers within
+/// the time budget of [`super::cpu`]; every problem is `Invalid` with the reason.
+pub async fn inspect_recipient_untrusted(
+    armored: Vec<u8>,
+) -> Result<(PublicKey, KeyInfo), ServiceError> {
+    super::cpu::run("the OpenPGP key", move || {
+        PublicKey::recipient_from_bytes(&armored).map_err(|e| ServiceError::Invalid(e.to_string()))
+    })
+    .await?
+}
+
 /// The Web Key Directory hash of a local part: z-base-32 of SHA-1 of the lower-cased local part.
 pub fn wkd_hash(local_part: &str) -> String {
     use sha1::{Digest, Sha1};

@@ -10,6 +10,7 @@
 //! The list is confidential: audit events name requests and members by id only, and
 //! nothing here is reachable without a team session or the applicant's own link.
 
+use super::keys;
 use super::mail::{Protect, enqueue};
 use super::{ServiceError, audit};
 use crate::auth::secret;
@@ -63,11 +64,11 @@ pub async fn project_list(
     Ok((project, policy, list))
 }
 
-fn key_facts(armored: &str) -> (KeyFacts, Option<PublicKey>) {
+async fn key_facts(armored: &str) -> (KeyFacts, Option<PublicKey>) {
     if armored.trim().is_empty() {
         return (KeyFacts::None, None);
     }
-    match PublicKey::recipient_from_bytes(armored.as_bytes()) {
+    match keys::inspect_recipient_untrusted(armored.as_bytes().to_vec()).await {
         Ok((key, info)) => (
             KeyFacts::Usable {
                 fingerprint: info.fingerprint,
@@ -133,7 +134,7 @@ pub async fn apply(
     a: &Application,
 ) -> Result<Applied, ApplyError> {
     let (project, policy, list) = project_list(db, slug).await?;
-    let (facts, key) = key_facts(&a.public_key);
+    let (facts, key) = key_facts(&a.public_key).await;
     let problems = list_request::problems(&list, a, &facts);
     let email: Option<EmailAddress> = a.email.trim().parse().ok();
     let now = store::now();

@@ -270,6 +270,28 @@ pub async fn request_key_change(
     Ok(KeyChange::Mailed)
 }
 
+/// Whether a key confirmation link is pending for this project (the page with
+/// its button is shown only then; the same "not found" otherwise).
+pub async fn check_key_change(db: &Db, slug: &str, token: &str) -> Result<(), ServiceError> {
+    let project = super::projects::find(db, slug).await?;
+    let gone =
+        || ServiceError::NotFound("this key confirmation link (it works once, for 2 days)".into());
+    let mut c = db.acquire().await?;
+    let member_id = store::list_requests::pending_key_change(
+        c.conn(),
+        &secret::digest(token),
+        store::now(),
+        KEY_CHANGE_WITHIN,
+    )
+    .await?
+    .ok_or_else(gone)?;
+    store::members::by_id(c.conn(), member_id)
+        .await?
+        .filter(|m| m.project_id == project.id)
+        .map(|_| ())
+        .ok_or_else(gone)
+}
+
 /// The member confirms a key change by its link: the new key replaces the old.
 pub async fn confirm_key_change(db: &Db, slug: &str, token: &str) -> Result<(), ServiceError> {
     let project = super::projects::find(db, slug).await?;

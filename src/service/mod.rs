@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bulk_export;
 pub mod cases;
 pub mod conduct;
+pub mod cpu;
 pub mod disclosure;
 pub mod error;
 pub mod fixes;

@@ -77,20 +77,25 @@ pub async fn count_published_between(
     })
 }
 
-/// Freeze the published document.
+/// Freeze the published document, with the title and summary as published
+/// (the public read model: public routes read only these columns, `public_id`
+/// and `document`, all written here and nowhere else).
 pub async fn publish(
     c: Conn<'_>,
     case_id: i64,
     public_id: &str,
     document: &str,
+    (title, summary): (&str, &str),
     now: i64,
 ) -> Result<(), StoreError> {
     on_conn!(c, |c| {
-        sqlx::query("UPDATE advisories SET public_id = $1, document = $2, published_at = $3, updated_at = $3 WHERE case_id = $4")
+        sqlx::query("UPDATE advisories SET public_id = $1, document = $2, published_at = $3, updated_at = $3, published_title = $5, published_summary = $6 WHERE case_id = $4")
             .bind(public_id)
             .bind(document)
             .bind(now)
             .bind(case_id)
+            .bind(title)
+            .bind(summary)
             .execute(&mut *c)
             .await?;
         Ok(())
@@ -146,8 +151,8 @@ pub async fn published_of_case(c: Conn<'_>, case_id: i64) -> Result<Option<Strin
     })
 }
 
-/// Published documents of a project, newest first; `q` matches title or summary
-/// (case-insensitive); at most `limit`.
+/// Published documents of a project, newest first; `q` matches the published
+/// title or summary or the public id (case-insensitive); at most `limit`.
 pub async fn archive(
     c: Conn<'_>,
     project_id: i64,
@@ -164,7 +169,7 @@ pub async fn archive(
         format!("%{escaped}%")
     });
     let sql = if pattern.is_some() {
-        "SELECT document FROM advisories WHERE project_id = $1 AND published_at IS NOT NULL AND (LOWER(title) LIKE $3 ESCAPE '\\' OR LOWER(summary) LIKE $3 ESCAPE '\\' OR LOWER(public_id) LIKE $3 ESCAPE '\\') ORDER BY published_at DESC, case_id DESC LIMIT $2"
+        "SELECT document FROM advisories WHERE project_id = $1 AND published_at IS NOT NULL AND (LOWER(published_title) LIKE $3 ESCAPE '\\' OR LOWER(published_summary) LIKE $3 ESCAPE '\\' OR LOWER(public_id) LIKE $3 ESCAPE '\\') ORDER BY published_at DESC, case_id DESC LIMIT $2"
     } else {
         "SELECT document FROM advisories WHERE project_id = $1 AND published_at IS NOT NULL ORDER BY published_at DESC, case_id DESC LIMIT $2"
     };

@@ -377,6 +377,23 @@ pub async fn take_key_change(
     })
 }
 
+/// The member a pending key change belongs to, without taking it (the
+/// confirmation page looks it up before showing its button).
+pub async fn pending_key_change(
+    c: Conn<'_>,
+    token_hash: &str,
+    now: i64,
+    max_age: i64,
+) -> Result<Option<i64>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_scalar("SELECT member_id FROM list_key_changes WHERE token_hash = $1 AND applied_at IS NULL AND requested_at > $2")
+            .bind(token_hash)
+            .bind(now - max_age)
+            .fetch_optional(&mut *c)
+            .await?)
+    })
+}
+
 /// A request that came by mail.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct MailRow {

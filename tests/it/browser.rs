@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::support::{Kind, TestApp, run_cli};
-use std::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reporter_without_javascript_submits_opens_the_case_and_replies() {
@@ -22,7 +21,7 @@ async fn reporter_without_javascript_submits_opens_the_case_and_replies() {
     let base = app.base.clone();
     let shots_path = shots.path().to_owned();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
+        crate::support::tool("node")
             .arg(script)
             .arg(&base)
             .arg("demo")
@@ -52,7 +51,7 @@ async fn reporter_without_javascript_submits_opens_the_case_and_replies() {
 }
 
 fn node(args: Vec<String>) -> std::process::Output {
-    Command::new("node")
+    crate::support::tool("node")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/browser/triage_flow.mjs"
@@ -204,7 +203,7 @@ async fn team_schedules_then_publishes_in_the_browser() {
         shots.path().display().to_string(),
     ];
     let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
+        crate::support::tool("node")
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/tests/browser/disclosure_flow.mjs"
@@ -263,7 +262,7 @@ async fn team_schedules_then_publishes_in_the_browser() {
 }
 
 fn list_flow(args: Vec<String>) -> String {
-    let out = Command::new("node")
+    let out = crate::support::tool("node")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/browser/list_flow.mjs"

@@ -9,11 +9,11 @@ use std::path::Path;
 
 fn reference(file: &str) -> Vec<(String, Vec<f64>)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/cvss-reference-vectors")
+        .join("tests/data/cvss")
         .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e} (the shared reference data sits beside the repository)",
+            "{}: {e} (the reference vectors are in the repository, tests/data/cvss)",
             path.display()
         )
     });

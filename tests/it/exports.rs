@@ -1,4 +1,4 @@
-//! The three export formats validate with the official tools in ../shared/tools/validators
+//! The three export formats validate with the official tools (scripts/validators)
 //! (OSV and CVE JSON 5 schemas; CSAF 2.0 strict schema plus the mandatory tests of
 //! section 6.1), for advisories with every field, with few fields, and for each
 //! version scheme.
@@ -8,26 +8,13 @@
 use embargo::domain::advisory::*;
 use embargo::domain::export::{self, Format, csaf};
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Run `validate-<kind>.sh` on `json`; panics with the validator's output if it fails.
 pub fn validate(kind: &str, json: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(format!("doc.{kind}.json"));
     std::fs::write(&file, json).unwrap();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../shared/tools/validators/validate-{kind}.sh"));
-    assert!(
-        script.exists(),
-        "{} is missing (../shared sits beside the repository)",
-        script.display()
-    );
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg(&file)
-        .env("VALIDATORS_QUIET", "1")
-        .output()
-        .unwrap();
+    let out = crate::support::validator(kind).arg(&file).output().unwrap();
     assert!(
         out.status.success(),
         "{kind} validation failed:\n{}\n{}\n--- document ---\n{json}",
@@ -173,4 +160,52 @@ fn csaf_exports_pass_the_mandatory_tests() {
         let amber = csaf::document(&a, csaf::Tlp::Amber, csaf::Status::Interim);
         validate("csaf", &serde_json::to_string_pretty(&amber).unwrap());
     }
+}
+
+/// The validators are real: they accept real published records and reject real
+/// invalid ones (so a broken install cannot make the export tests above pass).
+#[test]
+fn validators_tell_valid_from_invalid_real_records() {
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/samples");
+    let run = |kind: &str, file: PathBuf| {
+        let out = crate::support::validator(kind).arg(&file).output().unwrap();
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), report)
+    };
+    let files = |dir: &str| {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(samples.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        assert!(!v.is_empty(), "{dir} has no samples");
+        v
+    };
+    for f in files("osv") {
+        let (code, report) = run("osv", f.clone());
+        assert_eq!(code, Some(0), "{}: {report}", f.display());
+    }
+    for f in files("osv-invalid") {
+        let (code, report) = run("osv", f.clone());
+        assert_eq!(code, Some(1), "{} passed: {report}", f.display());
+    }
+    for f in files("cve5") {
+        let (code, report) = run("cve5", f.clone());
+        assert_eq!(code, Some(0), "{}: {report}", f.display());
+    }
+    let (code, report) = run("csaf", samples.join("csaf/rhsa-2024_4546.json"));
+    assert_eq!(code, Some(0), "{report}");
+    let (code, report) = run("csaf", samples.join("csaf/rhsa-2003_315.json"));
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains("6.1.14")
+            || report.contains("6_1_14")
+            || report.contains("6.1.21")
+            || report.contains("6_1_21"),
+        "{report}"
+    );
 }

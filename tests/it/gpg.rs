@@ -11,7 +11,7 @@ use embargo::mail::compose::{Outgoing, Protection, compose};
 use embargo::mail::inbound::{self, Encryption, InboundError};
 use embargo::pgp::{PgpError, PublicKey, SecretKey, SignatureStatus};
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// gpg with its own home directory; its agent is stopped on drop.
 pub struct Gpg {
@@ -31,7 +31,7 @@ impl Gpg {
 
     /// Run gpg; returns (success, stdout, stderr).
     pub fn run(&self, args: &[&str], stdin: &[u8]) -> (bool, Vec<u8>, String) {
-        let mut child = Command::new("gpg")
+        let mut child = crate::support::tool("gpg")
             .env("GNUPGHOME", self.home.path())
             .args([
                 "--batch",
@@ -133,7 +133,7 @@ impl Gpg {
 
 impl Drop for Gpg {
     fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
+        let _ = crate::support::tool("gpgconf")
             .env("GNUPGHOME", self.home.path())
             .args(["--kill", "gpg-agent"])
             .status();
@@ -420,7 +420,7 @@ fn imported_gpg_secret_keys_work() {
     let (ok, _, err) = gpg.run(&["--verify"], signed.as_bytes());
     assert!(ok && err.contains("Good signature"), "{err}");
     // A passphrase-protected key is refused with an explanation.
-    let out = Command::new("gpg")
+    let out = crate::support::tool("gpg")
         .env("GNUPGHOME", gpg.home.path())
         .args([
             "--batch",
@@ -437,7 +437,7 @@ fn imported_gpg_secret_keys_work() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let locked = Command::new("gpg")
+    let locked = crate::support::tool("gpg")
         .env("GNUPGHOME", gpg.home.path())
         .args([
             "--batch",

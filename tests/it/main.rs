@@ -17,6 +17,7 @@ mod lists;
 mod mail;
 mod multiprocess;
 mod policy;
+mod security;
 mod smtp_sink;
 mod store_contract;
 mod support;

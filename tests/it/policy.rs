@@ -158,10 +158,6 @@ fn pylons_security_md_carries_its_seed_facts() {
     );
 }
 
-fn validators() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/validators")
-}
-
 #[test]
 fn security_txt_is_valid_rfc_9116() {
     for name in ["pylons", "django", "cpython", "pypackit", "demo"] {
@@ -186,7 +182,7 @@ fn security_txt_is_valid_rfc_9116() {
         let file = dir.path().join("security.txt");
         std::fs::write(&file, &txt).unwrap();
         let url = format!("https://security.example.org/p/{name}/security.txt");
-        let out = Command::new(validators().join("validate-securitytxt.sh"))
+        let out = crate::support::validator("securitytxt")
             .arg(&file)
             .arg("--url")
             .arg(&url)

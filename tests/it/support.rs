@@ -300,6 +300,34 @@ pub fn code_with_class(html: &str, class: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
+/// A command for an external program the tests run for real (gpg, node,
+/// chromium, …). Panics with the program's name and the script that installs
+/// it when it is not on the PATH, rather than with a bare "No such file".
+pub fn tool(program: &str) -> Command {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{program} is not installed: run scripts/install-test-deps.sh (the README's test command does)"
+    );
+    Command::new(program)
+}
+
+/// A command running the official validator `scripts/validators/validate-{kind}.sh`
+/// (`osv`, `cve5`, `csaf`, `securitytxt`). The script and the schemas are in the
+/// repository; the validators themselves are installed by
+/// `scripts/install-test-deps.sh` (through `scripts/validators/install.sh`).
+pub fn validator(kind: &str) -> Command {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts/validators")
+        .join(format!("validate-{kind}.sh"));
+    assert!(script.is_file(), "{} is missing", script.display());
+    let mut cmd = tool("bash");
+    cmd.arg(script).env("VALIDATORS_QUIET", "1");
+    cmd
+}
+
 /// The path of the embargo binary built for these tests.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_embargo")

@@ -576,7 +576,7 @@ pub struct Publication {
     pub osv_prefix: Option<OsvPrefix>,
 }
 
-/// OSV home-database prefixes registered in the OSV schema (../shared/schemas/osv).
+/// OSV home-database prefixes registered in the OSV schema (tests/data/schemas/osv/schema.json).
 pub const OSV_PREFIXES: &[&str] = &[
     "ASB-A",
     "PUB-A",

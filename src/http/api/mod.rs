@@ -11,6 +11,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::service::{self, ServiceError};
 use crate::store::users::UserRow;
+#[allow(clippy::disallowed_types)]
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -121,6 +122,17 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> 
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // The same rule as pages: a parameter that is not a plain segment names nothing.
+        let raw = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        if let Some((name, _)) = raw
+            .iter()
+            .find(|(_, v)| !crate::http::url::is_plain_segment(v))
+        {
+            return Err(ApiError::NotFound(format!("the `{name}` given in the path")));
+        }
+        #[allow(clippy::disallowed_types)]
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(v)) => Ok(Self(v)),
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
@@ -221,7 +233,7 @@ async fn projects(
 async fn project(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<ProjectView>, ApiError> {
     let p = match service::projects::find(&state.db, &slug).await {
         Ok(p) => p,

@@ -2,6 +2,7 @@
 //! searchable), one advisory, the Atom feed, and the three exports. Everything here
 //! reads only published advisories' frozen documents.
 
+use super::PagePath;
 use super::render;
 use crate::domain::advisory::{Advisory, rfc3339};
 use crate::domain::export::{self, Format};
@@ -9,7 +10,7 @@ use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::service::{self, ServiceError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -55,7 +56,7 @@ async fn project(
 /// `/p/{project}/advisories`.
 pub async fn archive(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     Query(search): Query<Search>,
 ) -> Result<Html<String>, PageError> {
     let p = project(&state, &slug).await?;
@@ -72,7 +73,7 @@ pub async fn archive(
 /// `/p/{project}/advisories/{id}` — and `{id}.osv.json`, `.cve.json`, `.csaf.json`.
 pub async fn advisory(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
+    PagePath((slug, id)): PagePath<(String, String)>,
 ) -> Result<Response, PageError> {
     let (id, format) = match [Format::Osv, Format::Cve5, Format::Csaf]
         .into_iter()
@@ -119,7 +120,7 @@ fn xml(text: &str) -> String {
 /// `/p/{project}/advisories.atom`: an Atom 1.0 feed (RFC 4287) of the latest advisories.
 pub async fn atom(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Response, PageError> {
     let slug = slug.strip_suffix(".atom").unwrap_or(&slug).to_owned();
     let p = project(&state, &slug).await?;

@@ -3,6 +3,7 @@
 //! assignment — and the view of it the case page renders.
 
 use super::PageForm;
+use super::PagePath;
 use super::team::visible_case;
 use crate::http::AppState;
 use crate::http::error::PageError;
@@ -11,7 +12,7 @@ use crate::service::disclosure::{self, ScheduleInput};
 use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
 use crate::store::advisories::Draft;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 
 /// What the case page shows of the disclosure.
@@ -113,7 +114,7 @@ pub async fn view(
 pub async fn save_draft(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<Draft>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -138,7 +139,7 @@ pub struct ScheduleForm {
 pub async fn schedule(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<ScheduleForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -164,7 +165,7 @@ pub async fn schedule(
 pub async fn step(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path((id, step)): Path<(i64, String)>,
+    PagePath((id, step)): PagePath<(i64, String)>,
     PageForm(_form): PageForm<std::collections::HashMap<String, String>>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -193,7 +194,7 @@ pub async fn step(
 pub async fn cve(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(_form): PageForm<std::collections::HashMap<String, String>>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;

@@ -2,13 +2,15 @@
 //! the report's thread and the messages shared with collaborators, and a form to
 //! write to the team. Unknown or removed links are 404. Every view is audited.
 
+use super::PagePath;
 use super::{PageForm, render};
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
+use crate::http::url;
 use crate::service::{self, ServiceError};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, Redirect};
 
 struct Item {
@@ -42,7 +44,7 @@ fn when(t: i64) -> String {
 pub async fn case(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
-    Path(token): Path<String>,
+    PagePath(token): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     let view = service::guests::view(&state.db, &token)
         .await?
@@ -88,11 +90,11 @@ pub struct ReplyForm {
 /// `POST /g/{token}/reply`.
 pub async fn reply(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    PagePath(token): PagePath<String>,
     PageForm(form): PageForm<ReplyForm>,
 ) -> Result<Redirect, PageError> {
     service::guests::reply(&state.db, &token, &form.text)
         .await?
         .ok_or(PageError::NotFound)?;
-    Ok(Redirect::to(&format!("/g/{token}")))
+    Ok(Redirect::to(&url::path(&["g", &token])))
 }

@@ -3,6 +3,7 @@
 //! and the members per group with revocation. Only the project's team (and
 //! administrators) reach them; anyone else gets 404.
 
+use super::PagePath;
 use super::team::{visible_project, when};
 use super::{Nav, PageForm, render};
 use crate::http::AppState;
@@ -13,7 +14,7 @@ use crate::service::list_requests::{self, Decision, RequestView};
 use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, Redirect};
 use serde::Deserialize;
 
@@ -73,7 +74,7 @@ pub async fn page(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
     CsrfToken(csrf): CsrfToken,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     let project = visible_project(&state, &s, &slug).await?;
     let (_, _, list) = list_requests::project_list(&state.db, &project.slug)
@@ -177,7 +178,7 @@ pub async fn request(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
     CsrfToken(csrf): CsrfToken,
-    Path((slug, id)): Path<(String, i64)>,
+    PagePath((slug, id)): PagePath<(String, i64)>,
 ) -> Result<Html<String>, PageError> {
     let project = visible_project(&state, &s, &slug).await?;
     let (_, _, list) = list_requests::project_list(&state.db, &project.slug)
@@ -230,7 +231,7 @@ pub struct DecideForm {
 pub async fn decide(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path((slug, id)): Path<(String, i64)>,
+    PagePath((slug, id)): PagePath<(String, i64)>,
     PageForm(f): PageForm<DecideForm>,
 ) -> Result<Redirect, PageError> {
     let project = visible_project(&state, &s, &slug).await?;
@@ -276,7 +277,7 @@ pub struct RevokeForm {
 pub async fn revoke(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     PageForm(f): PageForm<RevokeForm>,
 ) -> Result<Redirect, PageError> {
     let project = visible_project(&state, &s, &slug).await?;

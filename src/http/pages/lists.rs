@@ -7,16 +7,18 @@
 //! "subscribe" and "replace my key" are the same for every address. Forms that send
 //! mail are rate-limited per client address (this process's limiter).
 
+use super::PagePath;
 use super::{PageForm, render};
 use crate::domain::list_request::{Application, Problem};
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
 use crate::http::session::ClientIp;
+use crate::http::url;
 use crate::service::list_requests::{self, ApplyError};
 use crate::service::{self, ServiceError};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -139,7 +141,7 @@ async fn apply_page(
 pub async fn apply_form(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     render(&apply_page(&state, &slug, csrf, Application::default(), Vec::new()).await?)
 }
@@ -149,7 +151,7 @@ pub async fn apply(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
     ClientIp(ip): ClientIp,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     PageForm(form): PageForm<Application>,
 ) -> Result<Response, PageError> {
     limited(&state, &ip)?;
@@ -160,7 +162,7 @@ pub async fn apply(
                 &format!("We sent a confirmation link to {}.", form.email.trim()),
                 "Open it to confirm the address: only then does the request go to the security team. The same link shows the state of your request.",
             ],
-            Some((format!("/p/{slug}/"), "Back to the security page".into())),
+            Some((url::path(&["p", &slug, ""]), "Back to the security page".into())),
         )?
         .into_response()),
         Err(ApplyError::Problems(problems)) => {
@@ -210,7 +212,7 @@ fn status_text(s: &str) -> &'static str {
 pub async fn request_page(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
-    Path((slug, token)): Path<(String, String)>,
+    PagePath((slug, token)): PagePath<(String, String)>,
 ) -> Result<Html<String>, PageError> {
     let (project, r) = list_requests::by_link(&state.db, &slug, &token)
         .await
@@ -255,7 +257,7 @@ pub async fn request_page(
 /// `POST …/requests/{token}/confirm`.
 pub async fn request_confirm(
     State(state): State<AppState>,
-    Path((slug, token)): Path<(String, String)>,
+    PagePath((slug, token)): PagePath<(String, String)>,
     PageForm(_f): PageForm<std::collections::HashMap<String, String>>,
 ) -> Result<Redirect, PageError> {
     list_requests::confirm(&state.db, &state.cfg, &slug, &token)
@@ -276,7 +278,7 @@ pub struct AnswerForm {
 /// `POST …/requests/{token}/answer`.
 pub async fn request_answer(
     State(state): State<AppState>,
-    Path((slug, token)): Path<(String, String)>,
+    PagePath((slug, token)): PagePath<(String, String)>,
     PageForm(f): PageForm<AnswerForm>,
 ) -> Result<Redirect, PageError> {
     list_requests::answer(&state.db, &state.cfg, &slug, &token, &f.text)
@@ -301,7 +303,7 @@ struct KeyPage {
 pub async fn key_form(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     let (project, _, _) = list_requests::project_list(&state.db, &slug)
         .await
@@ -329,7 +331,7 @@ pub async fn key_submit(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
     ClientIp(ip): ClientIp,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     PageForm(f): PageForm<KeyForm>,
 ) -> Result<Response, PageError> {
     limited(&state, &ip)?;
@@ -353,14 +355,40 @@ pub async fn key_submit(
         Ok(e) => e,
         Err(e) => return fail(format!("{e}")),
     };
-    match service::members::request_key_change(&state.db, &state.cfg, &slug, &email, &f.key).await
-    {
-        Ok(_) => Ok(message(
+    // One answer, after the same work, whoever asks (F5, F13): a plain new key is
+    // checked for every address before anything is looked up; what depends on
+    // membership (signature check, confirmation mail) runs after the answer.
+    let signed = f.key.contains("-----BEGIN PGP SIGNED MESSAGE-----")
+        || f.key.contains("-----BEGIN PGP MESSAGE-----");
+    let checked = if signed {
+        Ok(())
+    } else {
+        service::keys::inspect_recipient_untrusted(f.key.as_bytes().to_vec())
+            .await
+            .map(|_| ())
+    };
+    if checked.is_ok() {
+        let (db, cfg, slug, key) = (
+            state.db.clone(),
+            state.cfg.clone(),
+            slug.clone(),
+            f.key.clone(),
+        );
+        tokio::spawn(async move {
+            if let Err(e) =
+                service::members::request_key_change(&db, &cfg, &slug, &email, &key).await
+            {
+                tracing::info!(project = %slug, "key change request not taken: {e}");
+            }
+        });
+    }
+    match checked {
+        Ok(()) => Ok(message(
             "Key change received",
             &[
                 "If this address is on the list: a key signed with the key on file replaces it now; otherwise a confirmation link is on its way to the address, encrypted to the new key.",
             ],
-            Some((format!("/p/{slug}/"), "Back to the security page".into())),
+            Some((url::path(&["p", &slug, ""]), "Back to the security page".into())),
         )?
         .into_response()),
         Err(ServiceError::Invalid(m)) => fail(m),
@@ -370,14 +398,18 @@ pub async fn key_submit(
 
 /// `GET /p/{project}/notification-list/key/{token}`: the confirmation button.
 pub async fn key_confirm_page(
+    State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
-    Path((slug, token)): Path<(String, String)>,
+    PagePath((slug, token)): PagePath<(String, String)>,
 ) -> Result<Html<String>, PageError> {
+    service::members::check_key_change(&state.db, &slug, &token)
+        .await
+        .map_err(not_found)?;
     render(&Message {
         title: "Confirm your new key".into(),
         paragraphs: vec!["Press the button to replace the key on file with the new one.".into()],
         form: Some(ButtonForm {
-            action: format!("/p/{slug}/notification-list/key/{token}"),
+            action: url::path(&["p", &slug, "notification-list", "key", &token]),
             csrf,
             hidden: Vec::new(),
             button: "Replace my key".into(),
@@ -389,7 +421,7 @@ pub async fn key_confirm_page(
 /// `POST /p/{project}/notification-list/key/{token}`.
 pub async fn key_confirm(
     State(state): State<AppState>,
-    Path((slug, token)): Path<(String, String)>,
+    PagePath((slug, token)): PagePath<(String, String)>,
     PageForm(_f): PageForm<std::collections::HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
     service::members::confirm_key_change(&state.db, &slug, &token)
@@ -398,7 +430,10 @@ pub async fn key_confirm(
     message(
         "Key replaced",
         &["Pre-notifications are encrypted to your new key from now on."],
-        Some((format!("/p/{slug}/"), "Back to the security page".into())),
+        Some((
+            url::path(&["p", &slug, ""]),
+            "Back to the security page".into(),
+        )),
     )
 }
 
@@ -443,7 +478,7 @@ async fn announce_page(
 pub async fn announce_form(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     render(&announce_page(&state, &slug, csrf, String::new(), None).await?)
 }
@@ -460,7 +495,7 @@ pub async fn subscribe(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
     ClientIp(ip): ClientIp,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     PageForm(f): PageForm<SubscribeForm>,
 ) -> Result<Response, PageError> {
     limited(&state, &ip)?;
@@ -471,7 +506,7 @@ pub async fn subscribe(
                 "We sent a mail to {} with a confirmation link. Open it to start receiving announcements.",
                 f.email.trim()
             )],
-            Some((format!("/p/{slug}/"), "Back to the security page".into())),
+            Some((url::path(&["p", &slug, ""]), "Back to the security page".into())),
         )?
         .into_response()),
         Err(ServiceError::Invalid(m)) => Ok((
@@ -488,7 +523,7 @@ pub async fn subscribe(
 pub async fn confirm_page(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
-    Path((slug, token)): Path<(String, String)>,
+    PagePath((slug, token)): PagePath<(String, String)>,
 ) -> Result<Html<String>, PageError> {
     service::announce::check_confirm(&state.db, &slug, &token)
         .await
@@ -497,7 +532,7 @@ pub async fn confirm_page(
         title: "Confirm your subscription".into(),
         paragraphs: vec!["Press the button to receive the security announcements.".into()],
         form: Some(ButtonForm {
-            action: format!("/p/{slug}/announce/confirm/{token}"),
+            action: url::path(&["p", &slug, "announce", "confirm", &token]),
             csrf,
             hidden: Vec::new(),
             button: "Subscribe".into(),
@@ -509,7 +544,7 @@ pub async fn confirm_page(
 /// `POST /p/{project}/announce/confirm/{token}`.
 pub async fn confirm(
     State(state): State<AppState>,
-    Path((slug, token)): Path<(String, String)>,
+    PagePath((slug, token)): PagePath<(String, String)>,
     PageForm(_f): PageForm<std::collections::HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
     let email = service::announce::confirm(&state.db, &slug, &token)
@@ -520,14 +555,17 @@ pub async fn confirm(
         &[&format!(
             "{email} now receives the security announcements. Every message has a link to unsubscribe."
         )],
-        Some((format!("/p/{slug}/"), "Back to the security page".into())),
+        Some((
+            url::path(&["p", &slug, ""]),
+            "Back to the security page".into(),
+        )),
     )
 }
 
 /// `GET /p/{project}/announce/unsubscribe/{token}`: the unsubscribe button.
 pub async fn unsubscribe_page(
     State(state): State<AppState>,
-    Path((slug, token)): Path<(String, String)>,
+    PagePath((slug, token)): PagePath<(String, String)>,
 ) -> Result<Html<String>, PageError> {
     service::announce::check_unsubscribe(&state.db, &slug, &token)
         .await
@@ -536,7 +574,7 @@ pub async fn unsubscribe_page(
         title: "Unsubscribe".into(),
         paragraphs: vec!["Press the button to stop receiving the security announcements. It takes effect at once.".into()],
         form: Some(ButtonForm {
-            action: format!("/p/{slug}/announce/unsubscribe/{token}"),
+            action: url::path(&["p", &slug, "announce", "unsubscribe", &token]),
             csrf: String::new(),
             hidden: vec![("List-Unsubscribe".into(), "One-Click".into())],
             button: "Unsubscribe".into(),
@@ -549,7 +587,7 @@ pub async fn unsubscribe_page(
 /// `List-Unsubscribe=One-Click`; no CSRF token, no cookie), and the page's button.
 pub async fn unsubscribe(
     State(state): State<AppState>,
-    Path((slug, token)): Path<(String, String)>,
+    PagePath((slug, token)): PagePath<(String, String)>,
 ) -> Result<Html<String>, PageError> {
     service::announce::unsubscribe(&state.db, &slug, &token)
         .await
@@ -557,6 +595,9 @@ pub async fn unsubscribe(
     message(
         "Unsubscribed",
         &["You will receive no more security announcements from this list."],
-        Some((format!("/p/{slug}/"), "Back to the security page".into())),
+        Some((
+            url::path(&["p", &slug, ""]),
+            "Back to the security page".into(),
+        )),
     )
 }

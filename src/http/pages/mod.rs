@@ -18,161 +18,102 @@ use super::AppState;
 use super::error::PageError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 
-/// The page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(public::home))
-        .route("/healthz", get(public::healthz))
-        .route("/static/style.css", get(stylesheet))
-        .route("/favicon.ico", get(favicon))
-        .route("/p/{project}", get(public::project_redirect))
-        .route("/p/{project}/", get(public::project))
-        .route("/p/{project}/security.txt", get(public::security_txt))
-        .route("/p/{project}/policy", get(public::policy))
-        .route("/p/{project}/advisories", get(advisories::archive))
-        .route("/p/{project}/advisories.atom", get(advisories::atom))
-        .route("/p/{project}/advisories/{id}", get(advisories::advisory))
-        .route(
-            "/.well-known/security.txt",
-            get(public::well_known_security_txt),
-        )
-        .route("/p/{project}/key.asc", get(public::key_asc))
-        .route("/.well-known/openpgpkey/policy", get(public::wkd_policy))
-        .route("/.well-known/openpgpkey/hu/{hash}", get(public::wkd_direct))
-        .route(
-            "/.well-known/openpgpkey/{domain}/policy",
-            get(public::wkd_policy),
-        )
-        .route(
-            "/.well-known/openpgpkey/{domain}/hu/{hash}",
-            get(public::wkd_advanced),
-        )
-        .route(
-            "/p/{project}/report",
-            get(report::form).post(report::submit),
-        )
-        .route(
-            "/p/{project}/notification-list/apply",
-            get(lists::apply_form).post(lists::apply),
-        )
-        .route(
-            "/p/{project}/notification-list/requests/{token}",
-            get(lists::request_page),
-        )
-        .route(
-            "/p/{project}/notification-list/requests/{token}/confirm",
-            post(lists::request_confirm),
-        )
-        .route(
-            "/p/{project}/notification-list/requests/{token}/answer",
-            post(lists::request_answer),
-        )
-        .route(
-            "/p/{project}/notification-list/key",
-            get(lists::key_form).post(lists::key_submit),
-        )
-        .route(
-            "/p/{project}/notification-list/key/{token}",
-            get(lists::key_confirm_page).post(lists::key_confirm),
-        )
-        .route(
-            "/p/{project}/announce",
-            get(lists::announce_form).post(lists::subscribe),
-        )
-        .route(
-            "/p/{project}/announce/confirm/{token}",
-            get(lists::confirm_page).post(lists::confirm),
-        )
-        .route(
-            "/p/{project}/announce/unsubscribe/{token}",
-            get(lists::unsubscribe_page).post(lists::unsubscribe),
-        )
-        .route("/team/projects/{project}/list", get(list_team::page))
-        .route(
-            "/team/projects/{project}/list/requests/{id}",
-            get(list_team::request),
-        )
-        .route(
-            "/team/projects/{project}/list/requests/{id}/decide",
-            post(list_team::decide),
-        )
-        .route(
-            "/team/projects/{project}/list/revoke",
-            post(list_team::revoke),
-        )
-        .route("/c/{token}", get(report::case))
-        .route("/c/{token}/reply", post(report::reply))
-        .route("/g/{token}", get(guest::case))
-        .route("/g/{token}/reply", post(guest::reply))
-        .route("/team/cases/{id}/guests", post(triage::invite))
-        .route(
-            "/team/cases/{id}/guests/{guest}/remove",
-            post(triage::remove_guest),
-        )
-        .route("/team/cases/{id}/shared", post(triage::share))
-        .route("/team/cases/{id}/strike", post(triage::strike))
-        .route("/team/cases/{id}/affected", post(triage::affected))
-        .route("/team/cases/{id}/patches", post(triage::attach_patch))
-        .route(
-            "/team/cases/{id}/patches/{patch}/review",
-            post(triage::review_patch),
-        )
-        .route(
-            "/team/cases/{id}/patches/{file}",
-            get(triage::download_patch),
-        )
-        .route("/team/cases/{id}/branch", post(triage::branch))
-        .route("/team/cases/{id}/advisory", post(disclosure::save_draft))
-        .route("/team/cases/{id}/schedule", post(disclosure::schedule))
-        .route("/team/cases/{id}/disclosure/{step}", post(disclosure::step))
-        .route("/team/cases/{id}/cve", post(disclosure::cve))
-        .route("/team/cases/{id}/upstream", post(triage::upstream))
-        .route(
-            "/team/cases/{id}/upstream/record",
-            post(triage::upstream_record),
-        )
-        .route("/team/projects/{project}/bans/lift", post(triage::lift_ban))
-        .route("/team/projects/{project}/freeze", post(triage::freeze))
-        .route("/team/cases/{id}", get(team::case))
-        .route("/team/cases/{id}/reply", post(team::case_reply))
-        .route("/team/cases/{id}/note", post(team::case_note))
-        .route("/team/cases/{id}/spam", post(team::case_spam))
-        .route("/team/cases/{id}/acknowledge", post(team::case_acknowledge))
-        .route("/team/cases/{id}/decide", post(triage::decide))
-        .route("/team/cases/{id}/severity", post(triage::severity))
-        .route("/team/cases/{id}/step", post(triage::step))
-        .route("/team/cases/{id}/assign", post(triage::assign))
-        .route("/team", get(team::dashboard_redirect))
-        .route("/team/", get(team::dashboard))
-        .route("/team/login", get(auth::login_form).post(auth::login))
-        .route(
-            "/team/login/second-factor",
-            get(auth::second_factor_form).post(auth::second_factor),
-        )
-        .route("/team/logout", post(auth::logout))
-        .route("/team/account", get(account::show))
-        .route(
-            "/team/account/two-factor/start",
-            post(account::start_two_factor),
-        )
-        .route("/team/account/two-factor/qr.svg", get(account::qr_code))
-        .route(
-            "/team/account/two-factor/confirm",
-            post(account::confirm_two_factor),
-        )
-        .route(
-            "/team/account/recovery-codes",
-            post(account::regenerate_recovery_codes),
-        )
-        .route("/team/projects/{project}", get(team::project))
-        .route("/team/audit", get(team::audit))
-        .route("/team/cvss", get(cvss::calculator))
+/// Declares the page routes once: the router and [`ROUTES`], the inventory
+/// that tests walk (the path-parameter crawl, the access matrix).
+macro_rules! page_routes {
+    ($($path:literal => $handler:expr;)*) => {
+        /// Every page route with its method router as written (`get(…)`, `post(…)`).
+        pub const ROUTES: &[(&str, &str)] = &[$(($path, stringify!($handler))),*];
+
+        /// The page routes.
+        pub fn routes() -> Router<AppState> {
+            Router::new()$(.route($path, $handler))*
+        }
+    };
+}
+
+page_routes! {
+    "/" => get(public::home);
+    "/healthz" => get(public::healthz);
+    "/static/style.css" => get(stylesheet);
+    "/favicon.ico" => get(favicon);
+    "/p/{project}" => get(public::project_redirect);
+    "/p/{project}/" => get(public::project);
+    "/p/{project}/security.txt" => get(public::security_txt);
+    "/p/{project}/policy" => get(public::policy);
+    "/p/{project}/advisories" => get(advisories::archive);
+    "/p/{project}/advisories.atom" => get(advisories::atom);
+    "/p/{project}/advisories/{id}" => get(advisories::advisory);
+    "/.well-known/security.txt" => get(public::well_known_security_txt);
+    "/p/{project}/key.asc" => get(public::key_asc);
+    "/.well-known/openpgpkey/policy" => get(public::wkd_policy);
+    "/.well-known/openpgpkey/hu/{hash}" => get(public::wkd_direct);
+    "/.well-known/openpgpkey/{domain}/policy" => get(public::wkd_policy);
+    "/.well-known/openpgpkey/{domain}/hu/{hash}" => get(public::wkd_advanced);
+    "/p/{project}/report" => get(report::form).post(report::submit);
+    "/p/{project}/notification-list/apply" => get(lists::apply_form).post(lists::apply);
+    "/p/{project}/notification-list/requests/{token}" => get(lists::request_page);
+    "/p/{project}/notification-list/requests/{token}/confirm" => post(lists::request_confirm);
+    "/p/{project}/notification-list/requests/{token}/answer" => post(lists::request_answer);
+    "/p/{project}/notification-list/key" => get(lists::key_form).post(lists::key_submit);
+    "/p/{project}/notification-list/key/{token}" => get(lists::key_confirm_page).post(lists::key_confirm);
+    "/p/{project}/announce" => get(lists::announce_form).post(lists::subscribe);
+    "/p/{project}/announce/confirm/{token}" => get(lists::confirm_page).post(lists::confirm);
+    "/p/{project}/announce/unsubscribe/{token}" => get(lists::unsubscribe_page).post(lists::unsubscribe);
+    "/team/projects/{project}/list" => get(list_team::page);
+    "/team/projects/{project}/list/requests/{id}" => get(list_team::request);
+    "/team/projects/{project}/list/requests/{id}/decide" => post(list_team::decide);
+    "/team/projects/{project}/list/revoke" => post(list_team::revoke);
+    "/c/{token}" => get(report::case);
+    "/c/{token}/reply" => post(report::reply);
+    "/g/{token}" => get(guest::case);
+    "/g/{token}/reply" => post(guest::reply);
+    "/team/cases/{id}/guests" => post(triage::invite);
+    "/team/cases/{id}/guests/{guest}/remove" => post(triage::remove_guest);
+    "/team/cases/{id}/shared" => post(triage::share);
+    "/team/cases/{id}/strike" => post(triage::strike);
+    "/team/cases/{id}/affected" => post(triage::affected);
+    "/team/cases/{id}/patches" => post(triage::attach_patch);
+    "/team/cases/{id}/patches/{patch}/review" => post(triage::review_patch);
+    "/team/cases/{id}/patches/{file}" => get(triage::download_patch);
+    "/team/cases/{id}/branch" => post(triage::branch);
+    "/team/cases/{id}/advisory" => post(disclosure::save_draft);
+    "/team/cases/{id}/schedule" => post(disclosure::schedule);
+    "/team/cases/{id}/disclosure/{step}" => post(disclosure::step);
+    "/team/cases/{id}/cve" => post(disclosure::cve);
+    "/team/cases/{id}/upstream" => post(triage::upstream);
+    "/team/cases/{id}/upstream/record" => post(triage::upstream_record);
+    "/team/projects/{project}/bans/lift" => post(triage::lift_ban);
+    "/team/projects/{project}/freeze" => post(triage::freeze);
+    "/team/cases/{id}" => get(team::case);
+    "/team/cases/{id}/reply" => post(team::case_reply);
+    "/team/cases/{id}/note" => post(team::case_note);
+    "/team/cases/{id}/spam" => post(team::case_spam);
+    "/team/cases/{id}/acknowledge" => post(team::case_acknowledge);
+    "/team/cases/{id}/decide" => post(triage::decide);
+    "/team/cases/{id}/severity" => post(triage::severity);
+    "/team/cases/{id}/step" => post(triage::step);
+    "/team/cases/{id}/assign" => post(triage::assign);
+    "/team" => get(team::dashboard_redirect);
+    "/team/" => get(team::dashboard);
+    "/team/login" => get(auth::login_form).post(auth::login);
+    "/team/login/second-factor" => get(auth::second_factor_form).post(auth::second_factor);
+    "/team/logout" => post(auth::logout);
+    "/team/account" => get(account::show);
+    "/team/account/two-factor/start" => post(account::start_two_factor);
+    "/team/account/two-factor/qr.svg" => get(account::qr_code);
+    "/team/account/two-factor/confirm" => post(account::confirm_two_factor);
+    "/team/account/recovery-codes" => post(account::regenerate_recovery_codes);
+    "/team/projects/{project}" => get(team::project);
+    "/team/audit" => get(team::audit);
+    "/team/cvss" => get(cvss::calculator);
 }
 
 /// The fallback for unknown pages.
@@ -206,6 +147,34 @@ async fn stylesheet() -> Response {
 /// Render a template to an HTML response.
 pub fn render(template: &impl Template) -> Result<Html<String>, PageError> {
     Ok(Html(template.render()?))
+}
+
+/// Path parameters of a page. Every parameter must be a plain segment
+/// ([`crate::http::url::is_plain_segment`]); anything else — a `/`, `%`,
+/// quote, NUL or dot segment — is "no such page" before the handler runs, so
+/// no handler can put hostile path input into a link, a form action or a
+/// redirect. Pages never use axum's `Path` directly (clippy.toml forbids it).
+pub struct PagePath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePath<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| PageError::NotFound)?;
+        if raw
+            .iter()
+            .any(|(_, v)| !crate::http::url::is_plain_segment(v))
+        {
+            return Err(PageError::NotFound);
+        }
+        #[allow(clippy::disallowed_types)]
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Self(v)),
+            Err(_) => Err(PageError::NotFound),
+        }
+    }
 }
 
 /// A form body; a malformed one is a 400 page that says which field is wrong.
@@ -247,7 +216,13 @@ impl Nav {
 
 /// A `next` target is followed only if it is a team page on this site.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with("/team/") && !next.starts_with("//") && !next.contains('\\') {
+    // The path part is plain (no escapes, no dot segments): the query may be anything printable.
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let plain = next.bytes().all(|b| b.is_ascii_graphic())
+        && !next.contains('\\')
+        && !path.contains('%')
+        && !path.split('/').any(|s| s == "." || s == "..");
+    if next.starts_with("/team/") && !next.starts_with("//") && plain {
         next.to_owned()
     } else {
         "/team/".to_owned()

@@ -1,13 +1,15 @@
 //! Pages anyone may see.
 
+use super::PagePath;
 use super::render;
 use crate::domain::policy::document::{self, RenderContext};
 use crate::http::AppState;
 use crate::http::error::PageError;
+use crate::http::url;
 use crate::service::{self, ServiceError};
 use crate::store::projects::ProjectRow;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
@@ -45,9 +47,8 @@ struct ProjectPage {
 }
 
 /// `/p/{project}` → `/p/{project}/`.
-pub async fn project_redirect(Path(slug): Path<String>) -> Redirect {
-    let slug: String = form_urlencoded::byte_serialize(slug.as_bytes()).collect();
-    Redirect::permanent(&format!("/p/{slug}/"))
+pub async fn project_redirect(PagePath(slug): PagePath<String>) -> Redirect {
+    Redirect::permanent(&url::path(&["p", &slug, ""]))
 }
 
 async fn find_project(state: &AppState, slug: &str) -> Result<ProjectRow, PageError> {
@@ -61,7 +62,7 @@ async fn find_project(state: &AppState, slug: &str) -> Result<ProjectRow, PageEr
 /// `/p/{project}/`: the project's public security page.
 pub async fn project(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     let project = find_project(&state, &slug).await?;
     render(&ProjectPage {
@@ -104,7 +105,7 @@ fn plain_text(body: String) -> Response {
 /// `/p/{project}/security.txt`: RFC 9116, from the project's policy.
 pub async fn security_txt(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Response, PageError> {
     let project = find_project(&state, &slug).await?;
     let policy = service::projects::policy_of(&project)?.ok_or(PageError::NotFound)?;
@@ -152,7 +153,7 @@ struct PolicyPage {
 /// `/p/{project}/policy`: the rendered policy (the same text as `policy render --format security-md`).
 pub async fn policy(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     let project = find_project(&state, &slug).await?;
     let policy = service::projects::policy_of(&project)?.ok_or(PageError::NotFound)?;
@@ -174,7 +175,7 @@ async fn served_key(state: &AppState, project: &ProjectRow) -> Result<Option<Str
 /// `/p/{project}/key.asc`: the project's public key, armored.
 pub async fn key_asc(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Response, PageError> {
     let project = find_project(&state, &slug).await?;
     let key = service::keys::project_public_key(&state.db, project.id)
@@ -238,7 +239,7 @@ fn wkd_response(key: crate::pgp::PublicKey) -> Result<Response, PageError> {
 pub async fn wkd_direct(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
-    Path(hash): Path<String>,
+    PagePath(hash): PagePath<String>,
 ) -> Result<Response, PageError> {
     let host = request_host(&headers);
     let key = match service::keys::wkd_lookup(&state.db, &hash, host.as_deref()).await? {
@@ -251,7 +252,7 @@ pub async fn wkd_direct(
 /// WKD advanced method: `/.well-known/openpgpkey/{domain}/hu/{hash}`.
 pub async fn wkd_advanced(
     State(state): State<AppState>,
-    Path((domain, hash)): Path<(String, String)>,
+    PagePath((domain, hash)): PagePath<(String, String)>,
 ) -> Result<Response, PageError> {
     let key = service::keys::wkd_lookup(&state.db, &hash, Some(&domain)).await?;
     wkd_response(key.ok_or(PageError::NotFound)?)

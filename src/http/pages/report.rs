@@ -1,6 +1,7 @@
 //! The reporter's side: the private report form and the case page behind
 //! the capability link `/c/{token}`. Nothing here needs an account.
 
+use super::PagePath;
 use super::{PageForm, render};
 use crate::domain::policy::{Policy, format_size};
 use crate::domain::report::{NewReport, SubmittedFile};
@@ -8,11 +9,12 @@ use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
 use crate::http::session::ClientIp;
+use crate::http::url;
 use crate::service::cases::{IntakeError, Source};
 use crate::service::{self, ServiceError};
 use crate::store::projects::ProjectRow;
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -88,7 +90,7 @@ fn page(
 pub async fn form(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Response, PageError> {
     let (project, policy) = project_and_policy(&state, &slug).await?;
     Ok(render(&page(
@@ -151,7 +153,7 @@ pub async fn submit(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
     ClientIp(ip): ClientIp,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
     let (project, policy) = project_and_policy(&state, &slug).await?;
@@ -181,7 +183,7 @@ pub async fn submit(
     }
     let vault = state.cfg.vault(false).ok();
     match service::cases::submit(&state.db, &state.cfg, vault.as_ref(), &project, &policy, &report, Source::Web { ip, limiter: state.intake_limiter.clone() }).await {
-        Ok(s) => Ok(Redirect::to(&format!("/c/{}?sent=1", s.token)).into_response()),
+        Ok(s) => Ok(Redirect::to(&format!("{}?sent=1", url::path(&["c", &s.token]))).into_response()),
         Err(IntakeError::Rules(violations)) => {
             let errors = violations.into_iter().map(|v| v.message).collect();
             let mut form = report;
@@ -232,7 +234,7 @@ pub struct SentQuery {
 pub async fn case(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
-    Path(token): Path<String>,
+    PagePath(token): PagePath<String>,
     Query(q): Query<SentQuery>,
 ) -> Result<Response, PageError> {
     let case = service::cases::by_link(&state.db, &token)
@@ -277,7 +279,7 @@ pub struct ReplyForm {
 /// `POST /c/{token}/reply`.
 pub async fn reply(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    PagePath(token): PagePath<String>,
     PageForm(form): PageForm<ReplyForm>,
 ) -> Result<Response, PageError> {
     let case = service::cases::by_link(&state.db, &token)
@@ -293,5 +295,5 @@ pub async fn reply(
         None,
     )
     .await?;
-    Ok(Redirect::to(&format!("/c/{token}")).into_response())
+    Ok(Redirect::to(&url::path(&["c", &token])).into_response())
 }

@@ -1,10 +1,12 @@
 //! The team's pages: dashboard, project team view, audit trail.
 
+use super::PagePath;
 use super::{Nav, PageForm, render};
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
 use crate::http::session::TeamUser;
+use crate::http::url;
 use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
 use crate::store::{
@@ -12,7 +14,7 @@ use crate::store::{
     projects::{MemberRow, ProjectRow},
 };
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, Redirect};
 
 #[derive(Template)]
@@ -207,7 +209,7 @@ pub async fn project(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
     CsrfToken(csrf): CsrfToken,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     let project = visible_project(&state, &s, &slug).await?;
     let members = service::projects::members(&state.db, project.id).await?;
@@ -408,7 +410,7 @@ pub async fn case(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
     CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Html<String>, PageError> {
     let (case, messages, attachments, project) = visible_case(&state, &s, id).await?;
     let users = service::accounts::list(&state.db).await?;
@@ -718,7 +720,7 @@ pub struct TextForm {
 pub async fn case_reply(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<TextForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -738,7 +740,7 @@ pub async fn case_reply(
 pub async fn case_note(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<TextForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -754,7 +756,7 @@ pub struct Empty {}
 pub async fn case_spam(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Redirect, PageError> {
     let (_, _, _, project) = visible_case(&state, &s, id).await?;
@@ -772,7 +774,11 @@ pub async fn case_spam(
         },
     )
     .await?;
-    Ok(Redirect::to(&format!("/team/projects/{}", project.slug)))
+    Ok(Redirect::to(&url::path(&[
+        "team",
+        "projects",
+        &project.slug,
+    ])))
 }
 
 /// One audit event as shown.
@@ -831,7 +837,7 @@ pub async fn audit(
 pub async fn case_acknowledge(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<TextForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;

@@ -3,15 +3,17 @@
 //! lifecycle steps. Each posts, then redirects back to the case.
 
 use super::PageForm;
+use super::PagePath;
 use super::team::{visible_case, visible_project};
 use crate::domain::case::Action;
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::session::TeamUser;
+use crate::http::url;
 use crate::service::login::actor_of;
 use crate::service::triage::{self, Decision, RejectReason, SeverityInput, ThreatAnswer, Verdict};
 use crate::service::{self, ServiceError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use std::collections::HashMap;
 
@@ -73,7 +75,7 @@ fn decision_from(form: &HashMap<String, String>) -> Result<Decision, ServiceErro
 pub async fn decide(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<HashMap<String, String>>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -94,7 +96,7 @@ pub async fn decide(
 pub async fn severity(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<SeverityInput>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -114,7 +116,7 @@ pub struct StepForm {
 pub async fn step(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<StepForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -134,7 +136,7 @@ pub struct AssignForm {
 pub async fn assign(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<AssignForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -153,7 +155,7 @@ pub async fn assign(
 pub async fn invite(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<service::guests::Invitation>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -177,7 +179,7 @@ pub struct Empty {}
 pub async fn remove_guest(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path((id, guest)): Path<(i64, i64)>,
+    PagePath((id, guest)): PagePath<(i64, i64)>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -195,7 +197,7 @@ pub struct ShareForm {
 pub async fn share(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<ShareForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -213,7 +215,7 @@ pub struct StrikeForm {
 pub async fn strike(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<StrikeForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -238,7 +240,7 @@ pub struct LiftForm {
 pub async fn lift_ban(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     PageForm(form): PageForm<LiftForm>,
 ) -> Result<Redirect, PageError> {
     let project = visible_project(&state, &s, &slug).await?;
@@ -250,7 +252,7 @@ pub async fn lift_ban(
         &form.email,
     )
     .await?;
-    Ok(Redirect::to(&format!("/team/projects/{slug}")))
+    Ok(Redirect::to(&url::path(&["team", "projects", &slug])))
 }
 
 /// The affected-versions form.
@@ -264,7 +266,7 @@ pub struct AffectedForm {
 pub async fn affected(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<AffectedForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -284,7 +286,7 @@ pub struct FreezeForm {
 pub async fn freeze(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     PageForm(form): PageForm<FreezeForm>,
 ) -> Result<Redirect, PageError> {
     let project = visible_project(&state, &s, &slug).await?;
@@ -296,14 +298,14 @@ pub async fn freeze(
         form.public,
     )
     .await?;
-    Ok(Redirect::to(&format!("/team/projects/{slug}")))
+    Ok(Redirect::to(&url::path(&["team", "projects", &slug])))
 }
 
 /// `POST /team/cases/{id}/patches`.
 pub async fn attach_patch(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<service::fixes::NewPatch>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -323,7 +325,7 @@ pub struct ReviewForm {
 pub async fn review_patch(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path((id, patch)): Path<(i64, i64)>,
+    PagePath((id, patch)): PagePath<(i64, i64)>,
     PageForm(form): PageForm<ReviewForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -344,7 +346,7 @@ pub async fn review_patch(
 pub async fn download_patch(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path((id, file)): Path<(i64, String)>,
+    PagePath((id, file)): PagePath<(i64, String)>,
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
     visible_case(&state, &s, id).await?;
@@ -390,7 +392,7 @@ pub struct BranchForm {
 pub async fn branch(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<BranchForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -410,7 +412,7 @@ pub struct UpstreamForm {
 pub async fn upstream(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<UpstreamForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
@@ -429,7 +431,7 @@ pub struct UpstreamEventForm {
 pub async fn upstream_record(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<UpstreamEventForm>,
 ) -> Result<Redirect, PageError> {
     visible_case(&state, &s, id).await?;
