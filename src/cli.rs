@@ -817,7 +817,8 @@ async fn send_reminders(db: Db, cfg: Config) {
     }
 }
 
-/// Delete expired sessions and stale login-failure counters every ten minutes.
+/// Delete expired sessions and stale login-failure counters, and erase the
+/// bodies of mail sent longer ago than `outbox_retention`, every ten minutes.
 async fn sweep_sessions(db: Db, cfg: Config) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -831,7 +832,9 @@ async fn sweep_sessions(db: Db, cfg: Config) {
                 now - cfg.session_max_age.as_seconds_i64(),
             )
             .await?;
-            store::throttle::prune(c.conn(), now - cfg.login_failure_window.as_seconds_i64()).await
+            store::throttle::prune(c.conn(), now - cfg.login_failure_window.as_seconds_i64())
+                .await?;
+            store::outbox::purge_sent(c.conn(), now - cfg.outbox_retention.as_seconds_i64()).await
         }
         .await;
         if let Err(err) = result {

@@ -111,6 +111,12 @@ const KEYS: &[Key] = &[
         help: "a session ends this long after sign-in, whatever its use",
     },
     Key {
+        name: "outbox_retention",
+        default: Some("30 days"),
+        secret: false,
+        help: "the body of a sent mail is erased from the outbox this long after it was sent (its record stays)",
+    },
+    Key {
         name: "login_max_failures_per_account",
         default: Some("5"),
         secret: false,
@@ -217,6 +223,8 @@ pub struct Config {
     pub session_idle_timeout: Duration,
     /// Absolute lifetime of a web session.
     pub session_max_age: Duration,
+    /// How long a sent mail's body stays in the outbox.
+    pub outbox_retention: Duration,
     /// Failed logins per account per window.
     pub login_max_failures_per_account: u32,
     /// Failed logins per client address per window.
@@ -482,6 +490,7 @@ impl Config {
             require_two_factor: boolean("require_two_factor")?,
             session_idle_timeout: duration("session_idle_timeout")?,
             session_max_age: duration("session_max_age")?,
+            outbox_retention: duration("outbox_retention")?,
             login_max_failures_per_account: count("login_max_failures_per_account")?,
             login_max_failures_per_ip: count("login_max_failures_per_ip")?,
             login_failure_window: duration("login_failure_window")?,

@@ -16,6 +16,7 @@ pub mod cli_policy;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod files;
 pub mod http;
 pub mod mail;
 pub mod pgp;

@@ -818,6 +818,54 @@ pub fn verify_inline(
 mod tests {
     use super::*;
 
+    fn armored(cert: &Cert) -> Vec<u8> {
+        cert.armored().to_vec().unwrap()
+    }
+
+    #[test]
+    fn keys_from_outside_are_bounded_before_validation() {
+        let mut b = CertBuilder::new().add_transport_encryption_subkey();
+        for i in 0..=MAX_KEY_USER_IDS {
+            b = b.add_userid(format!("u{i} <u@example.org>"));
+        }
+        let (cert, _) = b.generate().unwrap();
+        let err = PublicKey::from_bytes(&armored(&cert)).unwrap_err();
+        assert!(
+            matches!(&err, PgpError::KeyTooLarge(m) if m.contains("user IDs")),
+            "{err}"
+        );
+        let err = PublicKey::from_bytes(&vec![b'A'; MAX_KEY_INPUT + 1]).unwrap_err();
+        assert!(matches!(err, PgpError::KeyTooLarge(_)), "{err}");
+        let mut b = CertBuilder::new().add_userid("s <s@example.org>");
+        for _ in 0..=MAX_KEY_SUBKEYS {
+            b = b.add_transport_encryption_subkey();
+        }
+        let (cert, _) = b.generate().unwrap();
+        let err = PublicKey::from_bytes(&armored(&cert)).unwrap_err();
+        assert!(
+            matches!(&err, PgpError::KeyTooLarge(m) if m.contains("subkeys")),
+            "{err}"
+        );
+        // An ordinary key passes.
+        let (cert, _) = CertBuilder::general_purpose(Some("ok <ok@example.org>"))
+            .generate()
+            .unwrap();
+        assert!(PublicKey::recipient_from_bytes(&armored(&cert)).is_ok());
+    }
+
+    #[test]
+    fn storage_only_keys_cannot_receive_mail_in_validation_or_encryption() {
+        let (cert, _) = CertBuilder::new()
+            .add_userid("s <s@example.org>")
+            .add_storage_encryption_subkey()
+            .generate()
+            .unwrap();
+        let key = PublicKey::from_bytes(&armored(&cert)).unwrap();
+        assert!(!key.info().can_encrypt);
+        assert!(PublicKey::recipient_from_bytes(&armored(&cert)).is_err());
+        assert!(encrypt(&[&key], None, b"x").is_err());
+    }
+
     #[test]
     fn generate_sign_verify_encrypt_decrypt() {
         let alice = SecretKey::generate(&["Alice <alice@example.org>".into()]).unwrap();

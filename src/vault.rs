@@ -75,7 +75,7 @@ impl Vault {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
+                    crate::files::create_dir_all(dir).map_err(|e| {
                         VaultError::Key(format!("cannot create {}: {e}", dir.display()))
                     })?;
                 }

@@ -41,6 +41,35 @@ pub struct AppState {
     /// The limiter of the list forms that send mail (notification-list request, key
     /// change, announce subscription): per client address and overall, this process's.
     pub list_limiter: Arc<crate::service::rate::RateLimiter>,
+    /// Work a handler starts after answering (so the answer cannot depend on it).
+    pub background: Background,
+}
+
+/// Work a handler hands off after answering, so that what the answer says —
+/// and how long it takes — cannot depend on it (F13: a public form answers
+/// alike whether or not the address is a list member). Tracked, so shutdown
+/// and tests can wait for it.
+#[derive(Clone, Default)]
+pub struct Background {
+    running: Arc<tokio::sync::watch::Sender<usize>>,
+}
+
+impl Background {
+    /// Run `work` after the answer.
+    pub fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.running.send_modify(|n| *n += 1);
+        let running = self.running.clone();
+        tokio::spawn(async move {
+            work.await;
+            running.send_modify(|n| *n -= 1);
+        });
+    }
+
+    /// Wait until no handed-off work is running.
+    pub async fn idle(&self) {
+        let mut rx = self.running.subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
 }
 
 impl AppState {
@@ -57,6 +86,7 @@ impl AppState {
             csrf_key: Arc::new(key.into_bytes()),
             intake_limiter: Arc::default(),
             list_limiter: Arc::default(),
+            background: Background::default(),
         })
     }
 }
@@ -79,14 +109,40 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve on `listener` until `shutdown` resolves.
+/// How long requests and handed-off work in flight may run on after a
+/// shutdown signal before the server stops anyway.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serve on `listener` until `shutdown` resolves; then stop taking
+/// connections and give what is in flight [`SHUTDOWN_GRACE`] to finish.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let background = state.background.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping_tx.send(true);
+    };
+    let server = async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(signal)
+            .await?;
+        background.idle().await;
+        Ok(())
+    };
+    let deadline = async move {
+        let _ = stopping.wait_for(|s| *s).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        r = server => r,
+        () = deadline => {
+            tracing::warn!("stopping with requests still in flight after {} s", SHUTDOWN_GRACE.as_secs());
+            Ok(())
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::{ServiceError, audit};
 use crate::auth::{password, secret, totp};
+use crate::config::Config;
 use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::password::NewPassword;
@@ -119,8 +120,42 @@ pub struct Enrolment {
     pub uri: String,
 }
 
-/// Start (or restart) TOTP enrolment: a fresh secret, stored unconfirmed.
-pub async fn begin_totp(db: &Db, user: &UserRow, issuer: &str) -> Result<Enrolment, ServiceError> {
+/// Seal a TOTP secret with the instance's vault for storage (F7: a copy of the
+/// database alone does not give anyone the second factors).
+pub fn seal_totp(cfg: &Config, secret: &str) -> Result<String, ServiceError> {
+    let vault = cfg
+        .vault(true)
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    vault
+        .seal(secret.as_bytes())
+        .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// A stored TOTP secret in clear: sealed ones are opened with the vault; one
+/// stored in clear by an earlier version is returned as is (and sealed at the
+/// owner's next sign-in). The flag says whether it was sealed.
+pub fn open_totp(cfg: &Config, stored: &str) -> Result<(String, bool), ServiceError> {
+    if !stored.starts_with("v1:") {
+        return Ok((stored.to_owned(), false));
+    }
+    let vault = cfg
+        .vault(false)
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let bytes = vault
+        .open(stored)
+        .map_err(|e| ServiceError::Internal(format!("the second-factor secret: {e}")))?;
+    String::from_utf8(bytes)
+        .map(|s| (s, true))
+        .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// Start (or restart) TOTP enrolment: a fresh secret, stored unconfirmed and sealed.
+pub async fn begin_totp(
+    db: &Db,
+    cfg: &Config,
+    user: &UserRow,
+    issuer: &str,
+) -> Result<Enrolment, ServiceError> {
     if user.totp_enabled {
         return Err(ServiceError::Conflict(
             "two-factor authentication is already enabled".into(),
@@ -129,15 +164,22 @@ pub async fn begin_totp(db: &Db, user: &UserRow, issuer: &str) -> Result<Enrolme
     let secret = totp::generate_secret();
     let uri = totp::otpauth_uri(&secret, issuer, &user.email)
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let sealed = seal_totp(cfg, &secret)?;
     let mut c = db.acquire().await?;
-    store::users::set_pending_totp(c.conn(), user.id, &secret).await?;
+    store::users::set_pending_totp(c.conn(), user.id, &sealed).await?;
     Ok(Enrolment { secret, uri })
 }
 
 /// The pending enrolment of an account (to show the same QR code again).
-pub fn pending_enrolment(user: &UserRow, issuer: &str) -> Result<Option<Enrolment>, ServiceError> {
+pub fn pending_enrolment(
+    cfg: &Config,
+    user: &UserRow,
+    issuer: &str,
+) -> Result<Option<Enrolment>, ServiceError> {
     match (&user.totp_secret, user.totp_enabled) {
-        (Some(secret), false) => {
+        (Some(stored), false) => {
+            let (secret, _) = open_totp(cfg, stored)?;
+            let secret = &secret;
             let uri = totp::otpauth_uri(secret, issuer, &user.email)
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
             Ok(Some(Enrolment {
@@ -153,6 +195,7 @@ pub fn pending_enrolment(user: &UserRow, issuer: &str) -> Result<Option<Enrolmen
 /// other sessions, and returns the recovery codes (shown once).
 pub async fn confirm_totp(
     db: &Db,
+    cfg: &Config,
     actor: &Actor,
     user_id: i64,
     code: &str,
@@ -162,11 +205,12 @@ pub async fn confirm_totp(
     let user = store::users::by_id(tx.conn(), user_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("account".into()))?;
-    let Some(secret) = user.totp_secret.clone().filter(|_| !user.totp_enabled) else {
+    let Some(stored) = user.totp_secret.clone().filter(|_| !user.totp_enabled) else {
         return Err(ServiceError::Conflict(
             "there is no enrolment in progress; start again".into(),
         ));
     };
+    let (secret, _) = open_totp(cfg, &stored)?;
     let now = store::now();
     let step = totp::check(&secret, code, now.unsigned_abs())
         .map_err(|e| ServiceError::Internal(e.to_string()))?

@@ -42,7 +42,7 @@ pub async fn export_all(
     dir: &Path,
 ) -> Result<Exported, ServiceError> {
     let project = super::projects::find(db, slug).await?;
-    std::fs::create_dir_all(dir).map_err(|e| {
+    crate::files::create_dir_all(dir).map_err(|e| {
         ServiceError::Invalid(format!(
             "cannot create the directory {}: {e}",
             dir.display()
@@ -113,7 +113,7 @@ fn write_chunk(
             .map_err(|e| ServiceError::Conflict(format!("advisory {id}: {e}")))?;
         let path = file_for(dir, id, format)?;
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, json)
+        crate::files::write(&tmp, json.as_bytes())
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| ServiceError::Invalid(format!("cannot write {}: {e}", path.display())))?;
         done.written += 1;

@@ -18,6 +18,10 @@ use serde_json::json;
 const SCOPE_ACCOUNT: &str = "account";
 /// Throttle scope for one client address.
 const SCOPE_IP: &str = "ip";
+/// Wrong second-factor codes per account: a correct password does not clear
+/// this counter (only a correct code does), so knowing the password does not
+/// buy unlimited code guesses (F6).
+const SCOPE_SECOND_FACTOR: &str = "second_factor";
 /// Sessions are touched at most this often (seconds), to keep reads cheap.
 const TOUCH_EVERY: i64 = 60;
 /// A session that passed the password but not yet the second factor lasts this long (seconds).
@@ -50,40 +54,65 @@ pub struct ActiveSession {
     pub mfa_verified: bool,
 }
 
-async fn check_limits(
+/// Reserve this attempt against the account's and the address's limits
+/// before any credential is checked (F8: parallel bursts each see the others).
+/// Refused when either limit is already reached; otherwise the reservations'
+/// ids, released if the attempt succeeds and kept as failures if it does not.
+async fn reserve_attempt(
     db: &Db,
     cfg: &Config,
     account: &str,
     ip: &str,
     now: i64,
-) -> Result<(), ServiceError> {
+) -> Result<Vec<i64>, ServiceError> {
     let since = now - cfg.login_failure_window.as_seconds_i64();
     let mut c = db.acquire().await?;
+    let ids = vec![
+        store::throttle::reserve(c.conn(), SCOPE_ACCOUNT, account, now).await?,
+        store::throttle::reserve(c.conn(), SCOPE_IP, ip, now).await?,
+    ];
     let by_account =
         store::throttle::failures_since(c.conn(), SCOPE_ACCOUNT, account, since).await?;
     let by_ip = store::throttle::failures_since(c.conn(), SCOPE_IP, ip, since).await?;
-    if by_account >= i64::from(cfg.login_max_failures_per_account)
-        || by_ip >= i64::from(cfg.login_max_failures_per_ip)
+    let by_code =
+        store::throttle::failures_since(c.conn(), SCOPE_SECOND_FACTOR, account, since).await?;
+    // The reservation counts itself: more than the limit means the limit was reached.
+    if by_account > i64::from(cfg.login_max_failures_per_account)
+        || by_ip > i64::from(cfg.login_max_failures_per_ip)
+        || by_code >= i64::from(cfg.login_max_failures_per_account)
     {
+        store::throttle::release(c.conn(), &ids).await?;
         return Err(ServiceError::RateLimited {
             retry_after_minutes: cfg.login_failure_window.as_seconds().div_ceil(60),
         });
     }
-    Ok(())
+    Ok(ids)
 }
 
+/// Verify a password on the blocking pool (argon2id is ~50 ms of CPU). An
+/// account that is missing or disabled is verified against a dummy hash
+/// first, so every refusal costs the same (F14).
+async fn password_matches(given: &str, user: Option<&UserRow>) -> Result<bool, ServiceError> {
+    let given = given.to_owned();
+    let stored = user.map(|u| (u.password_hash.clone(), u.disabled));
+    super::cpu::run("the password check", move || match stored {
+        Some((hash, disabled)) => password::verify(&given, &hash) && !disabled,
+        None => {
+            password::verify_dummy(&given);
+            false
+        }
+    })
+    .await
+}
+
+/// An attempt failed: its reservations stay as failures; audited.
 async fn record_failure(
     db: &Db,
-    cfg: &Config,
     account: &str,
     ip: &str,
     reason: &str,
-    now: i64,
 ) -> Result<(), ServiceError> {
-    let forget = now - cfg.login_failure_window.as_seconds_i64();
     let mut tx = db.begin().await?;
-    store::throttle::record_failure(tx.conn(), SCOPE_ACCOUNT, account, now, forget).await?;
-    store::throttle::record_failure(tx.conn(), SCOPE_IP, ip, now, forget).await?;
     audit::record(
         &mut tx,
         &Actor::Anonymous,
@@ -93,6 +122,66 @@ async fn record_failure(
         json!({"client_ip": ip, "reason": reason}),
     )
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A wrong second-factor code: counted per account in its own scope. When the
+/// limit is reached the pending sign-in is ended and the owner is told by mail.
+async fn second_factor_failed(
+    db: &Db,
+    cfg: &Config,
+    pending: &ActiveSession,
+    ip: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
+    let user = &pending.user;
+    let forget = now - cfg.login_failure_window.as_seconds_i64();
+    let mut tx = db.begin().await?;
+    store::throttle::record_failure(tx.conn(), SCOPE_SECOND_FACTOR, &user.email, now, forget)
+        .await?;
+    let wrong =
+        store::throttle::failures_since(tx.conn(), SCOPE_SECOND_FACTOR, &user.email, forget)
+            .await?;
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "session.login_failed",
+        ("account", &user.email),
+        None,
+        json!({"client_ip": ip, "reason": reason}),
+    )
+    .await?;
+    if wrong >= i64::from(cfg.login_max_failures_per_account) {
+        store::sessions::delete(tx.conn(), &pending.id_hash).await?;
+        if wrong == i64::from(cfg.login_max_failures_per_account) {
+            let minutes = cfg.login_failure_window.as_seconds().div_ceil(60);
+            let msg = crate::mail::compose::Outgoing {
+                from: cfg.mail_from.to_string(),
+                to: vec![user.email.clone()],
+                subject: "Sign-in stopped after wrong second-factor codes".into(),
+                text: format!(
+                    "Someone signed in to your Embargo account {} with your password, then entered {wrong} wrong second-factor codes (last from {ip}).\n\nThat sign-in was stopped, and the account refuses sign-ins for {minutes} minutes.\n\nIf this was not you, your password is known to someone else: change it as soon as you can, and tell your administrator.\n",
+                    user.email
+                ),
+                message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
+                in_reply_to: None,
+                reply_to: None,
+                list: None,
+                attachments: Vec::new(),
+            };
+            super::mail::enqueue(
+                &mut tx,
+                cfg,
+                &msg,
+                &super::mail::Protect::None,
+                None,
+                "second-factor-lock",
+            )
+            .await?;
+        }
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -111,26 +200,26 @@ pub async fn with_password(
 ) -> Result<LoginOutcome, ServiceError> {
     let now = store::now();
     let account = normalise_account(email);
-    check_limits(db, cfg, &account, ip, now).await?;
+    let reserved = reserve_attempt(db, cfg, &account, ip, now).await?;
     let user = {
         let mut c = db.acquire().await?;
         store::users::by_email(c.conn(), &account).await?
     };
     let user = match user {
-        Some(user) if !user.disabled && password::verify(given, &user.password_hash) => user,
-        Some(_) => {
-            record_failure(db, cfg, &account, ip, "password", now).await?;
-            return Err(ServiceError::BadCredentials);
-        }
-        None => {
-            password::verify_dummy(given);
-            record_failure(db, cfg, &account, ip, "password", now).await?;
+        Some(user) if password_matches(given, Some(&user)).await? => user,
+        other => {
+            if other.is_none() {
+                password_matches(given, None).await?;
+            }
+            record_failure(db, &account, ip, "password").await?;
             return Err(ServiceError::BadCredentials);
         }
     };
     let session = secret::random_token(32);
     let mut tx = db.begin().await?;
+    // The password's own failures are forgotten; the second-factor counter is not.
     store::throttle::clear(tx.conn(), SCOPE_ACCOUNT, &account).await?;
+    store::throttle::release(tx.conn(), &reserved).await?;
     let complete = !user.totp_enabled;
     store::sessions::insert(
         tx.conn(),
@@ -173,13 +262,14 @@ pub async fn with_second_factor(
 ) -> Result<String, ServiceError> {
     let now = store::now();
     let user = &pending.user;
-    check_limits(db, cfg, &user.email, ip, now).await?;
-    let Some(totp_secret) = user.totp_secret.as_deref().filter(|_| user.totp_enabled) else {
+    let reserved = reserve_attempt(db, cfg, &user.email, ip, now).await?;
+    let Some(stored) = user.totp_secret.as_deref().filter(|_| user.totp_enabled) else {
         return Err(ServiceError::Conflict(
             "this account has no second factor".into(),
         ));
     };
-    let step = totp::check(totp_secret, code, now.unsigned_abs())
+    let (totp_secret, sealed) = super::accounts::open_totp(cfg, stored)?;
+    let step = totp::check(&totp_secret, code, now.unsigned_abs())
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
     let mut tx = db.begin().await?;
     let method = match step {
@@ -187,7 +277,7 @@ pub async fn with_second_factor(
             let step = i64::try_from(step).map_err(|e| ServiceError::Internal(e.to_string()))?;
             if !store::users::accept_totp_step(tx.conn(), user.id, step).await? {
                 drop(tx);
-                record_failure(db, cfg, &user.email, ip, "totp_replayed", now).await?;
+                second_factor_failed(db, cfg, pending, ip, "totp_replayed", now).await?;
                 return Err(ServiceError::ReplayedSecondFactor);
             }
             "totp"
@@ -201,7 +291,7 @@ pub async fn with_second_factor(
                 "recovery_code"
             } else {
                 drop(tx);
-                record_failure(db, cfg, &user.email, ip, "second_factor", now).await?;
+                second_factor_failed(db, cfg, pending, ip, "second_factor", now).await?;
                 return Err(ServiceError::BadSecondFactor);
             }
         }
@@ -210,6 +300,13 @@ pub async fn with_second_factor(
     store::sessions::delete(tx.conn(), &pending.id_hash).await?;
     store::sessions::insert(tx.conn(), &secret::digest(&session), user.id, true, now, ip).await?;
     store::throttle::clear(tx.conn(), SCOPE_ACCOUNT, &user.email).await?;
+    store::throttle::clear(tx.conn(), SCOPE_SECOND_FACTOR, &user.email).await?;
+    store::throttle::release(tx.conn(), &reserved).await?;
+    if !sealed {
+        // A secret stored in clear by an earlier version is sealed now.
+        let resealed = super::accounts::seal_totp(cfg, &totp_secret)?;
+        store::users::reseal_totp(tx.conn(), user.id, stored, &resealed).await?;
+    }
     audit::record(
         &mut tx,
         &actor_of(user),

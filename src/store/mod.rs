@@ -196,9 +196,26 @@ impl Db {
         match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
+                    crate::files::create_dir_all(dir).map_err(|e| {
                         StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
                     })?;
+                }
+                // Private before SQLite opens it: its -wal and -shm files take its mode.
+                let private = |p: &std::path::Path, create: bool| {
+                    if create {
+                        crate::files::ensure_private_file(p)
+                    } else {
+                        crate::files::tighten(p)
+                    }
+                    .map_err(|e| {
+                        StoreError::Unavailable(format!("cannot create {}: {e}", p.display()))
+                    })
+                };
+                private(path, true)?;
+                for suffix in ["-wal", "-shm"] {
+                    let mut side = path.as_os_str().to_owned();
+                    side.push(suffix);
+                    private(std::path::Path::new(&side), false)?;
                 }
                 let options = SqliteConnectOptions::new()
                     .filename(path)

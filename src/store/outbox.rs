@@ -190,6 +190,21 @@ pub async fn counts(c: Conn<'_>) -> Result<Vec<(String, i64)>, StoreError> {
     })
 }
 
+/// Erase the bodies of mail sent before `before` (the record stays, with an
+/// empty body); returns how many were erased.
+pub async fn purge_sent(c: Conn<'_>, before: i64) -> Result<u64, StoreError> {
+    on_conn!(c, |c| {
+        let r = sqlx::query(
+            "UPDATE outbox SET raw = $1 WHERE status = 'sent' AND sent_at < $2 AND raw <> $1",
+        )
+        .bind(Vec::<u8>::new())
+        .bind(before)
+        .execute(&mut *c)
+        .await?;
+        Ok(r.rows_affected())
+    })
+}
+
 /// The raw message with this id.
 pub async fn raw(c: Conn<'_>, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
     on_conn!(c, |c| {

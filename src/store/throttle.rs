@@ -48,6 +48,36 @@ pub async fn failures_since(
     })
 }
 
+/// Reserve an attempt: record it as a failure *before* the credential is
+/// checked (and committed at once), so parallel attempts each see the others
+/// and no burst gets past the limit. Returns the row's id, for [`release`]
+/// when the attempt succeeds.
+pub async fn reserve(c: Conn<'_>, scope: &str, key: &str, now: i64) -> Result<i64, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO login_failures (scope, key, at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await?)
+    })
+}
+
+/// Drop reservations made by [`reserve`] (the attempt succeeded).
+pub async fn release(c: Conn<'_>, ids: &[i64]) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        for id in ids {
+            sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok(())
+    })
+}
+
 /// Forget the failures for `key` in `scope` (after a successful sign-in).
 pub async fn clear(c: Conn<'_>, scope: &str, key: &str) -> Result<(), StoreError> {
     on_conn!(c, |c| {

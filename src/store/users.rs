@@ -110,6 +110,24 @@ pub async fn set_password(c: Conn<'_>, id: i64, password_hash: &str) -> Result<(
     })
 }
 
+/// Replace a TOTP secret stored in clear by its sealed form (only if unchanged).
+pub async fn reseal_totp(
+    c: Conn<'_>,
+    user_id: i64,
+    clear: &str,
+    sealed: &str,
+) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+            .bind(sealed)
+            .bind(user_id)
+            .bind(clear)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
+
 /// Store a new, unconfirmed TOTP secret (the factor stays off until confirmed).
 pub async fn set_pending_totp(c: Conn<'_>, id: i64, secret: &str) -> Result<(), StoreError> {
     on_conn!(c, |c| {

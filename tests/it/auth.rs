@@ -105,7 +105,7 @@ async fn team_pages_need_a_session(kind: Kind) {
 }
 
 /// Sign in, enrol TOTP through the pages; returns (client, secret, the step used to confirm, recovery codes).
-async fn enrol(app: &TestApp) -> (reqwest::Client, String, u64, Vec<String>) {
+pub async fn enrol(app: &TestApp) -> (reqwest::Client, String, u64, Vec<String>) {
     app.user("a@example.org", PW, false).await;
     let client = app.client();
     assert_eq!(
@@ -158,7 +158,7 @@ async fn enrol(app: &TestApp) -> (reqwest::Client, String, u64, Vec<String>) {
     (client, secret, now / 30, codes)
 }
 
-async fn sign_out(app: &TestApp, client: &reqwest::Client) {
+pub async fn sign_out(app: &TestApp, client: &reqwest::Client) {
     let token = app.csrf(client, "/team/account").await;
     let r = client
         .post(app.url("/team/logout"))
@@ -169,7 +169,11 @@ async fn sign_out(app: &TestApp, client: &reqwest::Client) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
-async fn second_factor(app: &TestApp, client: &reqwest::Client, code: &str) -> reqwest::Response {
+pub async fn second_factor(
+    app: &TestApp,
+    client: &reqwest::Client,
+    code: &str,
+) -> reqwest::Response {
     let r = app.login(client, "a@example.org", PW).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(

@@ -892,8 +892,226 @@ async fn nothing_leaks_before_publication(kind: Kind) {
 crate::on_both_backends!(
     restart_fires_missed_steps_once,
     nothing_leaks_before_publication,
-    unschedule_and_bad_input
+    unschedule_and_bad_input,
+    f4_public_search_reads_only_what_was_published,
+    f5_one_unusable_key_does_not_stop_the_pre_notification,
 );
+
+/// F4: after a published case is closed and reopened, the team's new draft text
+/// was found by anonymous archive searches (substring by substring). Every public
+/// route — archive with and without a query, Atom, project page, the advisory
+/// page and its three exports — shows only what was published.
+async fn f4_public_search_reads_only_what_was_published(kind: Kind) {
+    let desk = Desk::new(kind).await;
+    let db = &desk.t.db;
+    let lead = Actor::User {
+        id: desk.lead,
+        email: "lead@djangoproject.com".into(),
+    };
+    let case = desk.ready_case("pubmark").await;
+    desk.schedule_in(case, 30 * 86_400).await;
+    let id = disclosure::publish_now(db, &desk.cfg, &lead, case)
+        .await
+        .unwrap();
+    for action in [
+        embargo::domain::case::Action::Close,
+        embargo::domain::case::Action::Reopen,
+    ] {
+        triage::act(db, &lead, case, action, "").await.unwrap();
+    }
+    advisories::save_draft(
+        db,
+        &lead,
+        case,
+        &embargo::store::advisories::Draft {
+            title: "zqxbypas: a second, embargoed bypass".into(),
+            summary: "zqxbypas summary under embargo".into(),
+            description: "zqxbypas details".into(),
+            remedy: String::new(),
+            workarounds: String::new(),
+            fixed: String::new(),
+            refs: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let server = desk.serve();
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let client = client.clone();
+        let url = server.url(&path);
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    // The published text is found; the new draft is not, by any substring.
+    let (_, hit) = get("/p/django/advisories?q=pubmark".into()).await;
+    assert!(hit.contains(&id), "{hit}");
+    for q in ["zqxbypas", "zqxbyp", "zqx", "second, embargoed"] {
+        let (status, html) = get(format!("/p/django/advisories?q={q}")).await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        assert!(
+            !html.contains(&id),
+            "?q={q} found the advisory by its draft"
+        );
+    }
+    for path in [
+        "/p/django/advisories".to_owned(),
+        "/p/django/advisories.atom".to_owned(),
+        "/p/django/".to_owned(),
+        format!("/p/django/advisories/{id}"),
+        format!("/p/django/advisories/{id}.osv.json"),
+        format!("/p/django/advisories/{id}.cve.json"),
+        format!("/p/django/advisories/{id}.csaf.json"),
+    ] {
+        let (_, body) = get(path.clone()).await;
+        assert!(!body.contains("zqxbypas"), "{path} shows the draft");
+    }
+}
+
+/// A certificate whose only encryption subkey is flagged for storage, not for
+/// transport: it cannot receive mail.
+fn storage_only_key(address: &str) -> String {
+    use sequoia_openpgp::cert::CertBuilder;
+    use sequoia_openpgp::serialize::SerializeInto;
+    let (cert, _) = CertBuilder::new()
+        .add_userid(format!("Storage Only <{address}>"))
+        .add_signing_subkey()
+        .add_storage_encryption_subkey()
+        .generate()
+        .unwrap();
+    String::from_utf8(cert.armored().to_vec().unwrap()).unwrap()
+}
+
+/// F5: a list member whose key has only a storage-encryption subkey made every
+/// pre-notification of the project fail, and the key-change form answered 422
+/// for members and 200 for others. Now: such a key is refused alike for anyone
+/// (one definition of "can receive encrypted mail"), and a member whose stored
+/// key cannot receive mail is skipped — never sent anything in clear — while
+/// everyone else is told, and the team learns who was not reached.
+async fn f5_one_unusable_key_does_not_stop_the_pre_notification(kind: Kind) {
+    let desk = Desk::new(kind).await;
+    let db = &desk.t.db;
+    let lead = Actor::User {
+        id: desk.lead,
+        email: "lead@djangoproject.com".into(),
+    };
+    let gpg = Gpg::new();
+    let fpr = gpg.generate("Distro <security@distro.example>", "cv25519");
+    let add = |email: &'static str, key: Vec<u8>| async move {
+        members::add(
+            db,
+            &Actor::Cli,
+            &members::Addition {
+                project: "django",
+                email: &email.parse().unwrap(),
+                name: "Member",
+                organisation: "Org",
+                group: "distributors",
+                key: Some(&key),
+            },
+        )
+        .await
+    };
+    add("security@distro.example", gpg.export(&fpr))
+        .await
+        .unwrap();
+    // Validation refuses a storage-only key, as encryption would.
+    let bad = storage_only_key("storage@vendor.example");
+    let err = add("storage@vendor.example", bad.clone().into_bytes())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("encryption"), "{err}");
+    // A member whose key stopped being usable after joining (set behind the checks).
+    let vendor = gpg.generate("Vendor <storage@vendor.example>", "cv25519");
+    add("storage@vendor.example", gpg.export(&vendor))
+        .await
+        .unwrap();
+    let escaped = bad.replace('\'', "''");
+    desk.t
+        .exec(&format!(
+            "UPDATE list_members SET public_key = '{escaped}' WHERE email = 'storage@vendor.example'"
+        ))
+        .await;
+    let case = desk.ready_case("fanout").await;
+    desk.schedule_in(case, 30 * 86_400).await;
+    disclosure::pre_notify_now(db, &desk.cfg, &lead, Some(desk.lead), case)
+        .await
+        .unwrap();
+    let to = |who: &str, purpose: &str| {
+        format!(
+            "SELECT COUNT(*) FROM outbox WHERE purpose = '{purpose}' AND recipients LIKE '%{who}%'"
+        )
+    };
+    assert_eq!(
+        desk.t
+            .scalar(&to("security@distro.example", "pre-notification"))
+            .await,
+        1
+    );
+    assert_eq!(
+        desk.t
+            .scalar(&to("storage@vendor.example", "pre-notification"))
+            .await,
+        0
+    );
+    assert_eq!(
+        desk.t
+            .scalar("SELECT COUNT(*) FROM outbox WHERE recipients LIKE '%storage@vendor.example%'")
+            .await,
+        0
+    );
+    for team in ["lead@djangoproject.com", "reviewer@djangoproject.com"] {
+        assert_eq!(
+            desk.t.scalar(&to(team, "pre-notification-unreached")).await,
+            1
+        );
+    }
+    let notice = desk
+        .t
+        .blobs("SELECT raw FROM outbox WHERE purpose = 'pre-notification-unreached'")
+        .await;
+    let notice = String::from_utf8_lossy(&notice[0]).into_owned();
+    assert!(notice.contains("storage@vendor.example"), "{notice}");
+    assert_eq!(
+        desk.t
+            .scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.pre_notify' AND details LIKE '%unreached%' AND details LIKE '%no valid encryption subkey%'")
+            .await,
+        1
+    );
+    // The key-change form answers the storage-only key alike for a member and a stranger.
+    let server = desk.serve();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let mut answers = Vec::new();
+    for email in ["security@distro.example", "nobody@elsewhere.example"] {
+        let html = client
+            .get(server.url("/p/django/notification-list/key"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = crate::support::csrf_in(&html);
+        let r = client
+            .post(server.url("/p/django/notification-list/key"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("email", email),
+                ("key", bad.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        answers.push(r.status());
+    }
+    assert_eq!(answers[0], answers[1], "{answers:?}");
+    assert_eq!(answers[0], reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+}
 
 /// Unscheduling withdraws the date and cancels every pending step; bad schedule,
 /// draft and CVE input is refused with a message that says what to write, and

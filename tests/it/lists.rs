@@ -1079,6 +1079,7 @@ async fn members_replace_their_key(kind: Kind) {
             &[("email", "pat@maintainer.example"), ("key", &new_key)],
         )
         .await;
+    desk.app.state.background.idle().await;
     assert_eq!(status, StatusCode::OK);
     // A stranger gets the same answer, and no mail goes anywhere for them.
     let (status, stranger_answer) = desk
@@ -1089,6 +1090,7 @@ async fn members_replace_their_key(kind: Kind) {
             &[("email", "stranger@nowhere.example"), ("key", &new_key)],
         )
         .await;
+    desk.app.state.background.idle().await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         member_answer, stranger_answer,
@@ -1159,6 +1161,7 @@ async fn members_replace_their_key(kind: Kind) {
             &[("email", "pat@maintainer.example"), ("key", &signed)],
         )
         .await;
+    desk.app.state.background.idle().await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         desk.app
@@ -1188,6 +1191,7 @@ async fn members_replace_their_key(kind: Kind) {
             ],
         )
         .await;
+    desk.app.state.background.idle().await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         desk.app
@@ -1212,6 +1216,7 @@ async fn members_replace_their_key(kind: Kind) {
             ],
         )
         .await;
+    desk.app.state.background.idle().await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("expired"), "{html}");
 }

@@ -194,7 +194,234 @@ async fn f1_no_page_renders_a_url_from_hostile_path_input(kind: Kind) {
     );
 }
 
+/// An armored public key with `uids` user IDs, each self-signed.
+fn key_with_user_ids(uids: usize) -> String {
+    use sequoia_openpgp::cert::CertBuilder;
+    use sequoia_openpgp::serialize::SerializeInto;
+    let mut b = CertBuilder::new().add_transport_encryption_subkey();
+    for i in 0..uids {
+        b = b.add_userid(format!("u{i} <hostile@example.net>"));
+    }
+    let (cert, _) = b.generate().unwrap();
+    String::from_utf8(cert.armored().to_vec().unwrap()).unwrap()
+}
+
+/// F3: a report whose `public_key` is a certificate with thousands of user IDs
+/// pinned a core for minutes before any rate limit; two made every page wait
+/// 71 s. Now such keys are refused by counting their packets (linear), off the
+/// async workers, after the rate limit, with a message saying what to do — and
+/// `/healthz` keeps answering meanwhile.
+async fn f3_hostile_key_does_not_stall_the_server(kind: Kind) {
+    let app = TestApp::spawn(kind).await;
+    crate::support::add_example_projects(&app.state.db, &["demo"]).await;
+    let huge = key_with_user_ids(4000); // beyond the size bound
+    let many = key_with_user_ids(60); // within the size bound, beyond the user-ID bound
+    assert!(huge.len() > embargo::pgp::MAX_KEY_INPUT);
+    assert!(many.len() < embargo::pgp::MAX_KEY_INPUT, "{}", many.len());
+    let probe = {
+        let client = reqwest::Client::new();
+        let url = app.url("/healthz");
+        tokio::spawn(async move {
+            let mut worst = std::time::Duration::ZERO;
+            for _ in 0..40 {
+                let t = std::time::Instant::now();
+                let r = client.get(&url).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK);
+                worst = worst.max(t.elapsed());
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            worst
+        })
+    };
+    let mut posts = Vec::new();
+    for key in [huge, many.clone(), many] {
+        let client = app.client();
+        let form_url = app.url("/p/demo/report");
+        posts.push(tokio::spawn(async move {
+            let html = client
+                .get(&form_url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = crate::support::csrf_in(&html);
+            let r = client
+                .post(&form_url)
+                .multipart(
+                    reqwest::multipart::Form::new()
+                        .text("csrf_token", csrf)
+                        .text("summary", "A report with a hostile key")
+                        .text("details", "Details.")
+                        .text("versions_tested", "1.0")
+                        .text("email", "hostile@example.net")
+                        .text("public_key", key),
+                )
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }));
+    }
+    for p in posts {
+        let (status, html) = p.await.unwrap();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+        assert!(html.contains("too large to accept"), "{html}");
+        assert!(html.contains("export-minimal"), "{html}");
+    }
+    let worst = probe.await.unwrap();
+    // Before the fix a single such post kept /healthz waiting for tens of seconds.
+    assert!(
+        worst < std::time::Duration::from_secs(1),
+        "/healthz took {worst:?} while hostile keys were posted"
+    );
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM cases").await, 0);
+}
+
+/// F6: a correct password cleared the per-account counter that also counted
+/// wrong second-factor codes, so whoever had the password got unlimited code
+/// guesses. Now wrong codes have their own counter, which only a correct code
+/// clears: past the limit the pending sign-in ends, the account refuses even
+/// the right password, and its owner is told by mail — once.
+async fn f6_password_does_not_reset_second_factor_guesses(kind: Kind) {
+    let app = TestApp::spawn(kind).await;
+    let (client, secret, step, _) = crate::auth::enrol(&app).await;
+    crate::auth::sign_out(&app, &client).await;
+    let good = embargo::auth::totp::code_at(&secret, (step + 1) * 30).unwrap();
+    let wrong = if good == "000000" { "111111" } else { "000000" };
+    let limit = app.state.cfg.login_max_failures_per_account;
+    for i in 0..limit {
+        // Each guess from a new client: the password, then one wrong code.
+        let r = crate::auth::second_factor(&app, &app.client(), wrong).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "wrong code {i}");
+    }
+    // The password alone no longer opens even the second-factor step.
+    let r = app.login(&app.client(), "a@example.org", PW).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.db
+            .scalar("SELECT COUNT(*) FROM outbox WHERE purpose = 'second-factor-lock' AND recipients LIKE '%a@example.org%'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.db
+            .scalar("SELECT COUNT(*) FROM login_failures WHERE scope = 'second_factor'")
+            .await,
+        i64::from(limit)
+    );
+}
+
+/// F8: forty parallel sign-ins with a wrong password were evaluated eleven at
+/// a time past a limit of five. Each attempt is now reserved before the
+/// password is checked: at most the limit are evaluated, the rest are refused.
+async fn f8_parallel_login_burst_stays_within_the_limit(kind: Kind) {
+    let app = TestApp::spawn(kind).await;
+    app.user("a@example.org", PW, false).await;
+    let client = app.client();
+    let csrf = app.csrf(&client, "/team/login").await;
+    let mut tries = Vec::new();
+    for _ in 0..40 {
+        let (client, csrf, url) = (client.clone(), csrf.clone(), app.url("/team/login"));
+        tries.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("email", "a@example.org"),
+                    ("password", "wrong password!!"),
+                    ("next", "/team/"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut evaluated = 0;
+    for t in tries {
+        match t.await.unwrap() {
+            StatusCode::UNAUTHORIZED => evaluated += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("{other}"),
+        }
+    }
+    let limit = app.state.cfg.login_max_failures_per_account;
+    assert!(
+        evaluated <= limit,
+        "{evaluated} wrong passwords evaluated with a limit of {limit}"
+    );
+    assert!(evaluated >= 1);
+}
+
+/// F7: the data files were readable by every local user, TOTP secrets were
+/// stored in clear, and the outbox kept every sent body forever.
+async fn f7_data_at_rest(kind: Kind) {
+    let app = TestApp::spawn(kind).await;
+    if kind == Kind::Sqlite {
+        use std::os::unix::fs::PermissionsExt;
+        let db = app.db.dir.path().join("embargo.sqlite");
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{p:?} is {mode:o}");
+        }
+        // A data directory Embargo creates is private too.
+        let nested = app.db.dir.path().join("a/b/embargo.sqlite");
+        let url =
+            embargo::config::DatabaseUrl::parse(&format!("sqlite://{}", nested.display())).unwrap();
+        embargo::store::Db::connect(&url).await.unwrap();
+        for dir in ["a", "a/b"] {
+            let mode = std::fs::metadata(app.db.dir.path().join(dir))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o700, "{dir} is {mode:o}");
+        }
+    }
+    // The TOTP secret is sealed with the vault.
+    let (_client, secret, _, _) = crate::auth::enrol(&app).await;
+    let mut c = app.state.db.acquire().await.unwrap();
+    let stored = embargo::store::users::by_email(c.conn(), "a@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_secret
+        .unwrap();
+    assert!(stored.starts_with("v1:"), "{stored}");
+    assert!(!stored.contains(&secret));
+    // Sent bodies are erased after the retention period; the record stays.
+    let blob = |text: &str| match kind {
+        Kind::Sqlite => format!("CAST('{text}' AS BLOB)"),
+        Kind::Postgres => format!("'{text}'::bytea"),
+    };
+    for (id, body, sent) in [
+        ("old@x", "secret body", 100),
+        ("new@x", "recent body", 2_000_000_000),
+    ] {
+        app.db
+            .exec(&format!("INSERT INTO outbox (message_id, purpose, envelope_from, recipients, raw, status, next_attempt_at, created_at, sent_at) VALUES ('{id}', 'test', 'a@x', '[]', {}, 'sent', 0, 0, {sent})", blob(body)))
+            .await;
+    }
+    let n = embargo::store::outbox::purge_sent(c.conn(), 1_000)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let bodies = app
+        .db
+        .blobs("SELECT raw FROM outbox WHERE message_id IN ('old@x', 'new@x') ORDER BY message_id")
+        .await;
+    assert_eq!(bodies, vec![b"recent body".to_vec(), Vec::new()]);
+}
+
 on_both_backends!(
     f1_key_confirm_link_cannot_target_another_route,
     f1_no_page_renders_a_url_from_hostile_path_input,
+    f3_hostile_key_does_not_stall_the_server,
+    f6_password_does_not_reset_second_factor_guesses,
+    f7_data_at_rest,
+    f8_parallel_login_burst_stays_within_the_limit,
 );

@@ -130,7 +130,9 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> 
             .iter()
             .find(|(_, v)| !crate::http::url::is_plain_segment(v))
         {
-            return Err(ApiError::NotFound(format!("the `{name}` given in the path")));
+            return Err(ApiError::NotFound(format!(
+                "the `{name}` given in the path"
+            )));
         }
         #[allow(clippy::disallowed_types)]
         match Path::<T>::from_request_parts(parts, state).await {

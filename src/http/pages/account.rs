@@ -69,7 +69,7 @@ async fn page(
         email: user.email.clone(),
         totp_enabled: user.totp_enabled,
         recovery_left,
-        enrolment: accounts::pending_enrolment(user, &issuer(state))?,
+        enrolment: accounts::pending_enrolment(&state.cfg, user, &issuer(state))?,
         required: state.cfg.require_two_factor && !user.totp_enabled,
         notice: None,
         error,
@@ -91,7 +91,7 @@ pub async fn start_two_factor(
     TeamUser(s): TeamUser,
     PageForm(_): PageForm<EmptyForm>,
 ) -> Result<Response, PageError> {
-    accounts::begin_totp(&state.db, &s.user, &issuer(&state)).await?;
+    accounts::begin_totp(&state.db, &state.cfg, &s.user, &issuer(&state)).await?;
     Ok(Redirect::to("/team/account").into_response())
 }
 
@@ -100,7 +100,7 @@ pub async fn qr_code(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
 ) -> Result<Response, PageError> {
-    let Some(enrolment) = accounts::pending_enrolment(&s.user, &issuer(&state))? else {
+    let Some(enrolment) = accounts::pending_enrolment(&state.cfg, &s.user, &issuer(&state))? else {
         return Err(PageError::NotFound);
     };
     let svg = crate::auth::totp::qr_svg(&enrolment.uri)
@@ -124,6 +124,7 @@ pub async fn confirm_two_factor(
 ) -> Result<Response, PageError> {
     match accounts::confirm_totp(
         &state.db,
+        &state.cfg,
         &actor_of(&s.user),
         s.user.id,
         &form.code,

@@ -374,7 +374,7 @@ pub async fn key_submit(
             slug.clone(),
             f.key.clone(),
         );
-        tokio::spawn(async move {
+        state.background.spawn(async move {
             if let Err(e) =
                 service::members::request_key_change(&db, &cfg, &slug, &email, &key).await
             {
