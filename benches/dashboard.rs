@@ -127,6 +127,7 @@ async fn seed(db: &Db) -> i64 {
                     acknowledged_at: (!n.is_multiple_of(states.len())).then_some(now + 3600),
                     decide_due_at: Some(now + 604_800),
                     disclosure_due_at: Some(now + 7_776_000),
+                    reporter_bound: true,
                 },
             )
             .await

@@ -388,6 +388,12 @@ pub async fn ingest(cfg: &Config, project: Option<String>) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Ok(service::ingest::Outcome::ForwardedCopy(id)) => {
+            println!(
+                "accepted: a copy of an encrypted report of case #{id} from another sender, kept for the team; nothing was sent back"
+            );
+            ExitCode::SUCCESS
+        }
         Ok(service::ingest::Outcome::Refused(why)) => {
             println!("refused by policy (the sender was told): {why}");
             ExitCode::SUCCESS

@@ -273,6 +273,7 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
             service::cases::Source::Mail {
                 message_id: None,
                 from_name: Some(name.to_owned()),
+                bound: true,
             },
         )
         .await

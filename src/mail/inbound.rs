@@ -90,6 +90,24 @@ pub struct Inbound {
     pub encryption: Encryption,
     /// The signature result.
     pub signature: SignatureStatus,
+    /// Whether what was decrypted is bound to the `From:` address, so it may be
+    /// shown or mailed back to that sender (F2: mail intake must not be a
+    /// decryption oracle). True when nothing was decrypted. For encrypted mail:
+    /// exactly one decryption, and either a good signature by a known key with a
+    /// user ID for the sender's address, or protected headers (Thunderbird's
+    /// `protected-headers="v1"`) inside the encrypted part naming the sender in
+    /// their `From:`.
+    pub sender_bound: bool,
+    /// SHA-256 (hex) of every plaintext decrypted from this message, to
+    /// recognise a copy of an encrypted report sent again by someone else.
+    pub decrypted_digests: Vec<String>,
+}
+
+impl Inbound {
+    /// Whether anything in the message was encrypted.
+    pub fn was_encrypted(&self) -> bool {
+        self.encryption != Encryption::None
+    }
 }
 
 fn ids(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
@@ -132,6 +150,15 @@ struct Content {
     subject: Option<String>,
     encryption: Encryption,
     signature: SignatureStatus,
+    /// The `From:` address of protected headers, when the entity has them.
+    protected_from: Option<String>,
+    /// Digests of the plaintexts decrypted on the way (one per decryption).
+    digests: Vec<String>,
+}
+
+fn digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
 }
 
 struct Reader<'k> {
@@ -162,10 +189,20 @@ impl Reader<'_> {
         }
         let msg = self.parse_bytes(raw)?;
         let root = msg.root_part();
-        let protected_subject = root
+        let protected = root
             .content_type()
             .and_then(|ct| ct.attribute("protected-headers"))
-            .and_then(|_| msg.subject().map(str::to_owned));
+            .is_some();
+        let protected_subject = protected
+            .then(|| msg.subject().map(str::to_owned))
+            .flatten();
+        let protected_from = protected
+            .then(|| {
+                msg.from()
+                    .and_then(|a| a.first())
+                    .and_then(|a| a.address().map(str::to_lowercase))
+            })
+            .flatten();
 
         if is(root, "multipart", "encrypted") {
             let parts = sub_parts(&msg, root);
@@ -181,6 +218,7 @@ impl Reader<'_> {
                 })?;
             let decrypted = pgp::decrypt(self.secrets, self.known, payload.contents())?;
             let mut inner = self.content(&decrypted.plaintext, depth + 1)?;
+            inner.digests.insert(0, digest(&decrypted.plaintext));
             inner.encryption = Encryption::PgpMime;
             if decrypted.signature != SignatureStatus::Unsigned {
                 inner.signature = decrypted.signature;
@@ -211,6 +249,9 @@ impl Reader<'_> {
             inner.signature = status;
             if inner.subject.is_none() {
                 inner.subject = protected_subject;
+            }
+            if inner.protected_from.is_none() {
+                inner.protected_from = protected_from;
             }
             return Ok(inner);
         }
@@ -246,6 +287,8 @@ impl Reader<'_> {
             subject: protected_subject,
             encryption: Encryption::None,
             signature: SignatureStatus::Unsigned,
+            protected_from,
+            digests: Vec::new(),
         };
         self.inline_pgp(&mut content)?;
         Ok(content)
@@ -255,7 +298,10 @@ impl Reader<'_> {
     fn inline_pgp(&self, content: &mut Content) -> Result<(), InboundError> {
         if let Some(block) = armored_block(&content.text, "PGP MESSAGE") {
             let decrypted = pgp::decrypt(self.secrets, self.known, block.as_bytes())?;
+            content.digests.push(digest(&decrypted.plaintext));
             content.text = String::from_utf8_lossy(&decrypted.plaintext).into_owned();
+            // Headers outside an inline block protect nothing inside it.
+            content.protected_from = None;
             content.encryption = Encryption::Inline;
             content.signature = decrypted.signature;
             // The plaintext may itself be cleartext-signed.
@@ -319,7 +365,19 @@ pub fn parse(
     thread.extend(ids(msg.references()));
     thread.dedup();
     let content = reader.content(raw, 0)?;
+    let sender = from.and_then(|a| a.address().map(str::to_lowercase));
+    let sender_bound = match content.digests.len() {
+        0 => true,
+        1 => sender.as_deref().is_some_and(|s| {
+            content.protected_from.as_deref() == Some(s)
+                || signed_by_key_for(&content.signature, known, s)
+        }),
+        // A ciphertext inside a ciphertext: whoever wrapped it need not have written it.
+        _ => false,
+    };
     Ok(Inbound {
+        sender_bound,
+        decrypted_digests: content.digests,
         from: from.and_then(|a| a.address().map(str::to_owned)),
         from_name: from.and_then(|a| a.name().map(str::to_owned)),
         recipients,
@@ -331,6 +389,24 @@ pub fn parse(
         encryption: content.encryption,
         signature: content.signature,
     })
+}
+
+/// Whether `status` is a good signature by one of `known` whose user IDs name `address`.
+fn signed_by_key_for(status: &SignatureStatus, known: &[PublicKey], address: &str) -> bool {
+    let SignatureStatus::Good { fingerprint } = status else {
+        return false;
+    };
+    known
+        .iter()
+        .filter(|k| k.fingerprint() == *fingerprint)
+        .flat_map(|k| k.info().user_ids)
+        .any(|uid| {
+            let addr = match (uid.rfind('<'), uid.rfind('>')) {
+                (Some(a), Some(b)) if a < b => &uid[a + 1..b],
+                _ => uid.as_str(),
+            };
+            addr.trim().eq_ignore_ascii_case(address)
+        })
 }
 
 /// The headers needed to route a message, read without decrypting it.

@@ -62,6 +62,10 @@ pub enum Source {
         message_id: Option<String>,
         /// The sender's display name.
         from_name: Option<String>,
+        /// Whether the report is bound to its sender (see
+        /// [`crate::mail::inbound::Inbound::sender_bound`]). An unbound sender
+        /// gets an acknowledgement without content or link.
+        bound: bool,
     },
 }
 
@@ -317,12 +321,13 @@ pub async fn submit(
     let reply_token = secret::random_token(12)
         .replace(['-', '_'], "x")
         .to_lowercase();
-    let (source_name, source_message_id, from_name) = match &source {
-        Source::Web { .. } => ("web", None, None),
+    let (source_name, source_message_id, from_name, bound) = match &source {
+        Source::Web { .. } => ("web", None, None, true),
         Source::Mail {
             message_id,
             from_name,
-        } => ("mail", message_id.clone(), from_name.clone()),
+            bound,
+        } => ("mail", message_id.clone(), from_name.clone(), *bound),
     };
     let text = report::as_text(r);
     let reporter_key_armored = match &reporter_key {
@@ -353,6 +358,7 @@ pub async fn submit(
             received_at: now,
             acknowledge_due_at: policy.clocks.acknowledge.map(|d| now + d.as_seconds_i64()),
             acknowledged_at: automatic_ack.then_some(now),
+            reporter_bound: bound,
             decide_due_at: policy.clocks.decide.map(|d| now + d.as_seconds_i64()),
             disclosure_due_at: policy
                 .clocks
@@ -412,8 +418,10 @@ pub async fn submit(
             email: email.as_deref(),
             reporter_key: reporter_key.as_ref(),
             in_reply_to: source_message_id.as_deref(),
-            link: Some(cfg.link(&format!("/c/{token}"))),
+            // Only a sender bound to the report gets its link (F2).
+            link: bound.then(|| cfg.link(&format!("/c/{token}"))),
             reply_token: &reply_token,
+            bound,
         };
         send_acknowledgement(&mut tx, cfg, project, policy, &target, None, None).await?;
     }
@@ -498,19 +506,22 @@ pub async fn reporter_reply(
     case: &CaseRow,
     text: &str,
     message_id: Option<&str>,
+    bound: bool,
 ) -> Result<i64, ServiceError> {
     let text = check_text(text)?;
     let project = project_of(db, case).await?;
     let team = Team::load(db, vault, project.id).await?;
     let now = store::now();
     let mut tx = db.begin().await?;
+    // Decrypted text not bound to its sender is the team's only (F2): it never
+    // appears on the reporter's page.
     let id = store::cases::add_message(
         tx.conn(),
         &store::cases::NewMessage {
             case_id: case.id,
             author: "reporter",
             author_user_id: None,
-            visibility: "thread",
+            visibility: if bound { "thread" } else { "team" },
             body: text,
             message_id,
         },
@@ -529,7 +540,7 @@ pub async fn reporter_reply(
         "case.reporter_replied",
         ("case", &case.id.to_string()),
         Some(case.project_id),
-        json!({"via": if message_id.is_some() { "mail" } else { "web" }}),
+        json!({"via": if message_id.is_some() { "mail" } else { "web" }, "bound": bound}),
     )
     .await?;
     notify_team(
@@ -663,6 +674,124 @@ pub(super) async fn tell_reporter(
     Ok(())
 }
 
+/// The team confirms that the sender of an encrypted report not bound to its
+/// sender (F2) did write it — by a reply, a call, a signed follow-up — and
+/// sends them the case's private link (a new one), encrypted when their key
+/// is known. Until then the sender has neither the link nor any content.
+pub async fn confirm_reporter(
+    db: &Db,
+    cfg: &Config,
+    actor: &Actor,
+    user_id: i64,
+    case_id: i64,
+) -> Result<(), ServiceError> {
+    let (case, messages, _) = team_view(db, case_id).await?;
+    if case.reporter_bound {
+        return Err(ServiceError::Conflict(
+            "the reporter of this case already has their link".into(),
+        ));
+    }
+    if case.reporter_email.is_none() {
+        return Err(ServiceError::Conflict(
+            "the report has no sender address to send the link to".into(),
+        ));
+    }
+    let project = project_of(db, &case).await?;
+    let policy = super::projects::policy_of(&project)?
+        .ok_or_else(|| ServiceError::Conflict("the project has no policy".into()))?;
+    let reporter_key = case
+        .reporter_key
+        .as_deref()
+        .and_then(|k| PublicKey::from_bytes(k.as_bytes()).ok());
+    let token = secret::random_token(32);
+    let reply_token = secret::random_token(12)
+        .replace(['-', '_'], "x")
+        .to_lowercase();
+    let first_mail = messages.first().and_then(|m| m.message_id.clone());
+    let mut tx = db.begin().await?;
+    if !store::cases::bind_reporter(tx.conn(), case.id, &secret::digest(&token)).await? {
+        return Err(ServiceError::Conflict(
+            "the case changed meanwhile: the reporter already has their link".into(),
+        ));
+    }
+    store::cases::set_reply_token(tx.conn(), case.id, &secret::digest(&reply_token)).await?;
+    let target = AckTarget {
+        case_id: case.id,
+        name: case.reporter_name.as_deref(),
+        email: case.reporter_email.as_deref(),
+        reporter_key: reporter_key.as_ref(),
+        in_reply_to: first_mail.as_deref(),
+        link: Some(cfg.link(&format!("/c/{token}"))),
+        reply_token: &reply_token,
+        bound: true,
+    };
+    send_acknowledgement(
+        &mut tx,
+        cfg,
+        &project,
+        &policy,
+        &target,
+        Some("The security team has confirmed that this report is yours. From now on you can follow it at its private link."),
+        None,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "case.reporter_confirmed",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"by": user_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A copy of an encrypted report that `sender` sent after someone else: a
+/// team-only note on the first case and an audit event; nothing to the sender.
+pub async fn forwarded_copy(
+    db: &Db,
+    case_id: i64,
+    sender: &str,
+    message_id: Option<&str>,
+) -> Result<(), ServiceError> {
+    let case = case_row(db, case_id).await?;
+    let mut tx = db.begin().await?;
+    store::cases::add_message(
+        tx.conn(),
+        &store::cases::NewMessage {
+            case_id: case.id,
+            author: "system",
+            author_user_id: None,
+            visibility: "team",
+            body: &format!(
+                "A copy of an encrypted message of this case arrived from {sender}, who did not send it first. It was not taken in as a report and nothing was sent to {sender}: someone may have forwarded or intercepted the reporter's mail."
+            ),
+            message_id,
+        },
+        store::now(),
+    )
+    .await
+    .map_err(|e| match e {
+        store::StoreError::Conflict => {
+            ServiceError::Conflict("this mail was already taken in".into())
+        }
+        other => other.into(),
+    })?;
+    audit::record(
+        &mut tx,
+        &Actor::Anonymous,
+        "intake.forwarded_copy",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"sender": sender}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A team-only note: never shown or mailed to the reporter.
 pub async fn team_note(
     db: &Db,
@@ -789,6 +918,8 @@ struct AckTarget<'a> {
     /// The case link, when the reporter has not seen it yet.
     link: Option<String>,
     reply_token: &'a str,
+    /// Whether the reporter is bound to the report (else no link, and the text says why).
+    bound: bool,
 }
 
 /// Write the acknowledgement into the thread, mail it if there is an address, and mark the case acknowledged.
@@ -803,10 +934,13 @@ async fn send_acknowledgement(
 ) -> Result<(), ServiceError> {
     let author_user_id = by.map(|(_, id)| id);
     let now = store::now();
-    let link_text = t
-        .link
-        .clone()
-        .unwrap_or_else(|| "(the private link you received when you sent your report)".into());
+    let link_text = t.link.clone().unwrap_or_else(|| {
+        if t.bound {
+            "(the private link you received when you sent your report)".into()
+        } else {
+            "(your encrypted report was not signed with a key for your address, so its\n  private link follows once the team has confirmed the report is yours)".into()
+        }
+    });
     let mut body = render(&AckBody {
         name: t.name,
         project: &project.name,
@@ -913,8 +1047,10 @@ pub async fn acknowledge(
     let reply_token = secret::random_token(12)
         .replace(['-', '_'], "x")
         .to_lowercase();
-    // A report that came by mail has never shown its link: issue one now.
-    let fresh_link = (case.source == "mail").then(|| secret::random_token(32));
+    // A report that came by mail has never shown its link: issue one now — only to a
+    // sender bound to the report (F2); the team confirms an unbound one first.
+    let fresh_link =
+        (case.source == "mail" && case.reporter_bound).then(|| secret::random_token(32));
     let first_mail = messages.first().and_then(|m| m.message_id.clone());
     let mut tx = db.begin().await?;
     store::cases::set_reply_token(tx.conn(), case.id, &secret::digest(&reply_token)).await?;
@@ -929,6 +1065,7 @@ pub async fn acknowledge(
         in_reply_to: first_mail.as_deref(),
         link: fresh_link.map(|t| cfg.link(&format!("/c/{t}"))),
         reply_token: &reply_token,
+        bound: case.reporter_bound,
     };
     send_acknowledgement(
         &mut tx,

@@ -31,6 +31,9 @@ pub enum Outcome {
     /// A request to join the notification list (kept for the team; the sender was
     /// pointed to the request form).
     ListRequest(i64),
+    /// A copy of an encrypted report another sender sent first: kept on that
+    /// case for the team, never a new report, nothing mailed back (F2).
+    ForwardedCopy(i64),
 }
 
 /// Why ingest could not decide (each maps to a sysexits code in the CLI).
@@ -91,6 +94,21 @@ fn plus_token(cfg: &Config, recipient: &str) -> Option<String> {
     r_local
         .strip_prefix(&format!("{local}+"))
         .map(str::to_owned)
+}
+
+/// Remember what was decrypted from this sender for this case.
+async fn remember(
+    db: &Db,
+    digests: &[String],
+    sender: &str,
+    case_id: i64,
+) -> Result<(), IngestError> {
+    if digests.is_empty() {
+        return Ok(());
+    }
+    let mut c = db.acquire().await?;
+    store::cases::remember_digests(c.conn(), digests, sender, case_id, store::now()).await?;
+    Ok(())
 }
 
 /// Ingest one raw message.
@@ -199,10 +217,34 @@ pub async fn ingest(
         }
     };
 
-    // Threading: the per-case address, or In-Reply-To / References.
+    // What was decrypted may be shown or mailed back only to a sender bound to it (F2).
+    let bound = parsed.sender_bound;
+    let sender = env.from.clone().unwrap_or_default();
+    // The same plaintext from someone else is a forwarded copy, never a new reporter.
+    if !parsed.decrypted_digests.is_empty() {
+        let first = {
+            let mut c = db.acquire().await?;
+            store::cases::digest_owner(c.conn(), &parsed.decrypted_digests).await?
+        };
+        if let Some((first_case, first_sender)) = first
+            && first_sender != sender
+        {
+            cases::forwarded_copy(db, first_case, &sender, env.message_id.as_deref()).await?;
+            return Ok(Outcome::ForwardedCopy(first_case));
+        }
+    }
+
+    // Threading: the per-case address, or In-Reply-To / References — the latter only
+    // from the case's reporter (anyone can learn a Message-ID).
     if case.is_none() && !env.thread.is_empty() {
         let mut c = db.acquire().await?;
-        case = store::cases::by_thread(c.conn(), project.id, &env.thread).await?;
+        case = store::cases::by_thread(c.conn(), project.id, &env.thread)
+            .await?
+            .filter(|c| {
+                c.reporter_email
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(&sender))
+            });
     }
     if let Some(case) = case {
         cases::reporter_reply(
@@ -212,8 +254,10 @@ pub async fn ingest(
             &case,
             &parsed.text,
             env.message_id.as_deref(),
+            bound,
         )
         .await?;
+        remember(db, &parsed.decrypted_digests, &sender, case.id).await?;
         return Ok(Outcome::Reply(case.id));
     }
 
@@ -288,13 +332,26 @@ pub async fn ingest(
         Source::Mail {
             message_id: env.message_id.clone(),
             from_name: parsed.from_name.clone(),
+            bound,
         },
     )
     .await
     {
-        Ok(s) => Ok(Outcome::NewCase(s.case_id)),
+        Ok(s) => {
+            remember(db, &parsed.decrypted_digests, &sender, s.case_id).await?;
+            Ok(Outcome::NewCase(s.case_id))
+        }
         Err(IntakeError::Rules(violations)) => {
-            let reasons: Vec<String> = violations.into_iter().map(|v| v.message).collect();
+            let mut reasons: Vec<String> = violations.into_iter().map(|v| v.message).collect();
+            if !bound {
+                // The reasons name what was decrypted (attachment names, text): not for an
+                // unbound sender.
+                reasons = vec![format!(
+                    "Your encrypted message breaks {} of the project's reporting rules. It was not signed with a key for your address, so this answer does not repeat what it contained. Read the policy at {}, then send the report again, signed with your OpenPGP key.",
+                    reasons.len(),
+                    cfg.link(&format!("/p/{}/policy", project.slug))
+                )];
+            }
             if let (Some(from), false) = (&env.from, env.automatic) {
                 cases::refuse_by_mail(
                     db,

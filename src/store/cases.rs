@@ -40,6 +40,8 @@ pub struct NewCase<'a> {
     pub decide_due_at: Option<i64>,
     /// When the reporter may disclose on their own.
     pub disclosure_due_at: Option<i64>,
+    /// Whether the sender is known to have written the report.
+    pub reporter_bound: bool,
 }
 
 /// A case as stored.
@@ -105,14 +107,17 @@ pub struct CaseRow {
     pub affected: Option<String>,
     /// Link to the private fork or branch with the fix.
     pub fix_branch_url: Option<String>,
+    /// Whether the sender is known to have written the report (false: an
+    /// encrypted mail not bound to its sender; see migration 0016).
+    pub reporter_bound: bool,
 }
 
-const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at, state_changed_at, decide_due_at, decided_at, decision_reason, decision_note, threat_answers, duplicate_of, target_fix_due_at, disclosure_due_at, severity, cvss3, cvss4, cvss_score, cwe, assignee_user_id, affected, fix_branch_url";
+const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at, state_changed_at, decide_due_at, decided_at, decision_reason, decision_note, threat_answers, duplicate_of, target_fix_due_at, disclosure_due_at, severity, cvss3, cvss4, cvss_score, cwe, assignee_user_id, affected, fix_branch_url, reporter_bound";
 
 /// Insert a case; [`StoreError::Conflict`] if its source Message-ID is already a case.
 pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("INSERT INTO cases (project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, token_hash, reply_token_hash, source, source_message_id, received_at, acknowledge_due_at, acknowledged_at, decide_due_at, disclosure_due_at, state_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $13) RETURNING id")
+        Ok(sqlx::query_scalar("INSERT INTO cases (project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, token_hash, reply_token_hash, source, source_message_id, received_at, acknowledge_due_at, acknowledged_at, decide_due_at, disclosure_due_at, state_changed_at, reporter_bound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $13, $18) RETURNING id")
             .bind(n.project_id)
             .bind(n.state)
             .bind(n.summary)
@@ -130,6 +135,7 @@ pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
             .bind(n.acknowledged_at)
             .bind(n.decide_due_at)
             .bind(n.disclosure_due_at)
+            .bind(n.reporter_bound)
             .fetch_one(&mut *c)
             .await?)
     })
@@ -682,5 +688,65 @@ pub async fn duplicates_of(c: Conn<'_>, case_id: i64) -> Result<Vec<CaseRow>, St
         .bind(case_id)
         .fetch_all(&mut *c)
         .await?)
+    })
+}
+
+/// The first case and sender that any of these decrypted-plaintext digests
+/// came in with before.
+pub async fn digest_owner(
+    c: Conn<'_>,
+    digests: &[String],
+) -> Result<Option<(i64, String)>, StoreError> {
+    on_conn!(c, |c| {
+        for d in digests {
+            let found: Option<(i64, String)> = sqlx::query_as(
+                "SELECT case_id, sender FROM decrypted_digests WHERE digest = $1 ORDER BY received_at LIMIT 1",
+            )
+            .bind(d)
+            .fetch_optional(&mut *c)
+            .await?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    })
+}
+
+/// Remember the digests of what was decrypted from a sender's mail to a case.
+pub async fn remember_digests(
+    c: Conn<'_>,
+    digests: &[String],
+    sender: &str,
+    case_id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        for d in digests {
+            sqlx::query("INSERT INTO decrypted_digests (digest, sender, case_id, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind(d)
+                .bind(sender)
+                .bind(case_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok(())
+    })
+}
+
+/// Mark the case's reporter as confirmed by the team, with a new private-link hash.
+pub async fn bind_reporter(
+    c: Conn<'_>,
+    case_id: i64,
+    token_hash: &str,
+) -> Result<bool, StoreError> {
+    on_conn!(c, |c| {
+        let r = sqlx::query("UPDATE cases SET reporter_bound = TRUE, token_hash = $1 WHERE id = $2 AND NOT reporter_bound")
+            .bind(token_hash)
+            .bind(case_id)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
     })
 }

@@ -30,6 +30,7 @@ const ENTITLED_SKIP: &[&str] = &[
     "/publish",
     "/cve",
     "/revoke",
+    "/reporter/confirm",
 ];
 const SECRET: &str = "SECRET-EMBARGOED-DETAIL-7f3a";
 const REPORTER: &str = "secret-reporter@example.net";
@@ -354,6 +355,7 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             ),
             (format!("/team/cases/{a}/disclosure/publish"), vec![]),
             (format!("/team/cases/{a}/cve"), vec![]),
+            (format!("/team/cases/{a}/reporter/confirm"), vec![]),
             (
                 "/team/projects/demo/list/revoke".to_owned(),
                 vec![("email", "nobody@example.org")],

@@ -417,7 +417,246 @@ async fn f7_data_at_rest(kind: Kind) {
     assert_eq!(bodies, vec![b"recent body".to_vec(), Vec::new()]);
 }
 
+/// A PGP/MIME `multipart/encrypted` mail from `from` around `armored`.
+fn pgp_mime(from: &str, id: &str, extra: &str, armored: &str) -> String {
+    format!(
+        "From: {from}\r\nTo: security@demo.example\r\nSubject: ...\r\nMessage-ID: <{id}>\r\n{extra}MIME-Version: 1.0\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--b1\r\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\r\n\r\n{armored}\r\n--b1--\r\n"
+    )
+}
+
+/// A plain mail from `from` whose body is `body` (an inline armored block, say).
+fn plain(from: &str, id: &str, extra: &str, body: &str) -> String {
+    format!(
+        "From: {from}\r\nTo: security@demo.example\r\nSubject: Report\r\nMessage-ID: <{id}>\r\n{extra}\r\n{body}\r\n"
+    )
+}
+
+/// F2: an encrypted report obtained by someone else (a CC, an archive, an
+/// unencrypted hop) and sent again from their own address was decrypted,
+/// opened as their case, and its plaintext shown on the case page mailed to
+/// them; a reply carrying the block into their own case did the same. Now
+/// decrypted content reaches only a sender bound to it. Every kind of
+/// encrypted input — PGP/MIME, inline, wrapped in the second sender's own
+/// encryption, and a reply into their own case — is fed from a second sender,
+/// and every page and every mail that sender can reach is searched for the
+/// plaintext.
+async fn f2_mail_intake_is_not_a_decryption_oracle(kind: Kind) {
+    use crate::gpg::Gpg;
+    use embargo::service::{ingest, keys};
+    let app = TestApp::spawn(kind).await;
+    crate::support::add_example_projects(&app.state.db, &["demo"]).await;
+    let (db, cfg) = (&app.state.db, &app.state.cfg);
+    let vault = cfg.vault(true).unwrap();
+    keys::generate(db, &vault, &Actor::Cli, keys::Holder::Project("demo"))
+        .await
+        .unwrap();
+    let project_id = app
+        .db
+        .scalar("SELECT id FROM projects WHERE slug = 'demo'")
+        .await;
+    let project_key = keys::project_public_key(db, project_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let gpg = Gpg::new();
+    gpg.import(project_key.to_armored().unwrap().as_bytes());
+    let encrypt = |plaintext: &str| {
+        let (ok, out, err) = gpg.run(
+            &[
+                "--armor",
+                "--encrypt",
+                "--recipient",
+                &project_key.fingerprint(),
+            ],
+            plaintext.as_bytes(),
+        );
+        assert!(ok, "{err}");
+        String::from_utf8(out).unwrap()
+    };
+    let vault = &vault;
+    let ingest = |raw: String| async move {
+        ingest::ingest(db, cfg, Some(vault), raw.as_bytes(), None)
+            .await
+            .unwrap()
+    };
+    const VICTIM: &str = "victim@example.net";
+    const ATTACKER: &str = "attacker@evil.example";
+
+    // 1. PGP/MIME with protected headers naming the victim: bound, the victim gets the link.
+    let m1 = "secretmarkone";
+    let block1 = encrypt(&format!(
+        "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"\r\nFrom: {VICTIM}\r\nSubject: Overflow {m1}\r\n\r\nDetails {m1}\r\n"
+    ));
+    let first = ingest(pgp_mime(VICTIM, "v1@example.net", "", &block1)).await;
+    let ingest::Outcome::NewCase(case1) = first else {
+        panic!("{first:?}")
+    };
+    // The same block from the attacker: a forwarded copy, nothing back.
+    let again = ingest(pgp_mime(ATTACKER, "a1@evil.example", "", &block1)).await;
+    assert_eq!(again, ingest::Outcome::ForwardedCopy(case1));
+
+    // 2. Inline, unsigned, from the victim: a case, but not bound (nothing proves the
+    //    sender wrote it); then the attacker's copy is a forwarded copy.
+    let m2 = "secretmarktwo";
+    let block2 = encrypt(&format!("Inline details {m2}\n"));
+    let second = ingest(plain(VICTIM, "v2@example.net", "", &block2)).await;
+    let ingest::Outcome::NewCase(case2) = second else {
+        panic!("{second:?}")
+    };
+    let again = ingest(plain(ATTACKER, "a2@evil.example", "", &block2)).await;
+    assert_eq!(again, ingest::Outcome::ForwardedCopy(case2));
+
+    // 3. A block the victim never sent here (intercepted on the way), sent by the
+    //    attacker as PGP/MIME with protected headers naming the attacker — around the
+    //    victim's inline ciphertext: two decryptions, not bound.
+    let m3 = "secretmarkthree";
+    let victim_block = encrypt(&format!("Intercepted details {m3}\n"));
+    let wrapper = encrypt(&format!(
+        "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"\r\nFrom: {ATTACKER}\r\nSubject: Please look\r\n\r\n{victim_block}\r\n"
+    ));
+    let third = ingest(pgp_mime(ATTACKER, "a3@evil.example", "", &wrapper)).await;
+    let ingest::Outcome::NewCase(case3) = third else {
+        panic!("{third:?}")
+    };
+
+    // 4. The same never-sent kind of block, PGP/MIME, from the attacker directly.
+    let m4 = "secretmarkfour";
+    let fourth = ingest(pgp_mime(
+        ATTACKER,
+        "a4@evil.example",
+        "",
+        &encrypt(&format!("Content-Type: text/plain\r\n\r\nStolen {m4}\r\n")),
+    ))
+    .await;
+    let ingest::Outcome::NewCase(case4) = fourth else {
+        panic!("{fourth:?}")
+    };
+
+    // 5. A reply into the attacker's own case (opened over the web, link in hand),
+    //    by mail, carrying another never-sent block.
+    let attacker_web = app.client();
+    let csrf = app.csrf(&attacker_web, "/p/demo/report").await;
+    let r = attacker_web
+        .post(app.url("/p/demo/report"))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf_token", csrf)
+                .text("summary", "My own report")
+                .text("details", "Nothing secret here.")
+                .text("versions_tested", "1.0")
+                .text("email", ATTACKER),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let own_page = crate::support::location(&r);
+    let own_page = own_page.split('?').next().unwrap().to_owned();
+    let own_case = app.db.scalar("SELECT MAX(id) FROM cases").await;
+    let ack_id = {
+        let mut c = app.state.db.acquire().await.unwrap();
+        embargo::store::cases::messages(c.conn(), own_case, true)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.author == "system")
+            .and_then(|m| m.message_id)
+            .unwrap()
+    };
+    let m5 = "secretmarkfive";
+    let fifth = ingest(plain(
+        ATTACKER,
+        "a5@evil.example",
+        &format!("In-Reply-To: <{ack_id}>\r\n"),
+        &encrypt(&format!("Reply details {m5}\n")),
+    ))
+    .await;
+    assert_eq!(fifth, ingest::Outcome::Reply(own_case));
+
+    let markers = [m1, m2, m3, m4, m5];
+    // The team has every plaintext.
+    for m in markers {
+        assert_eq!(
+            app.db
+                .scalar(&format!("SELECT COUNT(*) FROM cases c JOIN case_messages m ON m.case_id = c.id WHERE c.summary LIKE '%{m}%' OR m.body LIKE '%{m}%'"))
+                .await
+                .min(1),
+            1,
+            "{m} is not with the team"
+        );
+    }
+    // Nothing the attacker can reach holds any of them: every mail to them, and their
+    // own case page; and no mail to them carries a private case link.
+    let mails = app
+        .db
+        .blobs(&format!(
+            "SELECT raw FROM outbox WHERE recipients LIKE '%{ATTACKER}%'"
+        ))
+        .await;
+    assert!(mails.len() >= 3, "{} mails to the attacker", mails.len());
+    let own_token = own_page.trim_start_matches("/c/").to_owned();
+    for raw in &mails {
+        let text = String::from_utf8_lossy(raw);
+        for m in markers {
+            assert!(!text.contains(m), "{m} mailed to the attacker:\n{text}");
+        }
+        let links: Vec<&str> = text.match_indices("/c/").map(|(i, _)| &text[i..]).collect();
+        assert!(
+            links
+                .iter()
+                .all(|l| l.starts_with(&format!("/c/{own_token}"))),
+            "a case link other than the attacker's own was mailed to them:\n{text}"
+        );
+    }
+    let page = attacker_web
+        .get(app.url(&own_page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Nothing secret here."), "{page}");
+    for m in markers {
+        assert!(!page.contains(m), "{m} on the attacker's case page");
+    }
+    // The victim of case 1 was bound (protected headers) and got their link; the cases
+    // the attacker opened are marked for the team.
+    let victim_mail = app
+        .db
+        .blobs(&format!("SELECT raw FROM outbox WHERE recipients LIKE '%{VICTIM}%' AND purpose = 'acknowledgement' ORDER BY id"))
+        .await;
+    assert!(String::from_utf8_lossy(&victim_mail[0]).contains("/c/"));
+    assert!(!String::from_utf8_lossy(&victim_mail[1]).contains("/c/"));
+    for (case, bound) in [(case1, 1), (case2, 0), (case3, 0), (case4, 0)] {
+        assert_eq!(
+            app.db
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM cases WHERE id = {case} AND reporter_bound"
+                ))
+                .await,
+            bound,
+            "case {case}"
+        );
+    }
+    // The team confirms the victim of case 2: now they get their link.
+    service::cases::confirm_reporter(db, cfg, &Actor::Cli, 1, case2)
+        .await
+        .unwrap();
+    let victim_mail = app
+        .db
+        .blobs(&format!("SELECT raw FROM outbox WHERE recipients LIKE '%{VICTIM}%' AND purpose = 'acknowledgement' ORDER BY id"))
+        .await;
+    assert!(String::from_utf8_lossy(victim_mail.last().unwrap()).contains("/c/"));
+    assert!(
+        service::cases::confirm_reporter(db, cfg, &Actor::Cli, 1, case2)
+            .await
+            .is_err()
+    );
+}
+
 on_both_backends!(
+    f2_mail_intake_is_not_a_decryption_oracle,
     f1_key_confirm_link_cannot_target_another_route,
     f1_no_page_renders_a_url_from_hostile_path_input,
     f3_hostile_key_does_not_stall_the_server,

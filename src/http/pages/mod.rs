@@ -97,6 +97,7 @@ page_routes! {
     "/team/cases/{id}/note" => post(team::case_note);
     "/team/cases/{id}/spam" => post(team::case_spam);
     "/team/cases/{id}/acknowledge" => post(team::case_acknowledge);
+    "/team/cases/{id}/reporter/confirm" => post(team::case_confirm_reporter);
     "/team/cases/{id}/decide" => post(triage::decide);
     "/team/cases/{id}/severity" => post(triage::severity);
     "/team/cases/{id}/step" => post(triage::step);

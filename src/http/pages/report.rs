@@ -293,6 +293,7 @@ pub async fn reply(
         &case,
         &form.text,
         None,
+        true,
     )
     .await?;
     Ok(Redirect::to(&url::path(&["c", &token])).into_response())

@@ -283,6 +283,8 @@ struct TeamCase {
     acknowledged: Option<String>,
     reporter: Option<String>,
     has_key: bool,
+    /// False for an encrypted mail report not bound to its sender (F2).
+    reporter_bound: bool,
     wants_credit: bool,
     credit_as: Option<String>,
     attachments: Vec<store::cases::AttachmentRow>,
@@ -548,6 +550,7 @@ pub async fn case(
         acknowledged: case.acknowledged_at.map(when),
         reporter: case.reporter_email,
         has_key: case.reporter_key.is_some(),
+        reporter_bound: case.reporter_bound,
         wants_credit: case.wants_credit,
         credit_as: case.credit_as,
         attachments,
@@ -831,6 +834,19 @@ pub async fn audit(
         nav: Nav::new(&s.user, csrf),
         events,
     })
+}
+
+/// `POST /team/cases/{id}/reporter/confirm`: the team confirms the sender of an
+/// unbound encrypted report wrote it, and sends them the case's link.
+pub async fn case_confirm_reporter(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    PagePath(id): PagePath<i64>,
+) -> Result<Redirect, PageError> {
+    visible_case(&state, &s, id).await?;
+    service::cases::confirm_reporter(&state.db, &state.cfg, &actor_of(&s.user), s.user.id, id)
+        .await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
 /// `POST /team/cases/{id}/acknowledge`: the team's acknowledgement with a personal message.

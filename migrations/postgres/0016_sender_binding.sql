@@ -1,0 +1,18 @@
+-- Mail intake is not a decryption oracle (security review F2).
+-- cases.reporter_bound: whether the report's sender is known to have written it.
+-- False for an encrypted mail report that was neither signed by a key for the
+-- sender's address nor carried protected headers naming the sender: the team
+-- reads it, but the sender gets no private link and no content until the team
+-- confirms them (the case page's "Send the reporter their link").
+-- decrypted_digests: SHA-256 of every plaintext Embargo decrypted from mail, by
+-- sender. The same plaintext from another sender is a forwarded copy, kept on
+-- the first case for the team, never a new report.
+ALTER TABLE cases ADD COLUMN reporter_bound BOOLEAN NOT NULL DEFAULT TRUE;
+CREATE TABLE decrypted_digests (
+    digest      TEXT NOT NULL,
+    sender      TEXT NOT NULL,
+    case_id     BIGINT NOT NULL REFERENCES cases(id),
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (digest, sender)
+);
+CREATE INDEX decrypted_digests_case ON decrypted_digests(case_id);
