@@ -320,7 +320,12 @@ pub enum RenderFormat {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk the hash chain; exit 1 naming the first broken link if any event was altered, removed or reordered.
-    Verify,
+    Verify {
+        /// A head hash recorded earlier outside the database (what `audit verify` printed
+        /// then): it must still be in the chain, else the whole trail was rewritten.
+        #[arg(long, value_name = "HASH")]
+        head: Option<String>,
+    },
     /// Print the newest events.
     List {
         /// How many.
@@ -707,10 +712,21 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             println!("{}", crate::vault::generate_key());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { head }) => {
             let db = open(&cfg).await?;
-            match service::audit::verify(&db).await.map_err(service_err)? {
+            let recorded = head.as_deref().map(str::trim);
+            match service::audit::verify(&db, recorded)
+                .await
+                .map_err(service_err)?
+            {
                 Ok(v) => {
+                    if let (Some(recorded), false) = (recorded, v.recorded_head_found) {
+                        eprintln!(
+                            "audit trail REWRITTEN: the chain is consistent ({} events), but the head {recorded} recorded earlier is not in it",
+                            v.events
+                        );
+                        return Ok(ExitCode::FAILURE);
+                    }
                     println!(
                         "audit trail intact: {} events, head {}",
                         v.events, v.head_hash
@@ -776,6 +792,9 @@ async fn serve(mut cfg: Config, demo: bool) -> anyhow::Result<ExitCode> {
         cfg.public_url
     );
     tracing::info!(%local, database = %cfg.database.redacted(), "serving");
+    for warning in cfg.warnings() {
+        tracing::warn!("{warning}");
+    }
     crate::http::serve(state, listener, shutdown_signal()).await?;
     sweeper.abort();
     reminders.abort();

@@ -144,7 +144,7 @@ const KEYS: &[Key] = &[
         name: "smtp_url",
         default: None,
         secret: true,
-        help: "SMTP relay: smtp://HOST:PORT (plain), smtp://USER:PASS@HOST:587?tls=required (STARTTLS), smtps://USER:PASS@HOST (implicit TLS); unset: mail stays queued",
+        help: "SMTP relay: smtp://HOST:PORT (STARTTLS required, except to a loopback address), smtp://HOST:PORT?tls=none (plain, said explicitly), smtps://USER:PASS@HOST (implicit TLS); unset: mail stays queued",
     },
     Key {
         name: "mail_from",
@@ -174,7 +174,7 @@ const KEYS: &[Key] = &[
         name: "reports_per_hour",
         default: Some("500"),
         secret: false,
-        help: "web-form reports accepted per hour, all clients together",
+        help: "web-form reports per hour, all clients together, past which the log warns of a flood (reports are still taken)",
     },
     Key {
         name: "outbox_max_attempts",
@@ -450,10 +450,10 @@ impl Config {
                 let parsed = url::Url::parse(raw)
                     .ok()
                     .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
-                if parsed.is_none() {
+                let Some(parsed) = parsed else {
                     return Err(fail("smtp_url", "use smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=required or smtps://USER:PASS@HOST".into()));
-                }
-                Some(raw.to_owned())
+                };
+                Some(effective_smtp_url(parsed).map_err(|m| fail("smtp_url", m))?)
             }
             None => None,
         };
@@ -573,6 +573,22 @@ impl Config {
                 key.name, value, source, key.help
             ));
         }
+        for warning in self.warnings() {
+            out.push_str(&format!("# warning: {warning}\n"));
+        }
+        out
+    }
+
+    /// Settings that are valid but probably not what the operator wants.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let https = self.public_url.scheme() == "https";
+        if https && self.listen.ip().is_loopback() && !self.trust_forwarded_for {
+            out.push(format!(
+                "public_url is https but Embargo listens on {}: it runs behind a proxy, yet trust_forwarded_for is off, so every client counts as the proxy for the per-address limits (reports, sign-in); set trust_forwarded_for = true if the proxy is yours and sets X-Forwarded-For",
+                self.listen
+            ));
+        }
         out
     }
 }
@@ -618,6 +634,58 @@ fn read_file(path: &Path) -> Result<Vec<(&'static str, String)>, ConfigError> {
     Ok(out)
 }
 
+/// The relay URL as the mail worker uses it (security review F15: no TLS must
+/// be asked for, never the default). `smtp://` to a host that is not a loopback
+/// address requires STARTTLS unless the URL says `tls=none` (or another `tls=`
+/// value); to a loopback address (a local MTA) it stays plain. `smtps://` is
+/// implicit TLS.
+pub fn effective_smtp_url(mut url: url::Url) -> Result<String, String> {
+    if url.scheme() == "smtps" {
+        return Ok(url.to_string());
+    }
+    let tls: Option<String> = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        // `smtp:` is not a special scheme: its host stays text, addresses included.
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost")
+                || d.trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|a| a.is_loopback())
+        }
+        None => false,
+    };
+    match tls.as_deref() {
+        Some("none") => {
+            let rest: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| k != "tls")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            if rest.is_empty() {
+                url.set_query(None);
+            } else {
+                url.query_pairs_mut().clear().extend_pairs(rest);
+            }
+        }
+        Some("required" | "opportunistic") => {}
+        Some(other) => {
+            return Err(format!(
+                "tls={other} is not a TLS mode; use tls=required (STARTTLS), tls=opportunistic or tls=none"
+            ));
+        }
+        None if !loopback => {
+            url.query_pairs_mut().append_pair("tls", "required");
+        }
+        None => {}
+    }
+    Ok(url.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,6 +695,60 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn smtp_needs_tls_unless_local_or_said_otherwise() {
+        let eff = |u: &str| effective_smtp_url(url::Url::parse(u).unwrap());
+        assert_eq!(
+            eff("smtp://relay.example.org:587").unwrap(),
+            "smtp://relay.example.org:587?tls=required"
+        );
+        assert_eq!(eff("smtp://127.0.0.1:25").unwrap(), "smtp://127.0.0.1:25");
+        assert_eq!(eff("smtp://localhost:25").unwrap(), "smtp://localhost:25");
+        assert_eq!(eff("smtp://[::1]:25").unwrap(), "smtp://[::1]:25");
+        assert_eq!(
+            eff("smtp://10.0.0.5:25").unwrap(),
+            "smtp://10.0.0.5:25?tls=required"
+        );
+        assert_eq!(
+            eff("smtp://relay.example.org:25?tls=none").unwrap(),
+            "smtp://relay.example.org:25"
+        );
+        assert_eq!(
+            eff("smtp://u:p@relay.example.org:587?tls=opportunistic").unwrap(),
+            "smtp://u:p@relay.example.org:587?tls=opportunistic"
+        );
+        assert!(eff("smtp://relay.example.org?tls=maybe").is_err());
+        assert_eq!(
+            eff("smtps://relay.example.org").unwrap(),
+            "smtps://relay.example.org"
+        );
+    }
+
+    #[test]
+    fn a_proxy_without_trusted_forwarding_is_warned_of() {
+        let c = Config::load_from(
+            None,
+            &env(&[
+                ("EMBARGO_PUBLIC_URL", "https://security.example.org"),
+                ("EMBARGO_LISTEN", "127.0.0.1:8080"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(c.describe().contains("# warning: public_url is https"));
+        let c = Config::load_from(
+            None,
+            &env(&[
+                ("EMBARGO_PUBLIC_URL", "https://security.example.org"),
+                ("EMBARGO_LISTEN", "127.0.0.1:8080"),
+                ("EMBARGO_TRUST_FORWARDED_FOR", "true"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(c.warnings().is_empty());
     }
 
     #[test]

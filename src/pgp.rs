@@ -514,6 +514,8 @@ struct Helper<'a> {
     known: &'a [PublicKey],
     status: SignatureStatus,
     decrypted_with: Option<String>,
+    /// Creation time (Unix seconds) of the good signature, when there is one.
+    signed_at: Option<i64>,
 }
 
 impl VerificationHelper for Helper<'_> {
@@ -543,6 +545,7 @@ impl VerificationHelper for Helper<'_> {
                             self.status = SignatureStatus::Good {
                                 fingerprint: good.ka.cert().fingerprint().to_hex(),
                             };
+                            self.signed_at = good.sig.signature_creation_time().map(unix);
                             return Ok(());
                         }
                         Err(e) => {
@@ -691,6 +694,7 @@ fn decrypt_unguarded(
         known,
         status: SignatureStatus::Unsigned,
         decrypted_with: None,
+        signed_at: None,
     };
     let mut decryptor = DecryptorBuilder::from_bytes(ciphertext)
         .map_err(|e| PgpError::Malformed {
@@ -720,6 +724,7 @@ fn verify_detached_unguarded(
         known,
         status: SignatureStatus::Unsigned,
         decrypted_with: None,
+        signed_at: None,
     };
     let mut verifier = DetachedVerifierBuilder::from_bytes(signature)
         .map_err(|e| PgpError::Malformed {
@@ -740,7 +745,7 @@ fn verify_detached_unguarded(
 fn verify_inline_unguarded(
     known: &[PublicKey],
     message: &[u8],
-) -> Result<(Vec<u8>, SignatureStatus), PgpError> {
+) -> Result<(Vec<u8>, SignatureStatus, Option<i64>), PgpError> {
     if message.len() > MAX_INPUT {
         return Err(PgpError::TooLarge);
     }
@@ -750,6 +755,7 @@ fn verify_inline_unguarded(
         known,
         status: SignatureStatus::Unsigned,
         decrypted_with: None,
+        signed_at: None,
     };
     let mut verifier = VerifierBuilder::from_bytes(message)
         .map_err(|e| PgpError::Malformed {
@@ -759,7 +765,8 @@ fn verify_inline_unguarded(
         .with_policy(&p, None, helper)
         .map_err(|e| unwrap_pgp_error(e, "signed message"))?;
     let text = read_bounded(&mut verifier)?;
-    Ok((text, verifier.into_helper().status))
+    let helper = verifier.into_helper();
+    Ok((text, helper.status, helper.signed_at))
 }
 
 /// Serialize a secret key for a test fixture or export (binary).
@@ -811,6 +818,14 @@ pub fn verify_inline(
     known: &[PublicKey],
     message: &[u8],
 ) -> Result<(Vec<u8>, SignatureStatus), PgpError> {
+    verify_inline_dated(known, message).map(|(text, status, _)| (text, status))
+}
+
+/// [`verify_inline`], also returning when a good signature was made (Unix seconds).
+pub fn verify_inline_dated(
+    known: &[PublicKey],
+    message: &[u8],
+) -> Result<(Vec<u8>, SignatureStatus, Option<i64>), PgpError> {
     guarded("signed message", || verify_inline_unguarded(known, message))
 }
 

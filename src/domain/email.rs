@@ -77,6 +77,21 @@ impl FromStr for EmailAddress {
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(refuse(input, "the part before `@` has a misplaced dot"));
         }
+        // An internationalised domain (RFC 5890) is kept in its ASCII form (punycode),
+        // which is what DNS and every relay understand; a UTF-8 local part (RFC 6531)
+        // is kept as it is.
+        let ascii_domain;
+        let domain = if domain.is_ascii() {
+            domain
+        } else {
+            match url::Host::parse(domain) {
+                Ok(url::Host::Domain(d)) => {
+                    ascii_domain = d;
+                    ascii_domain.as_str()
+                }
+                _ => return Err(refuse(input, "the part after `@` is not a domain name")),
+            }
+        };
         let labels_ok = !domain.is_empty()
             && domain.split('.').all(|label| {
                 !label.is_empty()
@@ -88,7 +103,11 @@ impl FromStr for EmailAddress {
         if !labels_ok {
             return Err(refuse(input, "the part after `@` is not a domain name"));
         }
-        Ok(Self(text.to_lowercase()))
+        Ok(Self(format!(
+            "{}@{}",
+            local.to_lowercase(),
+            domain.to_lowercase()
+        )))
     }
 }
 
@@ -109,6 +128,15 @@ mod tests {
         assert_eq!(e.as_str(), "security@example.org");
         assert_eq!(e.domain(), "example.org");
         assert!("a+tag@localhost".parse::<EmailAddress>().is_ok());
+    }
+
+    #[test]
+    fn accepts_international_addresses() {
+        let e: EmailAddress = "Jürgen@Bücher.example".parse().unwrap();
+        assert_eq!(e.as_str(), "jürgen@xn--bcher-kva.example");
+        assert_eq!(e.domain(), "xn--bcher-kva.example");
+        let e: EmailAddress = "用户@例子.广告".parse().unwrap();
+        assert!(e.as_str().starts_with("用户@xn--"), "{e}");
     }
 
     #[test]

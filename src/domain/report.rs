@@ -41,6 +41,14 @@ pub struct NewReport {
     pub files: Vec<SubmittedFile>,
 }
 
+/// Longest reporter-offered severity or CVSS vector (a CVSS 4.0 vector with every
+/// metric is about 300 bytes).
+pub const MAX_SEVERITY: usize = 500;
+/// Longest name to credit (it reaches public advisories).
+pub const MAX_CREDIT_AS: usize = 200;
+/// Longest contact address (RFC 5321's path limit).
+pub const MAX_EMAIL: usize = 254;
+
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
@@ -144,12 +152,51 @@ pub fn check(policy: &Policy, r: &NewReport) -> Vec<Violation> {
             ));
         }
     }
+    // Short fields have their own bounds (F10: every field is limited).
+    for (field, text, max, what) in [
+        ("severity", &r.severity, MAX_SEVERITY, "The severity"),
+        (
+            "credit_as",
+            &r.credit_as,
+            MAX_CREDIT_AS,
+            "The name to credit",
+        ),
+        ("email", &r.email, MAX_EMAIL, "The address"),
+        (
+            "public_key",
+            &r.public_key,
+            crate::pgp::MAX_KEY_INPUT,
+            "The OpenPGP key",
+        ),
+    ] {
+        if text.len() > max {
+            let message = if field == "public_key" {
+                format!(
+                    "{what} is too large to accept ({} KiB, more than {} KiB). Export it without third-party signatures: gpg --export --armor --export-options export-minimal ADDRESS",
+                    text.len().div_ceil(1024),
+                    max / 1024
+                )
+            } else {
+                format!("{what} is longer than {max} bytes; shorten it.")
+            };
+            out.push(v(field, message));
+        }
+    }
+    if r.credit_as.chars().any(char::is_control) {
+        out.push(v(
+            "credit_as",
+            "The name to credit must be one line of text.",
+        ));
+    }
     let total: usize = [
         &r.summary,
         &r.details,
         &r.versions_tested,
         &r.proof_of_concept,
         &r.patch,
+        &r.severity,
+        &r.credit_as,
+        &r.public_key,
     ]
     .iter()
     .map(|s| s.len())

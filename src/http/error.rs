@@ -142,6 +142,8 @@ pub enum ApiError {
     NotFound(String),
     /// The request was malformed.
     BadRequest(String),
+    /// The body is larger than the API accepts.
+    TooLarge,
 }
 
 impl From<ServiceError> for ApiError {
@@ -157,6 +159,7 @@ fn code_of(status: StatusCode) -> &'static str {
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::CONFLICT => "conflict",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid",
         StatusCode::TOO_MANY_REQUESTS => "rate_limited",
         StatusCode::SERVICE_UNAVAILABLE => "unavailable",
@@ -186,6 +189,13 @@ impl IntoResponse for ApiError {
                 json_error(StatusCode::NOT_FOUND, &format!("{what} was not found"))
             }
             Self::BadRequest(message) => json_error(StatusCode::BAD_REQUEST, &message),
+            Self::TooLarge => json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "the request body is larger than the API accepts ({} MiB)",
+                    super::API_BODY_LIMIT / (1024 * 1024)
+                ),
+            ),
             Self::Service(err) => {
                 let (status, _, message) = describe(&err);
                 log_if_server_error(status, &err);

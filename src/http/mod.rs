@@ -24,6 +24,8 @@ use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (forms and JSON).
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest JSON body the API accepts (a 1 MiB patch, JSON-escaped, fits).
+pub const API_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Largest multipart form accepted (a report with its attachments).
 pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
 
@@ -43,6 +45,33 @@ pub struct AppState {
     pub list_limiter: Arc<crate::service::rate::RateLimiter>,
     /// Work a handler starts after answering (so the answer cannot depend on it).
     pub background: Background,
+    /// Replies through a case link (reporter or collaborator), per link: each one
+    /// mails the whole team (F11).
+    pub reply_limiter: Arc<crate::service::rate::RateLimiter>,
+}
+
+/// Replies one case link may post per hour (each is mailed to the whole team).
+pub const REPLIES_PER_LINK_PER_HOUR: u32 = 30;
+/// Replies through case links per hour on this process, all links together.
+pub const REPLIES_PER_HOUR: u32 = 2_000;
+
+impl AppState {
+    /// Whether a reply through the case link `token` may be taken now (F11).
+    pub fn reply_allowed(&self, token: &str) -> Result<(), ServiceError> {
+        let key = format!("link:{}", crate::auth::secret::digest(token));
+        if self.reply_limiter.admit(
+            &key,
+            store::now(),
+            REPLIES_PER_LINK_PER_HOUR,
+            REPLIES_PER_HOUR,
+        ) {
+            Ok(())
+        } else {
+            Err(ServiceError::RateLimited {
+                retry_after_minutes: 60,
+            })
+        }
+    }
 }
 
 /// Work a handler hands off after answering, so that what the answer says —
@@ -87,6 +116,7 @@ impl AppState {
             intake_limiter: Arc::default(),
             list_limiter: Arc::default(),
             background: Background::default(),
+            reply_limiter: Arc::default(),
         })
     }
 }
@@ -95,7 +125,11 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        // JSON bodies are small: the upload limit is for the report form's attachments.
+        .nest(
+            "/api/v1",
+            api::routes().layer(DefaultBodyLimit::max(API_BODY_LIMIT)),
+        )
         .route("/api", axum::routing::any(api::not_found))
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .fallback(pages::not_found)

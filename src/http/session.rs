@@ -67,6 +67,18 @@ impl FromRequestParts<AppState> for ClientIp {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ci| ci.0.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
+        // Behind a proxy that is not trusted, every client has the proxy's address:
+        // the per-address limits then count everyone together (F12). Say so once.
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !state.cfg.trust_forwarded_for
+            && parts.headers.contains_key("x-forwarded-for")
+            && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!(
+                peer = %peer,
+                "requests carry X-Forwarded-For but trust_forwarded_for is off: every client counts as {peer} for the rate limits; set trust_forwarded_for = true if Embargo runs behind your own proxy"
+            );
+        }
         Ok(Self(peer))
     }
 }

@@ -39,10 +39,16 @@ pub struct Verified {
     pub events: i64,
     /// Hash of the last event (worth recording outside the database).
     pub head_hash: String,
+    /// Whether the head hash given to [`verify`] (recorded earlier) is in the chain.
+    pub recorded_head_found: bool,
 }
 
 /// Walk the whole chain from the first event, in pages, and compare its end with the head.
-pub async fn verify(db: &Db) -> Result<Result<Verified, ChainBreak>, ServiceError> {
+pub async fn verify(
+    db: &Db,
+    recorded_head: Option<&str>,
+) -> Result<Result<Verified, ChainBreak>, ServiceError> {
+    let mut found = false;
     let mut conn = db.acquire().await?;
     let (head_seq, head_hash) = store::audit::head(conn.conn()).await?;
     let mut verifier = ChainVerifier::default();
@@ -55,9 +61,14 @@ pub async fn verify(db: &Db) -> Result<Result<Verified, ChainBreak>, ServiceErro
             if let Err(brk) = verifier.push(event) {
                 return Ok(Err(brk));
             }
+            found |= recorded_head.is_some_and(|h| h.eq_ignore_ascii_case(&event.hash));
         }
     }
     Ok(verifier
         .finish(head_seq, &head_hash)
-        .map(|events| Verified { events, head_hash }))
+        .map(|events| Verified {
+            events,
+            head_hash,
+            recorded_head_found: found,
+        }))
 }

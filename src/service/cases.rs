@@ -255,15 +255,20 @@ pub async fn submit(
 ) -> Result<Submitted, IntakeError> {
     // The rate limit comes before any work on the input (F3: a hostile key
     // must not reach the OpenPGP parser unmetered).
-    if let Source::Web { ip, limiter } = &source
-        && !limiter.admit(
+    if let Source::Web { ip, limiter } = &source {
+        match limiter.admit_report(
             ip,
             store::now(),
             cfg.reports_per_ip_per_hour,
             cfg.reports_per_hour,
-        )
-    {
-        return Err(IntakeError::RateLimited);
+        ) {
+            super::rate::Admission::Admitted => {}
+            super::rate::Admission::OverTotal => tracing::warn!(
+                limit = cfg.reports_per_hour,
+                "more web reports this hour than reports_per_hour: taken in, but look for a flood"
+            ),
+            super::rate::Admission::Refused => return Err(IntakeError::RateLimited),
+        }
     }
     let violations = report::check(policy, r);
     if !violations.is_empty() {
@@ -285,8 +290,13 @@ pub async fn submit(
             Err(e) => return Err(IntakeError::Service(e)),
         }
     };
-    let email = r.email.trim().to_lowercase();
-    let email = (!email.is_empty()).then_some(email);
+    // The address in its normal form (lower case, an international domain in ASCII).
+    let email = r
+        .email
+        .trim()
+        .parse::<crate::domain::email::EmailAddress>()
+        .ok()
+        .map(|e| e.to_string());
     let now = store::now();
     {
         let mut c = db.acquire().await?;
@@ -829,7 +839,11 @@ pub async fn team_note(
     Ok(())
 }
 
-/// Tell a sender why their mail was not taken in (never for spam or banned reporters' repeats).
+/// Refusal mails one address may receive per hour.
+pub const REFUSALS_PER_ADDRESS_PER_HOUR: i64 = 3;
+
+/// Tell a sender why their mail was not taken in (never for spam or banned reporters' repeats),
+/// at most [`REFUSALS_PER_ADDRESS_PER_HOUR`] times an hour.
 pub async fn refuse_by_mail(
     db: &Db,
     cfg: &Config,
@@ -839,6 +853,17 @@ pub async fn refuse_by_mail(
     reasons: Vec<String>,
     resend: bool,
 ) -> Result<(), ServiceError> {
+    // A sender address can be forged: refusals to one address are limited, so
+    // Embargo cannot be made to mail someone over and over (F15), and the audit
+    // trail does not grow without bound (F11).
+    let recent = {
+        let mut c = db.acquire().await?;
+        store::outbox::count_to(c.conn(), "refusal", to, store::now() - 3600).await?
+    };
+    if recent >= REFUSALS_PER_ADDRESS_PER_HOUR {
+        tracing::info!(project = %project.slug, "refusal not mailed: the address had {recent} this hour");
+        return Ok(());
+    }
     let sender = Sender { cfg, project };
     let msg = Outgoing {
         from: sender.from(),
@@ -941,26 +966,33 @@ async fn send_acknowledgement(
             "(your encrypted report was not signed with a key for your address, so its\n  private link follows once the team has confirmed the report is yours)".into()
         }
     });
-    let mut body = render(&AckBody {
-        name: t.name,
-        project: &project.name,
-        case_id: t.case_id,
-        decide: policy.clocks.decide.map(|d| d.to_string()),
-        target_fix: policy.clocks.target_fix.map(|d| d.to_string()),
-        disclose: policy
-            .clocks
-            .reporter_may_disclose_after
-            .map(|d| d.to_string()),
-        confidential: policy.process.ask_confidentiality,
-        link: link_text,
-    })?;
-    if let Some(p) = personal {
-        body = format!("{}\n\n{body}", p.trim());
-    }
+    let ack = |name: Option<&str>| -> Result<String, ServiceError> {
+        let body = render(&AckBody {
+            name,
+            project: &project.name,
+            case_id: t.case_id,
+            decide: policy.clocks.decide.map(|d| d.to_string()),
+            target_fix: policy.clocks.target_fix.map(|d| d.to_string()),
+            disclose: policy
+                .clocks
+                .reporter_may_disclose_after
+                .map(|d| d.to_string()),
+            confidential: policy.process.ask_confidentiality,
+            link: link_text.clone(),
+        })?;
+        Ok(match personal {
+            Some(p) => format!("{}\n\n{body}", p.trim()),
+            None => body,
+        })
+    };
+    // The mail greets the reporter by name; the copy in the thread, which
+    // collaborators read too, does not name them (F15).
+    let body = ack(t.name)?;
     let ack_id = crate::mail::new_message_id(cfg.mail_from.domain());
+    let unnamed = ack(None)?;
     let shown = match &t.link {
-        Some(l) => body.replace(l, "(this page)"),
-        None => body.clone(),
+        Some(l) => unnamed.replace(l, "(this page)"),
+        None => unnamed,
     };
     let author = if author_user_id.is_some() {
         "team"

@@ -37,6 +37,10 @@ pub struct Invitation {
     /// A personal note in the invitation mail.
     #[serde(default)]
     pub note: String,
+    /// The collaborator's armored OpenPGP key (optional): the invitation is
+    /// encrypted to it.
+    #[serde(default)]
+    pub key: String,
 }
 
 /// Invite a collaborator into a case; mails them the link. Returns the guest id and
@@ -90,13 +94,24 @@ pub async fn invite(
             )));
         }
     }
+    let key = if inv.key.trim().is_empty() {
+        None
+    } else {
+        Some(
+            super::keys::inspect_recipient_untrusted(inv.key.as_bytes().to_vec())
+                .await
+                .map_err(|e| ServiceError::Invalid(format!("the collaborator's key: {e}")))?
+                .0,
+        )
+    };
     let project = project_of(db, &case).await?;
     let token = secret::random_token(32);
     let link = cfg.link(&format!("/g/{token}"));
     let note = inv.note.trim();
+    // The case's summary stays out of the mail (F9): the link shows it.
     let mut body = format!(
-        "Hello {name},\n\nThe {} security team invites you to work with them on a private security case: #{} “{}”.\n\n",
-        project.name, case.id, case.summary
+        "Hello {name},\n\nThe {} security team invites you to work with them on a private security case (#{}).\n\n",
+        project.name, case.id
     );
     if !note.is_empty() {
         body.push_str(note);
@@ -135,11 +150,18 @@ pub async fn invite(
         now,
     )
     .await?;
+    let protect = match key {
+        Some(k) => Protect::Encrypt {
+            recipients: vec![k],
+            signer: None,
+        },
+        None => Protect::None,
+    };
     enqueue(
         &mut tx,
         cfg,
         &msg,
-        &Protect::None,
+        &protect,
         Some(project.id),
         "guest-invitation",
     )

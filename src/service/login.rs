@@ -66,6 +66,7 @@ async fn reserve_attempt(
     now: i64,
 ) -> Result<Vec<i64>, ServiceError> {
     let since = now - cfg.login_failure_window.as_seconds_i64();
+    let ip = &super::rate::client_key(ip);
     let mut c = db.acquire().await?;
     let ids = vec![
         store::throttle::reserve(c.conn(), SCOPE_ACCOUNT, account, now).await?,

@@ -188,13 +188,19 @@ pub async fn request_key_change(
         else {
             return Ok(KeyChange::Nothing);
         };
-        let Ok((inner, status)) =
-            crate::pgp::verify_inline(std::slice::from_ref(&old), text.as_bytes())
+        let Ok((inner, status, signed_at)) =
+            crate::pgp::verify_inline_dated(std::slice::from_ref(&old), text.as_bytes())
         else {
             return Ok(KeyChange::Nothing);
         };
         if !matches!(&status, SignatureStatus::Good { fingerprint } if *fingerprint == old.fingerprint())
         {
+            return Ok(KeyChange::Nothing);
+        }
+        // A signed request is taken only while fresh: a copy replayed later (after
+        // the member moved on to yet another key, say) changes nothing (F15).
+        let now = store::now();
+        if !signed_at.is_some_and(|t| t <= now + 300 && now - t <= SIGNED_KEY_CHANGE_WITHIN) {
             return Ok(KeyChange::Nothing);
         }
         let (new, info) = keys::inspect_recipient(&inner)?;
@@ -291,6 +297,9 @@ pub async fn check_key_change(db: &Db, slug: &str, token: &str) -> Result<(), Se
         .map(|_| ())
         .ok_or_else(gone)
 }
+
+/// How old a signed key-change request may be when it arrives (2 days).
+pub const SIGNED_KEY_CHANGE_WITHIN: i64 = 2 * 86_400;
 
 /// The member confirms a key change by its link: the new key replaces the old.
 pub async fn confirm_key_change(db: &Db, slug: &str, token: &str) -> Result<(), ServiceError> {

@@ -85,6 +85,26 @@ pub async fn enqueue(c: Conn<'_>, m: NewMessage<'_>, now: i64) -> Result<i64, St
     })
 }
 
+/// How many messages for `purpose` went to exactly `recipient` since `since`.
+pub async fn count_to(
+    c: Conn<'_>,
+    purpose: &str,
+    recipient: &str,
+    since: i64,
+) -> Result<i64, StoreError> {
+    let recipients = serde_json::to_string(&[recipient]).unwrap_or_else(|_| "[]".into());
+    on_conn!(c, |c| {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE purpose = $1 AND recipients = $2 AND created_at >= $3",
+        )
+        .bind(purpose)
+        .bind(&recipients)
+        .bind(since)
+        .fetch_one(&mut *c)
+        .await?)
+    })
+}
+
 const CLAIM_PG: &str = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $1, leased_by = $2 WHERE id IN (SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id, message_id, envelope_from, recipients, raw, attempts";
 const CLAIM_SQLITE: &str = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $1, leased_by = $2 WHERE id IN (SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3) ORDER BY id LIMIT $4) RETURNING id, message_id, envelope_from, recipients, raw, attempts";
 

@@ -158,6 +158,7 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             name: "Guest".into(),
             role: "upstream".into(),
             note: String::new(),
+            key: String::new(),
         },
     )
     .await
@@ -588,11 +589,11 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             checked += 1;
         }
     }
-    // 8 team pages + the audit trail, 23 team forms, 35 API routes; the entitled roles
+    // 8 team pages + the audit trail, 24 team forms, 35 API routes; the entitled roles
     // skip the forms in ENTITLED_SKIP (the list's decide form ends in /decide too).
     assert_eq!(
         checked,
-        6 * (8 + 1 + 23 + 35) - 2 * (ENTITLED_SKIP.len() + 1),
+        6 * (8 + 1 + 24 + 35) - 2 * (ENTITLED_SKIP.len() + 1),
         "every route was asked by every role"
     );
     // Nothing a non-entitled role sent changed the case.

@@ -11,7 +11,54 @@ on_both_backends!(
     verify_names_a_removed_event,
     verify_names_reordered_events,
     every_state_change_is_audited,
+    verify_with_a_recorded_head_detects_a_rewritten_trail,
 );
+
+/// F15: anyone who can write the database can rebuild a consistent chain; a
+/// head hash recorded outside it (`audit verify` prints it) then tells.
+async fn verify_with_a_recorded_head_detects_a_rewritten_trail(kind: Kind) {
+    let app = app_with_events(kind).await;
+    let (code, out, _) = verify(&app);
+    assert_eq!(code, 0);
+    let head = out.trim().rsplit(' ').next().unwrap().to_owned();
+    let with_head = |h: &str| {
+        run_cli(
+            &app.db.url_text,
+            app.db.dir.path(),
+            &["audit", "verify", "--head", h],
+            None,
+        )
+    };
+    // One more event: the recorded head is still in the chain.
+    let (code, _, err) = run_cli(
+        &app.db.url_text,
+        app.db.dir.path(),
+        &["project", "add", "--slug", "delta", "--name", "Delta"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = with_head(&head);
+    assert_eq!(code, 0, "{out}{err}");
+    // The whole trail rebuilt from scratch: consistent, but the recorded head is gone.
+    app.db.exec("DELETE FROM audit_events").await;
+    app.db
+        .exec("UPDATE audit_head SET seq = 0, hash = '0000000000000000000000000000000000000000000000000000000000000000'")
+        .await;
+    for (slug, name) in [("eve", "Eve"), ("fake", "Fake")] {
+        let (code, _, err) = run_cli(
+            &app.db.url_text,
+            app.db.dir.path(),
+            &["project", "add", "--slug", slug, "--name", name],
+            None,
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, out, _) = verify(&app);
+    assert_eq!(code, 0, "the rebuilt chain is consistent on its own: {out}");
+    let (code, _, err) = with_head(&head);
+    assert_eq!(code, 1);
+    assert!(err.contains("REWRITTEN") && err.contains(&head), "{err}");
+}
 
 async fn app_with_events(kind: Kind) -> TestApp {
     let app = TestApp::spawn(kind).await;

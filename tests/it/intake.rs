@@ -373,7 +373,9 @@ async fn the_honeypot_and_the_rate_limit_stop_floods(kind: Kind) {
     .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(desk.app.db.scalar("SELECT COUNT(*) FROM cases").await, 0);
-    for i in 0..desk.app.state.cfg.reports_per_ip_per_hour {
+    // The bot's post counted against the address's limit (so its audit records are
+    // bounded too): the address has one report fewer this hour.
+    for i in 0..desk.app.state.cfg.reports_per_ip_per_hour - 1 {
         let r = submit(&desk.app, &client, "demo", |csrf| {
             report_form(
                 csrf,

@@ -655,7 +655,202 @@ async fn f2_mail_intake_is_not_a_decryption_oracle(kind: Kind) {
     );
 }
 
+/// F9: guest invitations carried the case's summary in clear. Now they leave
+/// it out, and are encrypted when the team gives the collaborator's key.
+async fn f9_invitations_carry_no_case_text(kind: Kind) {
+    use crate::gpg::Gpg;
+    let (app, _client, case) = admin_app(kind).await;
+    let invite = |email: &'static str, key: String| {
+        let db = app.state.db.clone();
+        let cfg = app.state.cfg.clone();
+        async move {
+            service::guests::invite(
+                &db,
+                &cfg,
+                &Actor::Cli,
+                None,
+                case,
+                &service::guests::Invitation {
+                    email: email.into(),
+                    name: "Guest".into(),
+                    role: "upstream".into(),
+                    note: String::new(),
+                    key,
+                },
+            )
+            .await
+        }
+    };
+    invite("plain@upstream.example", String::new())
+        .await
+        .unwrap();
+    let gpg = Gpg::new();
+    let fpr = gpg.generate("Up <keyed@upstream.example>", "cv25519");
+    let key = String::from_utf8(gpg.export(&fpr)).unwrap();
+    let (_, link) = invite("keyed@upstream.example", key).await.unwrap();
+    // A key that cannot receive mail is refused with the reason.
+    let err = invite("bad@upstream.example", "not a key".into())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("the collaborator's key"), "{err}");
+    let raws = app
+        .db
+        .blobs("SELECT raw FROM outbox WHERE purpose = 'guest-invitation' ORDER BY id")
+        .await;
+    assert_eq!(raws.len(), 2);
+    let plain = String::from_utf8_lossy(&raws[0]);
+    assert!(plain.contains("/g/"), "{plain}");
+    assert!(
+        !plain.contains("A report"),
+        "the summary went out in clear:\n{plain}"
+    );
+    let sealed = String::from_utf8_lossy(&raws[1]);
+    assert!(sealed.contains("-----BEGIN PGP MESSAGE-----"), "{sealed}");
+    let token = link.rsplit('/').next().unwrap();
+    assert!(!sealed.contains(token), "the link went out in clear");
+    let armored = &sealed[sealed.find("-----BEGIN PGP MESSAGE-----").unwrap()
+        ..sealed.find("-----END PGP MESSAGE-----").unwrap() + 25];
+    let (ok, clear, err) = gpg.run(&["--decrypt"], armored.as_bytes());
+    assert!(ok, "{err}");
+    // Quoted-printable: join soft line breaks.
+    let clear = String::from_utf8_lossy(&clear)
+        .replace("=\r\n", "")
+        .replace("=\n", "");
+    assert!(clear.contains(token), "{clear}");
+    assert!(!clear.contains("A report"), "{clear}");
+}
+
+/// F15, the small ones over real HTTP and mail: refusals to one (forgeable)
+/// address are limited; `In-Reply-To` threading is accepted only from the
+/// case's reporter; API bodies have their own, smaller cap; the thread copy of
+/// the acknowledgement (which collaborators read) does not name the reporter;
+/// internationalised addresses are taken in.
+async fn f15_mail_and_api_edges(kind: Kind) {
+    use crate::gpg::Gpg;
+    use embargo::service::ingest;
+    let (app, client, case) = admin_app(kind).await;
+    let (db, cfg) = (&app.state.db, &app.state.cfg);
+    let ingest = |raw: String| async move {
+        ingest::ingest(db, cfg, None, raw.as_bytes(), None)
+            .await
+            .unwrap()
+    };
+    // Five unreadable mails "from" one address: three refusals are mailed, no more.
+    let gpg = Gpg::new();
+    let other = gpg.generate("Other <other@example.net>", "cv25519");
+    let (ok, block, err) = gpg.run(
+        &["--armor", "--encrypt", "--recipient", &other],
+        b"not for Embargo",
+    );
+    assert!(ok, "{err}");
+    let block = String::from_utf8(block).unwrap();
+    for i in 0..5 {
+        let out = ingest(plain("victim@example.org", &format!("r{i}@x"), "", &block)).await;
+        assert!(matches!(out, ingest::Outcome::Refused(_)), "{out:?}");
+    }
+    assert_eq!(
+        app.db
+            .scalar("SELECT COUNT(*) FROM outbox WHERE purpose = 'refusal' AND recipients LIKE '%victim@example.org%'")
+            .await,
+        embargo::service::cases::REFUSALS_PER_ADDRESS_PER_HOUR
+    );
+    // A mail from someone else naming the case's acknowledgement in In-Reply-To is
+    // not a reply to that case: it is a report of its own.
+    let ack_id = {
+        let mut c = db.acquire().await.unwrap();
+        embargo::store::cases::messages(c.conn(), case, true)
+            .await
+            .unwrap()
+            .into_iter()
+            .find_map(|m| m.message_id)
+            .unwrap()
+    };
+    let out = ingest(plain(
+        "stranger@example.org",
+        "s1@x",
+        &format!("In-Reply-To: <{ack_id}>\r\n"),
+        "Not the reporter.",
+    ))
+    .await;
+    assert!(
+        matches!(out, ingest::Outcome::NewCase(c) if c != case),
+        "{out:?}"
+    );
+    // The reporter's own reply still threads.
+    let out = ingest(plain(
+        "reporter@example.net",
+        "s2@x",
+        &format!("In-Reply-To: <{ack_id}>\r\n"),
+        "More from the reporter.",
+    ))
+    .await;
+    assert_eq!(out, ingest::Outcome::Reply(case));
+    // An internationalised sender is taken in, in ASCII form.
+    let out = ingest(plain(
+        "Jürgen@Bücher.example",
+        "i1@x",
+        "",
+        "Report from an IDN address.",
+    ))
+    .await;
+    assert!(matches!(out, ingest::Outcome::NewCase(_)), "{out:?}");
+    assert_eq!(
+        app.db
+            .scalar(
+                "SELECT COUNT(*) FROM cases WHERE reporter_email = 'jürgen@xn--bcher-kva.example'"
+            )
+            .await,
+        1
+    );
+    // The acknowledgement's thread copy does not name the reporter.
+    let named = ingest(plain(
+        "Ada Lovelace <ada@example.net>",
+        "n1@x",
+        "",
+        "A report by a named sender.",
+    ))
+    .await;
+    let ingest::Outcome::NewCase(named) = named else {
+        panic!("{named:?}")
+    };
+    let thread = {
+        let mut c = db.acquire().await.unwrap();
+        embargo::store::cases::messages(c.conn(), named, true)
+            .await
+            .unwrap()
+    };
+    assert!(thread.iter().all(|m| !m.body.contains("Ada")), "{thread:?}");
+    let mailed = app
+        .db
+        .blobs("SELECT raw FROM outbox WHERE purpose = 'acknowledgement' AND recipients LIKE '%ada@example.net%'")
+        .await;
+    assert!(String::from_utf8_lossy(&mailed[0]).contains("Hello Ada Lovelace"));
+    // A 3 MiB JSON body is refused by the API before any handler.
+    let token = embargo::service::tokens::create(
+        db,
+        &Actor::Cli,
+        &"admin@demo.example".parse().unwrap(),
+        "t",
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+    let big = format!("{{\"affected\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
+    let r = client
+        .put(app.url(&format!("/api/v1/cases/{case}/affected")))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
 on_both_backends!(
+    f15_mail_and_api_edges,
+    f9_invitations_carry_no_case_text,
     f2_mail_intake_is_not_a_decryption_oracle,
     f1_key_confirm_link_cannot_target_another_route,
     f1_no_page_renders_a_url_from_hostile_path_input,

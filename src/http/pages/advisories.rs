@@ -110,8 +110,18 @@ pub async fn advisory(
     }
 }
 
+/// Text for XML 1.0: escaped, and without the characters XML cannot carry at
+/// all (C0 controls but tab, newline and return; U+FFFE, U+FFFF), which would
+/// make the whole feed invalid (F15).
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
+    text.chars()
+        .filter(|c| {
+            matches!(c, '\t' | '\n' | '\r')
+                || (!c.is_control() || u32::from(*c) >= 0x80)
+                    && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+        })
+        .collect::<String>()
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -168,4 +178,16 @@ pub async fn atom(
         out,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn xml_text_drops_what_xml_cannot_carry() {
+        assert_eq!(
+            super::xml("a\u{1}b\u{1b}c\td<&>\u{FFFF}"),
+            "abc\td&lt;&amp;&gt;"
+        );
+        assert_eq!(super::xml("é\u{85}"), "é\u{85}");
+    }
 }

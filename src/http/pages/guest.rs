@@ -93,6 +93,11 @@ pub async fn reply(
     PagePath(token): PagePath<String>,
     PageForm(form): PageForm<ReplyForm>,
 ) -> Result<Redirect, PageError> {
+    // The link is checked first, so unknown links cannot use up the overall limit.
+    service::guests::by_link(&state.db, &token)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    state.reply_allowed(&token)?;
     service::guests::reply(&state.db, &token, &form.text)
         .await?
         .ok_or(PageError::NotFound)?;

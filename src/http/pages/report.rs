@@ -159,18 +159,26 @@ pub async fn submit(
     let (project, policy) = project_and_policy(&state, &slug).await?;
     let (report, honeypot) = read_form(multipart).await?;
     if honeypot {
-        // A bot filled the hidden field: answer as if accepted, keep nothing but the audit record.
-        let mut tx = state.db.begin().await?;
-        service::audit::record(
-            &mut tx,
-            &crate::domain::actor::Actor::Anonymous,
-            "intake.honeypot",
-            ("project", &project.slug),
-            Some(project.id),
-            serde_json::json!({"client_ip": ip}),
-        )
-        .await?;
-        tx.commit().await?;
+        // A bot filled the hidden field: answer as if accepted, keep nothing but the audit
+        // record — within the client's report limit, so a bot cannot fill the trail (F11).
+        if state.intake_limiter.admit(
+            &ip,
+            crate::store::now(),
+            state.cfg.reports_per_ip_per_hour,
+            u32::MAX,
+        ) {
+            let mut tx = state.db.begin().await?;
+            service::audit::record(
+                &mut tx,
+                &crate::domain::actor::Actor::Anonymous,
+                "intake.honeypot",
+                ("project", &project.slug),
+                Some(project.id),
+                serde_json::json!({"client_ip": ip}),
+            )
+            .await?;
+            tx.commit().await?;
+        }
         return Ok((
             StatusCode::OK,
             crate::http::error::error_page(
@@ -285,6 +293,7 @@ pub async fn reply(
     let case = service::cases::by_link(&state.db, &token)
         .await?
         .ok_or(PageError::NotFound)?;
+    state.reply_allowed(&token)?;
     let vault = state.cfg.vault(false).ok();
     service::cases::reporter_reply(
         &state.db,
