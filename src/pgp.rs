@@ -29,6 +29,11 @@ pub const MICALG: &str = "pgp-sha256";
 /// Largest OpenPGP input accepted (armored or binary): bounds memory on hostile input.
 pub const MAX_INPUT: usize = 32 * 1024 * 1024;
 
+/// Most recipients (PKESK packets) an inbound message may be encrypted to.
+pub const MAX_RECIPIENTS: usize = 32;
+/// Most anonymous recipients (wildcard key IDs) tried against our keys.
+pub const MAX_ANONYMOUS_RECIPIENTS: usize = 2;
+
 /// Largest public key accepted from outside (armored or binary). Real keys
 /// exported for mail (`gpg --export --export-options export-minimal`) are a
 /// few KiB; the bound keeps hostile certificates away from the parser.
@@ -586,7 +591,26 @@ impl DecryptionHelper for Helper<'_> {
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> openpgp::Result<Option<Cert>> {
         let p = policy();
+        // Each recipient entry can cost a public-key operation per key of ours: a
+        // hostile message with thousands of them (anonymous ones above all) must
+        // not buy minutes of CPU.
+        if pkesks.len() > MAX_RECIPIENTS {
+            return Err(anyhow_like(PgpError::Malformed {
+                what: "message",
+                reason: format!(
+                    "it is encrypted to {} recipients; Embargo reads messages with at most {MAX_RECIPIENTS}",
+                    pkesks.len()
+                ),
+            }));
+        }
+        let mut anonymous = 0;
         for pkesk in pkesks {
+            if pkesk.recipient().is_none() {
+                anonymous += 1;
+                if anonymous > MAX_ANONYMOUS_RECIPIENTS {
+                    continue;
+                }
+            }
             for key in self.secrets {
                 // Decrypt with any of our keys, even expired ones: old mail must stay readable.
                 for ka in key
@@ -625,6 +649,7 @@ impl DecryptionHelper for Helper<'_> {
         }
         let recipients: Vec<String> = pkesks
             .iter()
+            .take(8)
             .map(|p| {
                 p.recipient()
                     .map(|r| r.to_hex())
@@ -866,6 +891,22 @@ mod tests {
             .generate()
             .unwrap();
         assert!(PublicKey::recipient_from_bytes(&armored(&cert)).is_ok());
+    }
+
+    #[test]
+    fn messages_to_too_many_recipients_are_refused_before_trying_them() {
+        let ours = SecretKey::generate(&["Us <us@example.org>".into()]).unwrap();
+        let other = SecretKey::generate(&["Other <o@example.org>".into()]).unwrap();
+        let other = other.public();
+        let many: Vec<&PublicKey> = std::iter::repeat_n(&other, MAX_RECIPIENTS + 1).collect();
+        let msg = encrypt(&many, None, b"x").unwrap();
+        let err = decrypt(std::slice::from_ref(&ours), &[], msg.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("at most 32"), "{err}");
+        // Within the bound, a message for us still decrypts.
+        let mine = ours.public();
+        let msg = encrypt(&[&other, &mine], None, b"hello").unwrap();
+        let plain = decrypt(std::slice::from_ref(&ours), &[], msg.as_bytes()).unwrap();
+        assert_eq!(plain.plaintext, b"hello");
     }
 
     #[test]

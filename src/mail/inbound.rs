@@ -150,8 +150,13 @@ struct Content {
     subject: Option<String>,
     encryption: Encryption,
     signature: SignatureStatus,
-    /// The `From:` address of protected headers, when the entity has them.
+    /// The `From:` address of protected headers, taken only from inside a
+    /// decrypted plaintext (headers outside the encryption protect nothing).
     protected_from: Option<String>,
+    /// A signature made inside the encryption (sign-then-encrypt, or a
+    /// `multipart/signed` inside the plaintext): only such a signature binds
+    /// decrypted content to its signer. One around the ciphertext does not.
+    inner_signature: SignatureStatus,
     /// Digests of the plaintexts decrypted on the way (one per decryption).
     digests: Vec<String>,
 }
@@ -179,8 +184,9 @@ impl Reader<'_> {
         Ok(msg)
     }
 
-    /// Read a MIME entity (a whole message, or a decrypted inner entity).
-    fn content(&self, raw: &[u8], depth: usize) -> Result<Content, InboundError> {
+    /// Read a MIME entity (a whole message, or a decrypted inner entity);
+    /// `decrypted` says whether it is (part of) a plaintext Embargo decrypted.
+    fn content(&self, raw: &[u8], depth: usize, decrypted: bool) -> Result<Content, InboundError> {
         if depth > MAX_LAYERS {
             return Err(InboundError::Structure(
                 "PGP/MIME",
@@ -193,10 +199,12 @@ impl Reader<'_> {
             .content_type()
             .and_then(|ct| ct.attribute("protected-headers"))
             .is_some();
+        // Protected headers count for binding only inside a decrypted plaintext.
+        let protected_from_here = decrypted && protected;
         let protected_subject = protected
             .then(|| msg.subject().map(str::to_owned))
             .flatten();
-        let protected_from = protected
+        let protected_from = protected_from_here
             .then(|| {
                 msg.from()
                     .and_then(|a| a.first())
@@ -216,12 +224,13 @@ impl Reader<'_> {
                         "it has no encrypted payload part".into(),
                     )
                 })?;
-            let decrypted = pgp::decrypt(self.secrets, self.known, payload.contents())?;
-            let mut inner = self.content(&decrypted.plaintext, depth + 1)?;
-            inner.digests.insert(0, digest(&decrypted.plaintext));
+            let plain = pgp::decrypt(self.secrets, self.known, payload.contents())?;
+            let mut inner = self.content(&plain.plaintext, depth + 1, true)?;
+            inner.digests.insert(0, digest(&plain.plaintext));
             inner.encryption = Encryption::PgpMime;
-            if decrypted.signature != SignatureStatus::Unsigned {
-                inner.signature = decrypted.signature;
+            if plain.signature != SignatureStatus::Unsigned {
+                inner.inner_signature = plain.signature.clone();
+                inner.signature = plain.signature;
             }
             return Ok(inner);
         }
@@ -245,14 +254,23 @@ impl Reader<'_> {
                 .or_else(|| signed_bytes.strip_suffix(b"\n"))
                 .unwrap_or(signed_bytes);
             let status = pgp::verify_detached(self.known, signed_bytes, signature.contents())?;
-            let mut inner = self.content(signed_bytes, depth + 1)?;
-            inner.signature = status;
+            let mut inner = self.content(signed_bytes, depth + 1, decrypted)?;
             if inner.subject.is_none() {
                 inner.subject = protected_subject;
             }
-            if inner.protected_from.is_none() {
-                inner.protected_from = protected_from;
+            if decrypted {
+                // Signed inside the encryption: it vouches for the content.
+                if inner.protected_from.is_none() {
+                    inner.protected_from = protected_from;
+                }
+                inner.inner_signature = status.clone();
+                inner.signature = status;
+            } else if inner.digests.is_empty() {
+                // A signed message in clear.
+                inner.signature = status;
             }
+            // A signature around a ciphertext says nothing of who wrote the plaintext:
+            // it changes neither the shown status nor the binding.
             return Ok(inner);
         }
 
@@ -288,6 +306,7 @@ impl Reader<'_> {
             encryption: Encryption::None,
             signature: SignatureStatus::Unsigned,
             protected_from,
+            inner_signature: SignatureStatus::Unsigned,
             digests: Vec::new(),
         };
         self.inline_pgp(&mut content)?;
@@ -297,17 +316,19 @@ impl Reader<'_> {
     /// Decrypt or verify an armored block in the body.
     fn inline_pgp(&self, content: &mut Content) -> Result<(), InboundError> {
         if let Some(block) = armored_block(&content.text, "PGP MESSAGE") {
-            let decrypted = pgp::decrypt(self.secrets, self.known, block.as_bytes())?;
-            content.digests.push(digest(&decrypted.plaintext));
-            content.text = String::from_utf8_lossy(&decrypted.plaintext).into_owned();
+            let plain = pgp::decrypt(self.secrets, self.known, block.as_bytes())?;
+            content.digests.push(digest(&plain.plaintext));
+            content.text = String::from_utf8_lossy(&plain.plaintext).into_owned();
             // Headers outside an inline block protect nothing inside it.
             content.protected_from = None;
             content.encryption = Encryption::Inline;
-            content.signature = decrypted.signature;
-            // The plaintext may itself be cleartext-signed.
+            content.inner_signature = plain.signature.clone();
+            content.signature = plain.signature;
+            // The plaintext may itself be cleartext-signed (inside the encryption).
             if let Some(signed) = armored_block(&content.text, "PGP SIGNED MESSAGE") {
                 let (text, status) = pgp::verify_inline(self.known, signed.as_bytes())?;
                 content.text = String::from_utf8_lossy(&text).into_owned();
+                content.inner_signature = status.clone();
                 content.signature = status;
             }
         } else if let Some(signed) = armored_block(&content.text, "PGP SIGNED MESSAGE") {
@@ -364,13 +385,13 @@ pub fn parse(
     let mut thread = ids(msg.in_reply_to());
     thread.extend(ids(msg.references()));
     thread.dedup();
-    let content = reader.content(raw, 0)?;
+    let content = reader.content(raw, 0, false)?;
     let sender = from.and_then(|a| a.address().map(str::to_lowercase));
     let sender_bound = match content.digests.len() {
         0 => true,
         1 => sender.as_deref().is_some_and(|s| {
             content.protected_from.as_deref() == Some(s)
-                || signed_by_key_for(&content.signature, known, s)
+                || signed_by_key_for(&content.inner_signature, known, s)
         }),
         // A ciphertext inside a ciphertext: whoever wrapped it need not have written it.
         _ => false,

@@ -802,6 +802,26 @@ pub async fn forwarded_copy(
     Ok(())
 }
 
+/// A note by Embargo itself, for the team only.
+pub async fn system_note(db: &Db, case_id: i64, text: &str) -> Result<(), ServiceError> {
+    let mut tx = db.begin().await?;
+    store::cases::add_message(
+        tx.conn(),
+        &store::cases::NewMessage {
+            case_id,
+            author: "system",
+            author_user_id: None,
+            visibility: "team",
+            body: text,
+            message_id: None,
+        },
+        store::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A team-only note: never shown or mailed to the reporter.
 pub async fn team_note(
     db: &Db,
@@ -864,6 +884,14 @@ pub async fn refuse_by_mail(
         tracing::info!(project = %project.slug, "refusal not mailed: the address had {recent} this hour");
         return Ok(());
     }
+    // A reason quotes parser errors, which hostile input can make long.
+    let reasons: Vec<String> = reasons
+        .into_iter()
+        .map(|r| match r.char_indices().nth(600) {
+            Some((cut, _)) => format!("{}…", &r[..cut]),
+            None => r,
+        })
+        .collect();
     let sender = Sender { cfg, project };
     let msg = Outgoing {
         from: sender.from(),

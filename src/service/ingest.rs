@@ -96,18 +96,40 @@ fn plus_token(cfg: &Config, recipient: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Remember what was decrypted from this sender for this case.
+/// Remember what was decrypted from this sender for this case, and tell the
+/// team when the same content came in on other cases (copies among senders
+/// none of whom is bound to it).
 async fn remember(
     db: &Db,
     digests: &[String],
     sender: &str,
     case_id: i64,
+    bound: bool,
 ) -> Result<(), IngestError> {
     if digests.is_empty() {
         return Ok(());
     }
-    let mut c = db.acquire().await?;
-    store::cases::remember_digests(c.conn(), digests, sender, case_id, store::now()).await?;
+    let others = {
+        let mut c = db.acquire().await?;
+        store::cases::remember_digests(c.conn(), digests, sender, case_id, bound, store::now())
+            .await?;
+        store::cases::digest_cases(c.conn(), digests, case_id).await?
+    };
+    if !others.is_empty() {
+        let list: Vec<String> = others
+            .iter()
+            .map(|(case, from)| format!("case #{case} (from {from})"))
+            .collect();
+        cases::system_note(
+            db,
+            case_id,
+            &format!(
+                "The same encrypted content also came in on {}. None of these senders is confirmed as its author: someone may have forwarded another's report.",
+                list.join(", ")
+            ),
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -188,7 +210,20 @@ pub async fn ingest(
         Some(v) => keys::project_decryption_keys(db, v, project.id).await?,
         None => Vec::new(),
     };
-    let parsed = match inbound::parse(raw, &secrets, &[]) {
+    // Keys this sender gave in earlier reports they were bound to: a signature by
+    // one of them binds this mail too.
+    let known: Vec<crate::pgp::PublicKey> = match &env.from {
+        Some(from) => {
+            let mut c = db.acquire().await?;
+            store::cases::known_reporter_keys(c.conn(), project.id, from)
+                .await?
+                .iter()
+                .filter_map(|k| crate::pgp::PublicKey::from_bytes(k.as_bytes()).ok())
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let parsed = match inbound::parse(raw, &secrets, &known) {
         Ok(p) => p,
         Err(InboundError::NotMail(m)) => return Err(IngestError::NotMail(m)),
         Err(e) => {
@@ -220,7 +255,8 @@ pub async fn ingest(
     // What was decrypted may be shown or mailed back only to a sender bound to it (F2).
     let bound = parsed.sender_bound;
     let sender = env.from.clone().unwrap_or_default();
-    // The same plaintext from someone else is a forwarded copy, never a new reporter.
+    // The same plaintext as a bound sender's, from someone else, is a forwarded copy,
+    // never a new reporter.
     if !parsed.decrypted_digests.is_empty() {
         let first = {
             let mut c = db.acquire().await?;
@@ -257,12 +293,14 @@ pub async fn ingest(
             bound,
         )
         .await?;
-        remember(db, &parsed.decrypted_digests, &sender, case.id).await?;
+        remember(db, &parsed.decrypted_digests, &sender, case.id, bound).await?;
         return Ok(Outcome::Reply(case.id));
     }
 
-    // A request to join the notification list, by mail with the policy's subject line.
-    if let (Some(wanted), Some(subject)) = (
+    // A request to join the notification list, by mail with the policy's subject line
+    // (never decrypted content that is not bound to its sender: that is a report).
+    if let (true, Some(wanted), Some(subject)) = (
+        bound,
         policy
             .notification_list
             .as_ref()
@@ -338,7 +376,7 @@ pub async fn ingest(
     .await
     {
         Ok(s) => {
-            remember(db, &parsed.decrypted_digests, &sender, s.case_id).await?;
+            remember(db, &parsed.decrypted_digests, &sender, s.case_id, bound).await?;
             Ok(Outcome::NewCase(s.case_id))
         }
         Err(IntakeError::Rules(violations)) => {

@@ -691,8 +691,8 @@ pub async fn duplicates_of(c: Conn<'_>, case_id: i64) -> Result<Vec<CaseRow>, St
     })
 }
 
-/// The first case and sender that any of these decrypted-plaintext digests
-/// came in with before.
+/// The first case and sender *bound* to any of these decrypted-plaintext
+/// digests (a bound sender owns what they wrote).
 pub async fn digest_owner(
     c: Conn<'_>,
     digests: &[String],
@@ -700,7 +700,7 @@ pub async fn digest_owner(
     on_conn!(c, |c| {
         for d in digests {
             let found: Option<(i64, String)> = sqlx::query_as(
-                "SELECT case_id, sender FROM decrypted_digests WHERE digest = $1 ORDER BY received_at LIMIT 1",
+                "SELECT case_id, sender FROM decrypted_digests WHERE digest = $1 AND bound ORDER BY received_at LIMIT 1",
             )
             .bind(d)
             .fetch_optional(&mut *c)
@@ -713,25 +713,71 @@ pub async fn digest_owner(
     })
 }
 
+/// Every (case, sender) that any of these digests came in with, but `case_id`.
+pub async fn digest_cases(
+    c: Conn<'_>,
+    digests: &[String],
+    case_id: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    on_conn!(c, |c| {
+        let mut out: Vec<(i64, String)> = Vec::new();
+        for d in digests {
+            let rows: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT case_id, sender FROM decrypted_digests WHERE digest = $1 AND case_id <> $2 ORDER BY received_at LIMIT 20",
+            )
+            .bind(d)
+            .bind(case_id)
+            .fetch_all(&mut *c)
+            .await?;
+            for r in rows {
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            }
+        }
+        Ok(out)
+    })
+}
+
 /// Remember the digests of what was decrypted from a sender's mail to a case.
 pub async fn remember_digests(
     c: Conn<'_>,
     digests: &[String],
     sender: &str,
     case_id: i64,
+    bound: bool,
     now: i64,
 ) -> Result<(), StoreError> {
     on_conn!(c, |c| {
         for d in digests {
-            sqlx::query("INSERT INTO decrypted_digests (digest, sender, case_id, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            sqlx::query("INSERT INTO decrypted_digests (digest, sender, case_id, bound, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
                 .bind(d)
                 .bind(sender)
                 .bind(case_id)
+                .bind(bound)
                 .bind(now)
                 .execute(&mut *c)
                 .await?;
         }
         Ok(())
+    })
+}
+
+/// Armored keys of earlier cases of this project whose reporter, bound to
+/// their report, wrote from `email` (to check a returning reporter's signature).
+pub async fn known_reporter_keys(
+    c: Conn<'_>,
+    project_id: i64,
+    email: &str,
+) -> Result<Vec<String>, StoreError> {
+    on_conn!(c, |c| {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT reporter_key FROM cases WHERE project_id = $1 AND reporter_email = $2 AND reporter_key IS NOT NULL AND reporter_bound LIMIT 5",
+        )
+        .bind(project_id)
+        .bind(email)
+        .fetch_all(&mut *c)
+        .await?)
     })
 }
 

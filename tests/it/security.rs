@@ -496,7 +496,8 @@ async fn f2_mail_intake_is_not_a_decryption_oracle(kind: Kind) {
     assert_eq!(again, ingest::Outcome::ForwardedCopy(case1));
 
     // 2. Inline, unsigned, from the victim: a case, but not bound (nothing proves the
-    //    sender wrote it); then the attacker's copy is a forwarded copy.
+    //    sender wrote it). The attacker's copy opens another unbound case — nobody
+    //    owns the content, nobody gets it — and the team sees the two tied together.
     let m2 = "secretmarktwo";
     let block2 = encrypt(&format!("Inline details {m2}\n"));
     let second = ingest(plain(VICTIM, "v2@example.net", "", &block2)).await;
@@ -504,7 +505,15 @@ async fn f2_mail_intake_is_not_a_decryption_oracle(kind: Kind) {
         panic!("{second:?}")
     };
     let again = ingest(plain(ATTACKER, "a2@evil.example", "", &block2)).await;
-    assert_eq!(again, ingest::Outcome::ForwardedCopy(case2));
+    let ingest::Outcome::NewCase(copy2) = again else {
+        panic!("{again:?}")
+    };
+    assert_eq!(
+        app.db
+            .scalar(&format!("SELECT COUNT(*) FROM case_messages WHERE case_id = {copy2} AND visibility = 'team' AND body LIKE '%case #{case2}%'"))
+            .await,
+        1
+    );
 
     // 3. A block the victim never sent here (intercepted on the way), sent by the
     //    attacker as PGP/MIME with protected headers naming the attacker — around the
@@ -573,7 +582,78 @@ async fn f2_mail_intake_is_not_a_decryption_oracle(kind: Kind) {
     .await;
     assert_eq!(fifth, ingest::Outcome::Reply(own_case));
 
-    let markers = [m1, m2, m3, m4, m5];
+    // 6. The reviewer's bypass: the victim's ciphertext (PGP/MIME, then inline) wrapped
+    //    by the attacker in multipart/signed with protected-headers naming the
+    //    attacker on the outside, signed by the attacker's own key. Headers and
+    //    signatures outside the encryption bind nothing.
+    let attacker_keys = Gpg::new();
+    let attacker_fpr = attacker_keys.generate("Mallory <attacker@evil.example>", "cv25519");
+    let m6 = "secretmarksix";
+    let m7 = "secretmarkseven";
+    let inner_mime = |armored: &str| {
+        format!(
+            "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--b1\r\nContent-Type: application/octet-stream\r\n\r\n{armored}\r\n--b1--"
+        )
+    };
+    let inner_inline = |armored: &str| format!("Content-Type: text/plain\r\n\r\n{armored}");
+    let mut wrapped_cases = Vec::new();
+    for (n, part) in [
+        (
+            6,
+            inner_mime(&encrypt(&format!(
+                "Content-Type: text/plain\r\n\r\nWrapped {m6}\r\n"
+            ))),
+        ),
+        (7, inner_inline(&encrypt(&format!("Wrapped inline {m7}\n")))),
+    ] {
+        let (ok, sig, err) = attacker_keys.run(
+            &["--armor", "--detach-sign", "--local-user", &attacker_fpr],
+            part.as_bytes(),
+        );
+        assert!(ok, "{err}");
+        let sig = String::from_utf8(sig).unwrap();
+        let raw = format!(
+            "From: Mallory <ATTACKER@evil.example>\r\nTo: security@demo.example\r\nSubject: Look\r\nMessage-ID: <w{n}@evil.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; micalg=pgp-sha256; protocol=\"application/pgp-signature\"; protected-headers=\"v1\"; boundary=\"SSS\"\r\n\r\n--SSS\r\n{part}\r\n--SSS\r\nContent-Type: application/pgp-signature\r\n\r\n{sig}\r\n--SSS--\r\n"
+        );
+        let out = ingest(raw).await;
+        let ingest::Outcome::NewCase(c) = out else {
+            panic!("wrapped {n}: {out:?}")
+        };
+        wrapped_cases.push(c);
+    }
+
+    // 8. First come does not own: the attacker sends an intercepted inline block
+    //    before the victim; the victim's own mail is still a report of its own, and
+    //    the team is told the same content came from two senders.
+    let m8 = "secretmarkeight";
+    let block8 = encrypt(&format!("Early details {m8}\n"));
+    let early = ingest(plain(ATTACKER, "a8@evil.example", "", &block8)).await;
+    let ingest::Outcome::NewCase(early) = early else {
+        panic!("{early:?}")
+    };
+    let late = ingest(plain(VICTIM, "v8@example.net", "", &block8)).await;
+    let ingest::Outcome::NewCase(late) = late else {
+        panic!("{late:?}")
+    };
+    assert_ne!(early, late);
+    assert_eq!(
+        app.db
+            .scalar(&format!("SELECT COUNT(*) FROM case_messages WHERE case_id = {late} AND visibility = 'team' AND body LIKE '%case #{early}%'"))
+            .await,
+        1
+    );
+
+    // 9. An unbound encrypted mail with the list-request subject is a report, not a
+    //    list request (the list queue is not for decrypted reports).
+    let m9 = "secretmarknine";
+    let nine = ingest(format!(
+        "From: {ATTACKER}\r\nTo: security@demo.example\r\nSubject: Security notification request\r\nMessage-ID: <a9@evil.example>\r\n\r\n{}\r\n",
+        encrypt(&format!("Listed {m9}\n"))
+    ))
+    .await;
+    assert!(matches!(nine, ingest::Outcome::NewCase(_)), "{nine:?}");
+
+    let markers = [m1, m2, m3, m4, m5, m6, m7, m8, m9];
     // The team has every plaintext.
     for m in markers {
         assert_eq!(
@@ -628,7 +708,16 @@ async fn f2_mail_intake_is_not_a_decryption_oracle(kind: Kind) {
         .await;
     assert!(String::from_utf8_lossy(&victim_mail[0]).contains("/c/"));
     assert!(!String::from_utf8_lossy(&victim_mail[1]).contains("/c/"));
-    for (case, bound) in [(case1, 1), (case2, 0), (case3, 0), (case4, 0)] {
+    for (case, bound) in [
+        (case1, 1),
+        (case2, 0),
+        (copy2, 0),
+        (case3, 0),
+        (case4, 0),
+        (wrapped_cases[0], 0),
+        (wrapped_cases[1], 0),
+        (early, 0),
+    ] {
         assert_eq!(
             app.db
                 .scalar(&format!(
@@ -848,7 +937,239 @@ async fn f15_mail_and_api_edges(kind: Kind) {
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+/// POST the demo report form with these fields from `client`; returns (status, body).
+async fn post_report(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let csrf = app.csrf(client, "/p/demo/report").await;
+    let mut form = reqwest::multipart::Form::new().text("csrf_token", csrf);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let r = client
+        .post(app.url("/p/demo/report"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+const REPORT: [(&str, &str); 3] = [
+    ("summary", "A report"),
+    ("details", "Details."),
+    ("versions_tested", "1.0"),
+];
+
+/// F10: `severity`, `credit_as` (which reaches public advisories) and
+/// `public_key` were not counted against the report's size limit. Every field
+/// is bounded now, with a message naming it; nothing is stored.
+async fn f10_every_report_field_is_bounded(kind: Kind) {
+    let app = TestApp::spawn(kind).await;
+    crate::support::add_example_projects(&app.state.db, &["demo"]).await;
+    let client = app.client();
+    let long = "x".repeat(600);
+    let credit = "y".repeat(300);
+    for (field, value, says) in [
+        (
+            "severity",
+            long.as_str(),
+            "The severity is longer than 500 bytes",
+        ),
+        (
+            "credit_as",
+            credit.as_str(),
+            "The name to credit is longer than 200 bytes",
+        ),
+        ("credit_as", "Name\nInjected", "one line of text"),
+    ] {
+        let mut fields = REPORT.to_vec();
+        fields.push((field, value));
+        fields.push(("wants_credit", "on"));
+        let (status, html) = post_report(&app, &client, &fields).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {html}");
+        assert!(html.contains(says), "{field}: {html}");
+    }
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM cases").await, 0);
+}
+
+/// F11: reporter and collaborator replies were unlimited, and each one mails
+/// the whole team. A case link now takes 30 replies an hour.
+async fn f11_replies_through_a_case_link_are_limited(kind: Kind) {
+    let app = TestApp::spawn(kind).await;
+    crate::support::add_example_projects(&app.state.db, &["demo"]).await;
+    let client = app.client();
+    let r = {
+        let csrf = app.csrf(&client, "/p/demo/report").await;
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", csrf);
+        for (k, v) in REPORT {
+            form = form.text(k, v);
+        }
+        client
+            .post(app.url("/p/demo/report"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    };
+    let page = crate::support::location(&r);
+    let page = page.split('?').next().unwrap().to_owned();
+    let csrf = app.csrf(&client, &page).await;
+    let reply = |n: u32| {
+        let (client, csrf, url) = (
+            client.clone(),
+            csrf.clone(),
+            app.url(&format!("{page}/reply")),
+        );
+        async move {
+            client
+                .post(url)
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("text", &format!("reply {n}")),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for n in 0..embargo::http::REPLIES_PER_LINK_PER_HOUR {
+        assert_eq!(reply(n).await, StatusCode::SEE_OTHER, "reply {n}");
+    }
+    assert_eq!(reply(99).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.db
+            .scalar("SELECT COUNT(*) FROM case_messages WHERE author = 'reporter'")
+            .await,
+        // The report itself, and the replies taken.
+        1 + i64::from(embargo::http::REPLIES_PER_LINK_PER_HOUR)
+    );
+}
+
+/// F12: the overall intake cap could be used up by one flooder, locking every
+/// reporter out. Past it, reports are now still taken (the log warns); the
+/// per-address limit is what refuses.
+async fn f12_the_overall_cap_does_not_turn_reporters_away(kind: Kind) {
+    let app = TestApp::spawn_with(kind, &[("EMBARGO_REPORTS_PER_HOUR", "2")]).await;
+    crate::support::add_example_projects(&app.state.db, &["demo"]).await;
+    let client = app.client();
+    for i in 0..4 {
+        let (status, html) = post_report(&app, &client, &REPORT).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "report {i}: {html}");
+    }
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM cases").await, 4);
+}
+
+/// F13: the key-change form took 2.6 ms for a list member and 1.6 ms for anyone
+/// else. The new key is now checked alike for every address and the answer
+/// comes before anything that depends on membership, which runs afterwards.
+async fn f13_key_change_answers_before_membership_work(kind: Kind) {
+    use crate::gpg::Gpg;
+    let app = TestApp::spawn(kind).await;
+    crate::support::add_example_projects(&app.state.db, &["demo"]).await;
+    let gpg = Gpg::new();
+    let old = gpg.generate("Member <member@distro.example>", "cv25519");
+    service::members::add(
+        &app.state.db,
+        &Actor::Cli,
+        &service::members::Addition {
+            project: "demo",
+            email: &"member@distro.example".parse().unwrap(),
+            name: "Member",
+            organisation: "Distro",
+            group: "distributors",
+            key: Some(&gpg.export(&old)),
+        },
+    )
+    .await
+    .unwrap();
+    let next = Gpg::new();
+    let new = next.generate("Member <member@distro.example>", "rsa");
+    let new_key = String::from_utf8(next.export(&new)).unwrap();
+    let client = app.client();
+    let mut answers = Vec::new();
+    for email in ["member@distro.example", "stranger@elsewhere.example"] {
+        let csrf = app.csrf(&client, "/p/demo/notification-list/key").await;
+        let r = client
+            .post(app.url("/p/demo/notification-list/key"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("email", email),
+                ("key", new_key.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        answers.push((r.status(), r.text().await.unwrap().replace(&csrf, "")));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].0, StatusCode::OK);
+    // The membership-dependent part ran after the answers: one confirmation, to the member.
+    app.state.background.idle().await;
+    assert_eq!(
+        app.db
+            .scalar("SELECT COUNT(*) FROM outbox WHERE purpose = 'list-key-confirm'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.db
+            .scalar("SELECT COUNT(*) FROM outbox WHERE recipients LIKE '%stranger%'")
+            .await,
+        0
+    );
+}
+
+/// F14: a disabled account skipped the password check, so its refusal came
+/// faster than a wrong password's. The check now always runs (off the async
+/// workers); the answer is the same in every case.
+async fn f14_disabled_unknown_and_wrong_answer_alike(kind: Kind) {
+    let app = TestApp::spawn(kind).await;
+    app.user("off@example.org", PW, false).await;
+    app.user("on@example.org", PW, false).await;
+    let mut c = app.state.db.acquire().await.unwrap();
+    let off = embargo::store::users::by_email(c.conn(), "off@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(c);
+    app.db
+        .exec(&format!(
+            "UPDATE users SET disabled = TRUE WHERE id = {}",
+            off.id
+        ))
+        .await;
+    let mut bodies = Vec::new();
+    for (email, password) in [
+        ("off@example.org", PW),
+        ("nobody@example.org", PW),
+        ("on@example.org", "a wrong password!"),
+    ] {
+        let client = app.client();
+        let r = app.login(&client, email, password).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{email}");
+        let csrf = app.csrf(&client, "/team/login").await;
+        bodies.push(
+            r.text()
+                .await
+                .unwrap()
+                .replace(&csrf, "")
+                .replace(email, ""),
+        );
+    }
+    assert_eq!(bodies[0], bodies[1]);
+    assert_eq!(bodies[1], bodies[2]);
+}
+
 on_both_backends!(
+    f10_every_report_field_is_bounded,
+    f11_replies_through_a_case_link_are_limited,
+    f12_the_overall_cap_does_not_turn_reporters_away,
+    f13_key_change_answers_before_membership_work,
+    f14_disabled_unknown_and_wrong_answer_alike,
     f15_mail_and_api_edges,
     f9_invitations_carry_no_case_text,
     f2_mail_intake_is_not_a_decryption_oracle,

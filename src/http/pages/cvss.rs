@@ -37,6 +37,8 @@ struct CalculatorPage {
     rating: String,
     error: Option<String>,
     case_id: Option<i64>,
+    /// What saving replaces on the case (named beside the button).
+    replaces: String,
     keep_level: String,
     keep_cvss3: String,
     keep_cvss4: String,
@@ -157,6 +159,9 @@ pub async fn calculator(
     let case_id = q.get("case").and_then(|c| c.parse::<i64>().ok());
     let (mut keep_level, mut keep_cvss3, mut keep_cvss4, mut keep_cwe) =
         (String::new(), String::new(), String::new(), String::new());
+    // What saving would replace, shown beside the button: the page is built from its
+    // query, so a crafted link must not turn the button into a blind change.
+    let mut replaces = String::new();
     if let Some(id) = case_id {
         super::team::visible_case(&state, &s, id).await?;
         let (case, _, _) = crate::service::cases::team_view(&state.db, id).await?;
@@ -165,11 +170,20 @@ pub async fn calculator(
         keep_cvss4 = case.cvss4.unwrap_or_default();
         keep_cwe = case.cwe.map(|c| format!("CWE-{c}")).unwrap_or_default();
         if let Some(v) = &vector {
-            if version == "4.0" {
-                keep_cvss4 = v.clone();
+            let current = if version == "4.0" {
+                std::mem::replace(&mut keep_cvss4, v.clone())
             } else {
-                keep_cvss3 = v.clone();
-            }
+                std::mem::replace(&mut keep_cvss3, v.clone())
+            };
+            replaces = format!(
+                "Case #{id} “{}” has {}",
+                case.summary,
+                if current.is_empty() {
+                    format!("no CVSS {version} vector yet")
+                } else {
+                    format!("the CVSS {version} vector {current}")
+                }
+            );
         }
     }
     render(&CalculatorPage {
@@ -181,6 +195,7 @@ pub async fn calculator(
         rating,
         error,
         case_id,
+        replaces,
         keep_level,
         keep_cvss3,
         keep_cvss4,
