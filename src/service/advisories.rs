@@ -266,24 +266,20 @@ pub(super) async fn next_public_id(
     let year = jiff::Timestamp::from_second(at)
         .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).year())
         .unwrap_or(1970);
-    let start = |y: i16| {
-        jiff::civil::date(y, 1, 1)
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .map(|z| z.timestamp().as_second())
-            .unwrap_or(0)
-    };
-    let n = store::advisories::count_published_between(
-        tx.conn(),
-        project.id,
-        start(year),
-        start(year + 1),
-    )
-    .await?;
-    Ok(format!(
-        "{}-{year}-{:03}",
-        project.slug.to_uppercase(),
-        n + 1
-    ))
+    let prefix = format!("{}-{year}-", project.slug.to_uppercase());
+    // From the counter, never from a count; an id taken some other way (by hand,
+    // by an import) is skipped rather than handed out again.
+    for _ in 0..1000 {
+        let n =
+            store::advisories::next_number(tx.conn(), project.id, i64::from(year), &prefix).await?;
+        let id = format!("{prefix}{n:03}");
+        if !store::advisories::public_id_taken(tx.conn(), project.id, &id).await? {
+            return Ok(id);
+        }
+    }
+    Err(ServiceError::Internal(format!(
+        "no free public id after {prefix}: a thousand in a row are taken"
+    )))
 }
 
 /// A published advisory of a project (public).

@@ -60,20 +60,65 @@ pub async fn save_draft(
     })
 }
 
-/// How many advisories of the project were published in `[from, to)` (for numbering).
-pub async fn count_published_between(
+/// The next number of the project's public ids for `year`: the counter is
+/// seeded from the highest `{prefix}NNN` id in use the first time, then
+/// incremented (a row lock on PostgreSQL, the write lock on SQLite, both held
+/// until the caller's transaction ends).
+pub async fn next_number(
     c: Conn<'_>,
     project_id: i64,
-    from: i64,
-    to: i64,
+    year: i64,
+    prefix: &str,
 ) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM advisories WHERE project_id = $1 AND published_at >= $2 AND published_at < $3")
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT last FROM public_id_counters WHERE project_id = $1 AND year = $2",
+        )
+        .bind(project_id)
+        .bind(year)
+        .fetch_optional(&mut *c)
+        .await?;
+        if exists.is_none() {
+            let used: Vec<String> = sqlx::query_scalar(
+                "SELECT public_id FROM advisories WHERE project_id = $1 AND public_id IS NOT NULL",
+            )
             .bind(project_id)
-            .bind(from)
-            .bind(to)
-            .fetch_one(&mut *c)
-            .await?)
+            .fetch_all(&mut *c)
+            .await?;
+            let highest = used
+                .iter()
+                .filter_map(|id| id.strip_prefix(prefix))
+                .filter_map(|n| n.parse::<i64>().ok())
+                .max()
+                .unwrap_or(0);
+            sqlx::query("INSERT INTO public_id_counters (project_id, year, last) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(project_id)
+                .bind(year)
+                .bind(highest)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok(sqlx::query_scalar(
+            "UPDATE public_id_counters SET last = last + 1 WHERE project_id = $1 AND year = $2 RETURNING last",
+        )
+        .bind(project_id)
+        .bind(year)
+        .fetch_one(&mut *c)
+        .await?)
+    })
+}
+
+/// Whether a public id is taken in the project.
+pub async fn public_id_taken(c: Conn<'_>, project_id: i64, id: &str) -> Result<bool, StoreError> {
+    on_conn!(c, |c| {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM advisories WHERE project_id = $1 AND public_id = $2",
+        )
+        .bind(project_id)
+        .bind(id)
+        .fetch_one(&mut *c)
+        .await?;
+        Ok(n > 0)
     })
 }
 

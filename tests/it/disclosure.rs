@@ -895,7 +895,68 @@ crate::on_both_backends!(
     unschedule_and_bad_input,
     f4_public_search_reads_only_what_was_published,
     f5_one_unusable_key_does_not_stop_the_pre_notification,
+    advisory_ids_are_never_handed_out_twice,
 );
+
+/// Public ids came from a count of published rows: after a gap (ids 003, 004,
+/// 006) every further publication failed with "That already exists", the
+/// scheduled one included, on every retry (issue #17). They come from a counter
+/// per project and year now, seeded from the highest id in use.
+async fn advisory_ids_are_never_handed_out_twice(kind: Kind) {
+    let desk = Desk::new(kind).await;
+    let db = &desk.t.db;
+    let lead = Actor::User {
+        id: desk.lead,
+        email: "lead@djangoproject.com".into(),
+    };
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let case = desk.ready_case(&format!("idcase{n}")).await;
+        desk.schedule_in(case, 30 * 86_400).await;
+        ids.push(
+            disclosure::publish_now(db, &desk.cfg, &lead, case)
+                .await
+                .unwrap(),
+        );
+    }
+    let year = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .year();
+    assert_eq!(
+        ids,
+        [format!("DJANGO-{year}-001"), format!("DJANGO-{year}-002")]
+    );
+    // A gap, as the review found it: the second advisory now holds -004.
+    desk.t
+        .exec(&format!(
+            "UPDATE advisories SET public_id = 'DJANGO-{year}-004' WHERE public_id = 'DJANGO-{year}-002'"
+        ))
+        .await;
+    desk.t.exec("DELETE FROM public_id_counters").await;
+    for n in 2..5 {
+        let case = desk.ready_case(&format!("idcase{n}")).await;
+        desk.schedule_in(case, 30 * 86_400).await;
+        ids.push(
+            disclosure::publish_now(db, &desk.cfg, &lead, case)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        ids[2..],
+        [
+            format!("DJANGO-{year}-005"),
+            format!("DJANGO-{year}-006"),
+            format!("DJANGO-{year}-007")
+        ]
+    );
+    assert_eq!(
+        desk.t
+            .scalar("SELECT COUNT(DISTINCT public_id) FROM advisories WHERE public_id IS NOT NULL")
+            .await,
+        5
+    );
+}
 
 /// F4: after a published case is closed and reopened, the team's new draft text
 /// was found by anonymous archive searches (substring by substring). Every public
