@@ -432,6 +432,7 @@ pub async fn submit(
             link: bound.then(|| cfg.link(&format!("/c/{token}"))),
             reply_token: &reply_token,
             bound,
+            from: None,
         };
         send_acknowledgement(&mut tx, cfg, project, policy, &target, None, None).await?;
     }
@@ -734,6 +735,7 @@ pub async fn confirm_reporter(
         link: Some(cfg.link(&format!("/c/{token}"))),
         reply_token: &reply_token,
         bound: true,
+        from: None,
     };
     send_acknowledgement(
         &mut tx,
@@ -800,6 +802,18 @@ pub async fn forwarded_copy(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The error for a compare-and-set that lost: the case moved on since it was
+/// read. Names the state it is in now, so the member can reload and decide.
+pub async fn changed_meanwhile(db: &Db, case_id: i64) -> ServiceError {
+    match case_row(db, case_id).await {
+        Ok(c) => ServiceError::Conflict(format!(
+            "case #{case_id} changed meanwhile: it is now {}. Reload it and try again.",
+            c.state
+        )),
+        Err(e) => e,
+    }
 }
 
 /// A note by Embargo itself, for the team only.
@@ -973,6 +987,8 @@ struct AckTarget<'a> {
     reply_token: &'a str,
     /// Whether the reporter is bound to the report (else no link, and the text says why).
     bound: bool,
+    /// For a team acknowledgement: the state it moves the case from.
+    from: Option<CaseState>,
 }
 
 /// Write the acknowledgement into the thread, mail it if there is an address, and mark the case acknowledged.
@@ -1068,8 +1084,22 @@ async fn send_acknowledgement(
     // An automatic acknowledgement is part of the receipt (the case is inserted acknowledged,
     // and its audit event says so); a team acknowledgement is its own transition.
     if let Some((actor, _)) = by {
-        store::cases::set_state(tx.conn(), t.case_id, CaseState::Acknowledged.as_str(), now)
-            .await?;
+        let from = t.from.ok_or_else(|| {
+            ServiceError::Internal("a team acknowledgement needs the state it starts from".into())
+        })?;
+        if !store::cases::set_state(
+            tx.conn(),
+            t.case_id,
+            from.as_str(),
+            CaseState::Acknowledged.as_str(),
+            now,
+        )
+        .await?
+        {
+            return Err(ServiceError::Conflict(
+                "the case changed meanwhile: reload it and try again".into(),
+            ));
+        }
         audit::record(
             tx,
             actor,
@@ -1126,6 +1156,7 @@ pub async fn acknowledge(
         link: fresh_link.map(|t| cfg.link(&format!("/c/{t}"))),
         reply_token: &reply_token,
         bound: case.reporter_bound,
+        from: Some(from),
     };
     send_acknowledgement(
         &mut tx,

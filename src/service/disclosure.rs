@@ -208,7 +208,7 @@ pub async fn schedule(
     for (address, raw) in &copies {
         enqueue_raw(&mut tx, cfg, project.id, "reschedule", address, raw).await?;
     }
-    let version = store::disclosure::set_schedule(
+    let Some(version) = store::disclosure::set_schedule(
         tx.conn(),
         case.id,
         plan.disclose_at,
@@ -216,10 +216,13 @@ pub async fn schedule(
         (!exploited.is_empty()).then_some(exploited),
         input.auto_publish,
         user_id,
-        to.as_str(),
+        (from.as_str(), to.as_str()),
         now,
     )
-    .await?;
+    .await?
+    else {
+        return Err(super::cases::changed_meanwhile(db, case.id).await);
+    };
     store::disclosure::cancel_jobs(tx.conn(), case.id, None, now).await?;
     let mut queued = Vec::new();
     if policy.announcements.pre_announce

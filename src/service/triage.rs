@@ -336,9 +336,10 @@ pub async fn decide(
     };
     let message = reporter_message(&policy, &case, decision, original.as_ref());
     let mut tx = db.begin().await?;
-    store::cases::decide(
+    let decided = store::cases::decide(
         tx.conn(),
         case.id,
+        from.as_str(),
         &store::cases::Decision {
             state: to.as_str(),
             reason,
@@ -352,6 +353,10 @@ pub async fn decide(
         now,
     )
     .await?;
+    if !decided {
+        drop(tx);
+        return Err(super::cases::changed_meanwhile(db, case.id).await);
+    }
     // A CVE ID from the project's pool, when the policy uses them and the pool has one.
     let cve = if to == CaseState::Accepted && policy.cve.cna != crate::domain::policy::CnaMode::None
     {
@@ -438,7 +443,12 @@ pub async fn act(
     let to = from.apply(action).map_err(conflict)?;
     let note = note.trim();
     let mut tx = db.begin().await?;
-    store::cases::set_state(tx.conn(), case.id, to.as_str(), store::now()).await?;
+    if !store::cases::set_state(tx.conn(), case.id, from.as_str(), to.as_str(), store::now())
+        .await?
+    {
+        drop(tx);
+        return Err(super::cases::changed_meanwhile(db, case.id).await);
+    }
     audit::record(
         &mut tx,
         actor,

@@ -216,16 +216,25 @@ pub async fn by_thread(
     Ok(None)
 }
 
-/// Move a case to `state`; with `acknowledged`, also record when the acknowledgement was met.
-pub async fn set_state(c: Conn<'_>, id: i64, state: &str, now: i64) -> Result<(), StoreError> {
+/// Move a case from `from` to `state` (compare-and-set: `false`, and nothing
+/// written, when the case is no longer in `from`); with `acknowledged`, also
+/// record when the acknowledgement was met.
+pub async fn set_state(
+    c: Conn<'_>,
+    id: i64,
+    from: &str,
+    state: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     on_conn!(c, |c| {
-        sqlx::query("UPDATE cases SET state = $1, state_changed_at = $2, acknowledged_at = CASE WHEN $1 = 'acknowledged' AND acknowledged_at IS NULL THEN $2 ELSE acknowledged_at END, spam_at = CASE WHEN $1 = 'spam' THEN $2 ELSE spam_at END WHERE id = $3")
+        let r = sqlx::query("UPDATE cases SET state = $1, state_changed_at = $2, acknowledged_at = CASE WHEN $1 = 'acknowledged' AND acknowledged_at IS NULL THEN $2 ELSE acknowledged_at END, spam_at = CASE WHEN $1 = 'spam' THEN $2 ELSE spam_at END WHERE id = $3 AND state = $4")
             .bind(state)
             .bind(now)
             .bind(id)
+            .bind(from)
             .execute(&mut *c)
             .await?;
-        Ok(())
+        Ok(r.rows_affected() == 1)
     })
 }
 
@@ -463,10 +472,18 @@ pub struct Decision<'a> {
     pub target_fix_due_at: Option<i64>,
 }
 
-/// Record a triage decision (also counts as acknowledged when none was sent).
-pub async fn decide(c: Conn<'_>, id: i64, d: &Decision<'_>, now: i64) -> Result<(), StoreError> {
+/// Record a triage decision (also counts as acknowledged when none was sent);
+/// compare-and-set on the state the decision was made from (`false`: the case
+/// changed meanwhile, nothing written).
+pub async fn decide(
+    c: Conn<'_>,
+    id: i64,
+    from: &str,
+    d: &Decision<'_>,
+    now: i64,
+) -> Result<bool, StoreError> {
     on_conn!(c, |c| {
-        sqlx::query("UPDATE cases SET state = $1, state_changed_at = $2, decided_at = $2, acknowledged_at = COALESCE(acknowledged_at, $2), decision_reason = $3, decision_note = $4, threat_answers = $5, duplicate_of = $6, target_fix_due_at = $7 WHERE id = $8")
+        let r = sqlx::query("UPDATE cases SET state = $1, state_changed_at = $2, decided_at = $2, acknowledged_at = COALESCE(acknowledged_at, $2), decision_reason = $3, decision_note = $4, threat_answers = $5, duplicate_of = $6, target_fix_due_at = $7 WHERE id = $8 AND state = $9")
             .bind(d.state)
             .bind(now)
             .bind(d.reason)
@@ -475,9 +492,10 @@ pub async fn decide(c: Conn<'_>, id: i64, d: &Decision<'_>, now: i64) -> Result<
             .bind(d.duplicate_of)
             .bind(d.target_fix_due_at)
             .bind(id)
+            .bind(from)
             .execute(&mut *c)
             .await?;
-        Ok(())
+        Ok(r.rows_affected() == 1)
     })
 }
 

@@ -64,7 +64,8 @@ pub async fn same_instant(
     })
 }
 
-/// A new schedule; returns the new version.
+/// A new schedule, compare-and-set on the state it was planned from; returns
+/// the new version, or `None` (nothing written) when the case changed meanwhile.
 #[allow(clippy::too_many_arguments)]
 pub async fn set_schedule(
     c: Conn<'_>,
@@ -74,11 +75,11 @@ pub async fn set_schedule(
     exploited_reason: Option<&str>,
     auto_publish: bool,
     scheduled_by: Option<i64>,
-    state: &str,
+    (from, state): (&str, &str),
     now: i64,
-) -> Result<i64, StoreError> {
+) -> Result<Option<i64>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("UPDATE cases SET disclose_at = $1, disclose_zone = $2, exploited_reason = $3, auto_publish = $4, scheduled_by = $5, schedule_version = schedule_version + 1, state = $6, state_changed_at = $7 WHERE id = $8 RETURNING schedule_version")
+        Ok(sqlx::query_scalar("UPDATE cases SET disclose_at = $1, disclose_zone = $2, exploited_reason = $3, auto_publish = $4, scheduled_by = $5, schedule_version = schedule_version + 1, state = $6, state_changed_at = $7 WHERE id = $8 AND state = $9 RETURNING schedule_version")
             .bind(disclose_at)
             .bind(zone)
             .bind(exploited_reason)
@@ -87,7 +88,8 @@ pub async fn set_schedule(
             .bind(state)
             .bind(now)
             .bind(case_id)
-            .fetch_one(&mut *c)
+            .bind(from)
+            .fetch_optional(&mut *c)
             .await?)
     })
 }

@@ -896,7 +896,130 @@ crate::on_both_backends!(
     f4_public_search_reads_only_what_was_published,
     f5_one_unusable_key_does_not_stop_the_pre_notification,
     advisory_ids_are_never_handed_out_twice,
+    conflicting_transitions_race_and_every_audited_path_is_allowed,
 );
+
+/// Every state write is compare-and-set (issue #17): a "Schedule" submitted while
+/// the case is being published can no longer put a published case back to
+/// `scheduled`. Many conflicting transitions on one case at once: the losers
+/// get a conflict, the audit trail's sequence of states is a path in the
+/// transition table, and cases scheduled afterwards still publish.
+async fn conflicting_transitions_race_and_every_audited_path_is_allowed(kind: Kind) {
+    use embargo::domain::case::{Action, CaseState};
+    let desk = Desk::new(kind).await;
+    let lead = Actor::User {
+        id: desk.lead,
+        email: "lead@djangoproject.com".into(),
+    };
+    let case = desk.ready_case("racecase").await;
+    desk.schedule_in(case, 30 * 86_400).await;
+    let mut tasks = Vec::new();
+    for round in 0..4 {
+        let (db, cfg, me, lead_id) = (desk.t.db.clone(), desk.cfg.clone(), lead.clone(), desk.lead);
+        tasks.push(tokio::spawn(async move {
+            disclosure::publish_now(&db, &cfg, &me, case)
+                .await
+                .map(|_| format!("publish {round}"))
+        }));
+        let (db, cfg, me) = (desk.t.db.clone(), desk.cfg.clone(), lead.clone());
+        tasks.push(tokio::spawn(async move {
+            let at = jiff::Timestamp::now()
+                .checked_add(jiff::SignedDuration::from_hours(24 * (20 + round)))
+                .unwrap()
+                .to_zoned(jiff::tz::TimeZone::UTC);
+            disclosure::schedule(
+                &db,
+                &cfg,
+                &me,
+                Some(lead_id),
+                case,
+                &disclosure::ScheduleInput {
+                    date: at.strftime("%Y-%m-%d").to_string(),
+                    time: "12:00".into(),
+                    zone: "UTC".into(),
+                    exploited: String::new(),
+                    auto_publish: true,
+                },
+            )
+            .await
+            .map(|_| format!("schedule {round}"))
+        }));
+        let (db, me) = (desk.t.db.clone(), lead.clone());
+        tasks.push(tokio::spawn(async move {
+            triage::act(&db, &me, case, Action::Unschedule, "")
+                .await
+                .map(|_| format!("unschedule {round}"))
+        }));
+        let (db, me) = (desk.t.db.clone(), lead.clone());
+        tasks.push(tokio::spawn(async move {
+            triage::act(&db, &me, case, Action::Close, "")
+                .await
+                .map(|_| format!("close {round}"))
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(service::ServiceError::Conflict(_)) => {}
+            Err(other) => panic!("a loser got {other:?}, not a conflict"),
+        }
+    }
+    assert!(won >= 1);
+    // The audited states of the case form a path in the transition table.
+    let events = {
+        let mut c = desk.t.db.acquire().await.unwrap();
+        embargo::store::audit::recent(c.conn(), None, 10_000)
+            .await
+            .unwrap()
+    };
+    let mut path: Vec<(CaseState, CaseState)> = events
+        .iter()
+        .rev()
+        .filter(|e| e.object_type == "case" && e.object_id == case.to_string())
+        .filter_map(|e| {
+            let d: serde_json::Value = serde_json::from_str(&e.details).ok()?;
+            Some((
+                d["from"].as_str()?.parse().ok()?,
+                d["to"].as_str()?.parse().ok()?,
+            ))
+        })
+        .collect();
+    assert!(path.len() >= 2, "{path:?}");
+    for w in path.windows(2) {
+        assert_eq!(w[0].1, w[1].0, "the trail jumps: {path:?}");
+    }
+    for (from, to) in &path {
+        if from != to {
+            from.can_move_to(*to)
+                .unwrap_or_else(|e| panic!("{from} -> {to} is not allowed: {e}; {path:?}"));
+        }
+    }
+    let last = path.pop().unwrap().1;
+    assert_eq!(
+        desk.t
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM cases WHERE id = {case} AND state = '{}'",
+                last.as_str()
+            ))
+            .await,
+        1
+    );
+    // Cases scheduled afterwards still publish, with ids of their own.
+    for n in 0..2 {
+        let next = desk.ready_case(&format!("after{n}")).await;
+        desk.schedule_in(next, 30 * 86_400).await;
+        disclosure::publish_now(&desk.t.db, &desk.cfg, &lead, next)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        desk.t
+            .scalar("SELECT COUNT(*) - COUNT(DISTINCT public_id) FROM advisories WHERE public_id IS NOT NULL")
+            .await,
+        0
+    );
+}
 
 /// Public ids came from a count of published rows: after a gap (ids 003, 004,
 /// 006) every further publication failed with "That already exists", the
