@@ -73,6 +73,10 @@ pub enum AdvisoryCommand {
     Publish {
         /// Case number.
         case: i64,
+        /// Why it is published before its scheduled date (required then: the
+        /// pre-announcement and pre-notification are skipped). Audited.
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Print a published advisory as OSV, CVE JSON 5 (CNA container) or CSAF 2.0.
     Export {
@@ -314,8 +318,8 @@ pub async fn advisory(cmd: AdvisoryCommand, db: &Db, cfg: &Config) -> anyhow::Re
                 .map_err(err)?;
             println!("case #{case}: pre-notification {o:?}");
         }
-        AdvisoryCommand::Publish { case } => {
-            let id = disclosure::publish_now(db, cfg, &actor, case)
+        AdvisoryCommand::Publish { case, reason } => {
+            let id = disclosure::publish_now(db, cfg, &actor, case, reason.as_deref())
                 .await
                 .map_err(err)?;
             println!("case #{case}: published as {id}");

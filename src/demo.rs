@@ -404,7 +404,14 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
         )
         .await?;
         if s.stage == Stage::Published {
-            service::disclosure::publish_now(db, cfg, &team, id).await?;
+            service::disclosure::publish_now(
+                db,
+                cfg,
+                &team,
+                id,
+                Some("demo data: an advisory published from the start"),
+            )
+            .await?;
         }
     }
     Ok(())

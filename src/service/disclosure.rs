@@ -1067,14 +1067,101 @@ fn pre_notification_text(
     out
 }
 
+/// What publishing a case now would do and skip: for the confirmation page,
+/// and for the refusal when an early publication comes without a reason.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublishPlan {
+    /// The scheduled disclosure instant, if any.
+    pub disclose_at: Option<i64>,
+    /// The date as the schedule states it (date, time and zone), if any.
+    pub disclose_shown: Option<String>,
+    /// Whether publishing now comes before the scheduled date.
+    pub early: bool,
+    /// The steps that have not happened and will not (publication ends the embargo).
+    pub skipped: Vec<String>,
+    /// List members not pre-notified (name, organisation), who will learn it in public.
+    pub untold_members: Vec<String>,
+    /// Addresses the disclosure notice goes to (announce lists).
+    pub notices_to: Vec<String>,
+}
+
+/// The plan of publishing `case_id` now.
+pub async fn publish_plan(db: &Db, case_id: i64) -> Result<PublishPlan, ServiceError> {
+    let src = advisories::sources(db, case_id).await?;
+    let sched = schedule_of(db, case_id).await?;
+    let now = store::now();
+    let early = sched.disclose_at.is_some_and(|at| at > now);
+    let mut skipped = Vec::new();
+    if src.policy.announcements.pre_announce && sched.pre_announced_at.is_none() {
+        skipped.push("the pre-announcement of the date to the announce lists".to_owned());
+    }
+    let members = {
+        let mut c = db.acquire().await?;
+        store::members::list(c.conn(), src.project.id, true).await?
+    };
+    let untold_members: Vec<String> = if sched.pre_notified_at.is_none() {
+        members
+            .iter()
+            .map(|m| {
+                if m.organisation.is_empty() {
+                    m.name.clone()
+                } else {
+                    format!("{} ({})", m.name, m.organisation)
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if sched.pre_notified_at.is_none()
+        && (src.policy.notification_list.is_some() || !untold_members.is_empty())
+    {
+        skipped.push(match untold_members.len() {
+            0 => "the pre-notification (the confidential list has no members yet)".to_owned(),
+            n => format!("the pre-notification of the {n} member(s) of the confidential list, who get no time to prepare"),
+        });
+    }
+    Ok(PublishPlan {
+        disclose_at: sched.disclose_at,
+        disclose_shown: sched
+            .disclose_at
+            .map(|at| show(at, sched.disclose_zone.as_deref().unwrap_or("UTC"))),
+        early,
+        skipped,
+        untold_members,
+        notices_to: announce_addresses(&src.policy),
+    })
+}
+
 /// Publish now (by hand): the advisory becomes public, notices go out, the reporter is told.
+/// Before the scheduled date this skips steps and tells people early: `reason`
+/// is then required (it is audited and noted on the case).
 pub async fn publish_now(
     db: &Db,
     cfg: &Config,
     actor: &Actor,
     case_id: i64,
+    reason: Option<&str>,
 ) -> Result<String, ServiceError> {
-    match publish(db, cfg, actor, case_id, Trigger::Manual).await? {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let plan = publish_plan(db, case_id).await?;
+    if plan.early && reason.is_none() {
+        let mut message = format!(
+            "Case #{case_id} is scheduled for {}: publishing now is early",
+            plan.disclose_shown.clone().unwrap_or_default()
+        );
+        if !plan.skipped.is_empty() {
+            message.push_str(&format!(" and skips {}", plan.skipped.join(" and ")));
+        }
+        message.push_str(". Give the reason for publishing early.");
+        return Err(ServiceError::Invalid(message));
+    }
+    let shown = plan.disclose_shown.clone().unwrap_or_default();
+    let early = match (plan.early, reason) {
+        (true, Some(r)) => Some((r, shown.as_str())),
+        _ => None,
+    };
+    match publish(db, cfg, actor, case_id, Trigger::Manual, early).await? {
         (Outcome::Done { .. }, Some(id)) => Ok(id),
         (Outcome::Skipped(why), _) => Err(ServiceError::Conflict(why_or(why))),
         (Outcome::Done { .. }, None) => Err(ServiceError::Conflict(why_or(""))),
@@ -1096,6 +1183,7 @@ async fn publish(
     actor: &Actor,
     case_id: i64,
     trigger: Trigger<'_>,
+    early: Option<(&str, &str)>,
 ) -> Result<(Outcome, Option<String>), ServiceError> {
     let src = advisories::sources(db, case_id).await?;
     let from: CaseState = src.case.state.parse().map_err(ServiceError::Internal)?;
@@ -1217,9 +1305,27 @@ async fn publish(
             "advisory": public_id,
             "notices": addresses.len(),
             "late_by_seconds": late(trigger, now),
+            "early_reason": early.map(|(reason, _)| reason),
         }),
     )
     .await?;
+    if let Some((reason, date)) = early {
+        store::cases::add_message(
+            tx.conn(),
+            &store::cases::NewMessage {
+                case_id,
+                author: "system",
+                author_user_id: None,
+                visibility: "team",
+                body: &format!(
+                    "Published before its scheduled date ({date}). Reason given: {reason}"
+                ),
+                message_id: None,
+            },
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok((
         Outcome::Done {
@@ -1334,7 +1440,7 @@ async fn run_one(db: &Db, cfg: &Config, worker: &str, job: &Job) -> Result<Outco
     let result = match job.kind.as_str() {
         PRE_ANNOUNCE => pre_announce(db, cfg, &actor, job.case_id, trigger).await,
         PRE_NOTIFY => pre_notify(db, cfg, &actor, None, job.case_id, trigger).await,
-        PUBLISH => publish(db, cfg, &actor, job.case_id, trigger)
+        PUBLISH => publish(db, cfg, &actor, job.case_id, trigger, None)
             .await
             .map(|(o, _)| o),
         other => Err(ServiceError::Internal(format!(

@@ -56,8 +56,27 @@ try {
   await page.screenshot({ path: `${shots}/scheduled.png`, fullPage: true });
   console.log('scheduled; the pre-announcement and pre-notification are listed');
 
-  await submit(page, `form[action="/team/cases/${caseId}/disclosure/publish"]`);
+  // "Publish now…" opens a confirmation page: early, it names the skipped steps and
+  // the members not told, and asks why.
+  await submit(page, `form[action="/team/cases/${caseId}/disclosure/publish"][method="get"]`);
   main = await page.textContent('main');
+  for (const want of ['Publish now?', 'publishing now is early', 'pre-announcement', 'pre-notification', 'This cannot be undone']) {
+    if (!main.includes(want)) fail(`the confirmation page lacks "${want}":\n${main}`);
+  }
+  await page.screenshot({ path: `${shots}/confirm-publish.png`, fullPage: true });
+  console.log('the confirmation page names the skipped steps');
+  const confirm = `form[action="/team/cases/${caseId}/disclosure/publish"][method="post"]`;
+  // A blank reason (spaces pass the browser's "required") is refused by the server.
+  await page.fill('#step-reason', '   ');
+  await submit(page, confirm);
+  main = await page.textContent('main');
+  if (!main.includes('Give the reason for publishing early')) fail(`published without a reason:\n${main}`);
+  if (main.includes('Published as')) fail('published without a reason');
+  console.log('refused without a reason');
+  await page.fill('#step-reason', 'The fix leaked in a public commit.');
+  await submit(page, confirm);
+  main = await page.textContent('main');
+  if (!main.includes('Reason given: The fix leaked in a public commit.')) fail(`the reason is not on the case:\n${main}`);
   const published = main.match(/Published as (DEMO-\d{4}-\d{3})/);
   if (!published) fail(`not published:\n${main}`);
   const id = published[1];

@@ -16,7 +16,7 @@ async fn reporter_without_javascript_submits_opens_the_case_and_replies() {
         None,
     );
     assert_eq!(code, 0, "{err}");
-    let shots = tempfile::tempdir().unwrap();
+    let shots = shots_dir();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/report_flow.mjs");
     let base = app.base.clone();
     let shots_path = shots.path().to_owned();
@@ -48,6 +48,35 @@ async fn reporter_without_javascript_submits_opens_the_case_and_replies() {
     );
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM case_messages WHERE author = 'reporter' AND body = 'A second vector: the logout page too.'").await, 1);
     assert!(shots.path().join("case-page.png").exists());
+}
+
+/// Where a browser flow puts its screenshots: a temporary directory, deleted
+/// afterwards unless `EMBARGO_KEEP_SHOTS` is set, so a person can look at them.
+struct Shots {
+    _tmp: Option<tempfile::TempDir>,
+    path: std::path::PathBuf,
+}
+
+impl Shots {
+    fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+fn shots_dir() -> Shots {
+    let tmp = tempfile::Builder::new()
+        .prefix("embargo-shots-")
+        .tempdir()
+        .unwrap();
+    if std::env::var_os("EMBARGO_KEEP_SHOTS").is_some() {
+        let path = tmp.keep();
+        eprintln!("screenshots kept in {}", path.display());
+        return Shots { _tmp: None, path };
+    }
+    Shots {
+        path: tmp.path().to_owned(),
+        _tmp: Some(tmp),
+    }
 }
 
 fn node(args: Vec<String>) -> std::process::Output {
@@ -113,7 +142,7 @@ async fn team_triages_and_a_collaborator_sees_only_that_case() {
             other => panic!("{other:?}"),
         }
     }
-    let shots = tempfile::tempdir().unwrap();
+    let shots = shots_dir();
     let shots_path = shots.path().display().to_string();
     let base = app.base.clone();
     let args = vec![
@@ -193,7 +222,7 @@ async fn team_schedules_then_publishes_in_the_browser() {
         .to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap())
         .strftime("%Y-%m-%d")
         .to_string();
-    let shots = tempfile::tempdir().unwrap();
+    let shots = shots_dir();
     let args = vec![
         app.base.clone(),
         embargo::demo::DEMO_EMAIL.to_owned(),
@@ -249,6 +278,15 @@ async fn team_schedules_then_publishes_in_the_browser() {
             "{action}"
         );
     }
+    // Published early, with its reason in the audit trail.
+    assert_eq!(
+        app.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'case.publish' AND object_id = '{case}' AND details LIKE '%The fix leaked in a public commit.%'"
+            ))
+            .await,
+        1
+    );
     // Publishing by hand cancelled the jobs the schedule had made.
     assert_eq!(
         app.db
@@ -290,7 +328,7 @@ async fn applicant_joins_the_list_and_receives_the_next_pre_notification() {
     let desk = Desk::new(Kind::Sqlite).await;
     let gpg = crate::gpg::Gpg::new();
     let fpr = gpg.generate("Robin Packager <robin@packager.example>", "cv25519");
-    let shots = tempfile::tempdir().unwrap();
+    let shots = shots_dir();
     let key_file = shots.path().join("robin.asc");
     std::fs::write(&key_file, gpg.export(&fpr)).unwrap();
     let base = desk.app.base.clone();

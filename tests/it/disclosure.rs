@@ -917,9 +917,15 @@ async fn conflicting_transitions_race_and_every_audited_path_is_allowed(kind: Ki
     for round in 0..4 {
         let (db, cfg, me, lead_id) = (desk.t.db.clone(), desk.cfg.clone(), lead.clone(), desk.lead);
         tasks.push(tokio::spawn(async move {
-            disclosure::publish_now(&db, &cfg, &me, case)
-                .await
-                .map(|_| format!("publish {round}"))
+            disclosure::publish_now(
+                &db,
+                &cfg,
+                &me,
+                case,
+                Some("a test publishes before the date"),
+            )
+            .await
+            .map(|_| format!("publish {round}"))
         }));
         let (db, cfg, me) = (desk.t.db.clone(), desk.cfg.clone(), lead.clone());
         tasks.push(tokio::spawn(async move {
@@ -1009,9 +1015,15 @@ async fn conflicting_transitions_race_and_every_audited_path_is_allowed(kind: Ki
     for n in 0..2 {
         let next = desk.ready_case(&format!("after{n}")).await;
         desk.schedule_in(next, 30 * 86_400).await;
-        disclosure::publish_now(&desk.t.db, &desk.cfg, &lead, next)
-            .await
-            .unwrap();
+        disclosure::publish_now(
+            &desk.t.db,
+            &desk.cfg,
+            &lead,
+            next,
+            Some("a test publishes before the date"),
+        )
+        .await
+        .unwrap();
     }
     assert_eq!(
         desk.t
@@ -1037,9 +1049,15 @@ async fn advisory_ids_are_never_handed_out_twice(kind: Kind) {
         let case = desk.ready_case(&format!("idcase{n}")).await;
         desk.schedule_in(case, 30 * 86_400).await;
         ids.push(
-            disclosure::publish_now(db, &desk.cfg, &lead, case)
-                .await
-                .unwrap(),
+            disclosure::publish_now(
+                db,
+                &desk.cfg,
+                &lead,
+                case,
+                Some("a test publishes before the date"),
+            )
+            .await
+            .unwrap(),
         );
     }
     let year = jiff::Timestamp::now()
@@ -1060,9 +1078,15 @@ async fn advisory_ids_are_never_handed_out_twice(kind: Kind) {
         let case = desk.ready_case(&format!("idcase{n}")).await;
         desk.schedule_in(case, 30 * 86_400).await;
         ids.push(
-            disclosure::publish_now(db, &desk.cfg, &lead, case)
-                .await
-                .unwrap(),
+            disclosure::publish_now(
+                db,
+                &desk.cfg,
+                &lead,
+                case,
+                Some("a test publishes before the date"),
+            )
+            .await
+            .unwrap(),
         );
     }
     assert_eq!(
@@ -1094,9 +1118,15 @@ async fn f4_public_search_reads_only_what_was_published(kind: Kind) {
     };
     let case = desk.ready_case("pubmark").await;
     desk.schedule_in(case, 30 * 86_400).await;
-    let id = disclosure::publish_now(db, &desk.cfg, &lead, case)
-        .await
-        .unwrap();
+    let id = disclosure::publish_now(
+        db,
+        &desk.cfg,
+        &lead,
+        case,
+        Some("a test publishes before the date"),
+    )
+    .await
+    .unwrap();
     for action in [
         embargo::domain::case::Action::Close,
         embargo::domain::case::Action::Reopen,

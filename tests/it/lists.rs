@@ -797,9 +797,15 @@ async fn member_list_is_in_no_public_route_and_no_mail_header(kind: Kind) {
     disclosure::pre_notify_now(db, &desk.app.state.cfg, &Actor::Cli, None, case)
         .await
         .unwrap();
-    disclosure::publish_now(db, &desk.app.state.cfg, &Actor::Cli, case)
-        .await
-        .unwrap();
+    disclosure::publish_now(
+        db,
+        &desk.app.state.cfg,
+        &Actor::Cli,
+        case,
+        Some("a test publishes before the date"),
+    )
+    .await
+    .unwrap();
     let mails = desk.deliver().await;
     assert!(mails.len() >= 5, "{}", mails.len());
     let secrets: Vec<&str> = people
@@ -1035,9 +1041,15 @@ async fn announce_list_double_opt_in_and_one_click_unsubscribe(kind: Kind) {
     disclosure::pre_announce_now(&desk.app.state.db, &desk.app.state.cfg, &Actor::Cli, other)
         .await
         .unwrap();
-    disclosure::publish_now(&desk.app.state.db, &desk.app.state.cfg, &Actor::Cli, case)
-        .await
-        .unwrap();
+    disclosure::publish_now(
+        &desk.app.state.db,
+        &desk.app.state.cfg,
+        &Actor::Cli,
+        case,
+        Some("a test publishes before the date"),
+    )
+    .await
+    .unwrap();
     let later = desk.deliver().await;
     assert!(!later.is_empty());
     assert!(

@@ -3,7 +3,7 @@
 //! Cases and projects the caller is not on the team of answer 404.
 
 use super::cases::visible;
-use super::{ApiJson, ApiPath, ApiUser};
+use super::{ApiJson, ApiPath, ApiQuery, ApiUser};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::service::disclosure::{self, Outcome, ScheduleInput};
@@ -67,10 +67,19 @@ pub async fn save_advisory(
 }
 
 /// `POST /api/v1/cases/{id}/disclosure/{step}`: pre-announce, pre-notify or publish now.
+/// `?reason=` of a disclosure step: why publishing comes before the scheduled date.
+#[derive(Debug, serde::Deserialize)]
+pub struct StepQuery {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /cases/{id}/disclosure/{step}`.
 pub async fn step(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiPath((id, step)): ApiPath<(i64, String)>,
+    ApiQuery(q): ApiQuery<StepQuery>,
 ) -> Result<Json<Value>, ApiError> {
     visible(&state, &user, id).await?;
     let actor = actor_of(&user);
@@ -86,7 +95,9 @@ pub async fn step(
             disclosure::pre_notify_now(&state.db, &state.cfg, &actor, Some(user.id), id).await?,
         ),
         "publish" => {
-            let adv = disclosure::publish_now(&state.db, &state.cfg, &actor, id).await?;
+            let adv =
+                disclosure::publish_now(&state.db, &state.cfg, &actor, id, q.reason.as_deref())
+                    .await?;
             json!({"done": true, "advisory": adv})
         }
         other => {

@@ -5,6 +5,7 @@
 use super::PageForm;
 use super::PagePath;
 use super::team::visible_case;
+use crate::domain::case::{Action, CaseState};
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::session::TeamUser;
@@ -12,8 +13,10 @@ use crate::service::disclosure::{self, ScheduleInput};
 use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
 use crate::store::advisories::Draft;
+use askama::Template;
 use axum::extract::State;
-use axum::response::Redirect;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 
 /// What the case page shows of the disclosure.
 pub struct DisclosureView {
@@ -39,6 +42,14 @@ pub struct DisclosureView {
     pub cve: Option<String>,
     /// Published advisory id.
     pub advisory: Option<String>,
+    /// The steps by hand the case's state allows now.
+    pub can_pre_announce: bool,
+    /// See `can_pre_announce`.
+    pub can_pre_notify: bool,
+    /// See `can_pre_announce`.
+    pub can_publish: bool,
+    /// Whether the state allows (re)scheduling.
+    pub can_schedule: bool,
 }
 
 fn utc(t: i64) -> String {
@@ -47,12 +58,14 @@ fn utc(t: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Build the view for a case.
+/// Build the view for a case in `case_state`.
 pub async fn view(
     state: &AppState,
     case_id: i64,
+    case_state: CaseState,
     default_zone: &str,
 ) -> Result<DisclosureView, PageError> {
+    let allowed = |a: Action| case_state.apply(a).is_ok();
     let s = disclosure::schedule_of(&state.db, case_id).await?;
     let draft = service::advisories::draft(&state.db, case_id).await?;
     let jobs = disclosure::jobs(&state.db, None, Some(case_id), false).await?;
@@ -107,6 +120,10 @@ pub async fn view(
             .collect(),
         cve: s.cve_id,
         advisory,
+        can_pre_announce: allowed(Action::PreAnnounce),
+        can_pre_notify: allowed(Action::PreNotify),
+        can_publish: allowed(Action::Publish),
+        can_schedule: allowed(Action::Schedule),
     })
 }
 
@@ -161,33 +178,149 @@ pub async fn schedule(
     Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")))
 }
 
-/// `POST /team/cases/{id}/disclosure/{step}`: pre-announce, pre-notify or publish now.
+/// The confirmation page of a step by hand: what happens, what is skipped, who
+/// has not been told; publishing before the date asks for the reason.
+#[derive(Template)]
+#[template(path = "confirm_step.html")]
+struct ConfirmStep {
+    nav: super::Nav,
+    case_id: i64,
+    summary: String,
+    step: String,
+    title: String,
+    happens: Vec<String>,
+    skipped: Vec<String>,
+    untold: Vec<String>,
+    notices: Vec<String>,
+    needs_reason: bool,
+    reason: String,
+    button: String,
+    error: Option<String>,
+}
+
+async fn confirm_page(
+    state: &AppState,
+    s: &crate::service::login::ActiveSession,
+    csrf: String,
+    id: i64,
+    step: &str,
+    reason: String,
+    error: Option<String>,
+) -> Result<ConfirmStep, PageError> {
+    let (case, _, _) = service::cases::team_view(&state.db, id).await?;
+    let (title, happens, button, plan) = match step {
+        "pre-announce" => (
+            "Send the pre-announcement now?".to_owned(),
+            vec!["The announce lists and the pre-announcement addresses are told the date, time and severity of the coming security release now, without details. Mail that has gone out cannot be recalled.".to_owned()],
+            "Send the pre-announcement now",
+            None,
+        ),
+        "pre-notify" => (
+            "Send the pre-notification now?".to_owned(),
+            vec!["Every member of the confidential pre-notification list receives the advisory, the patches and the date now, each encrypted to their key. Mail that has gone out cannot be recalled.".to_owned()],
+            "Send the pre-notification now",
+            None,
+        ),
+        "publish" => {
+            let plan = disclosure::publish_plan(&state.db, id).await?;
+            let mut happens = vec!["The advisory becomes public (archive, page, feed, OSV, CVE and CSAF exports), the disclosure notices are mailed, and the reporter is told. The embargo ends.".to_owned()];
+            if plan.early {
+                happens.push(format!(
+                    "The case is scheduled for {}: publishing now is early.",
+                    plan.disclose_shown.clone().unwrap_or_default()
+                ));
+            }
+            ("Publish now?".to_owned(), happens, "Publish now", Some(plan))
+        }
+        _ => return Err(PageError::NotFound),
+    };
+    Ok(ConfirmStep {
+        nav: super::Nav::new(&s.user, csrf),
+        case_id: id,
+        summary: case.summary,
+        step: step.to_owned(),
+        title,
+        happens,
+        skipped: plan.as_ref().map(|p| p.skipped.clone()).unwrap_or_default(),
+        untold: plan
+            .as_ref()
+            .map(|p| p.untold_members.clone())
+            .unwrap_or_default(),
+        notices: plan
+            .as_ref()
+            .map(|p| p.notices_to.clone())
+            .unwrap_or_default(),
+        needs_reason: plan.as_ref().is_some_and(|p| p.early),
+        reason,
+        button: button.to_owned(),
+        error,
+    })
+}
+
+/// `GET /team/cases/{id}/disclosure/{step}`: the confirmation page.
+pub async fn confirm_step(
+    State(state): State<AppState>,
+    TeamUser(s): TeamUser,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
+    PagePath((id, step)): PagePath<(i64, String)>,
+) -> Result<Response, PageError> {
+    visible_case(&state, &s, id).await?;
+    let page = confirm_page(&state, &s, csrf, id, &step, String::new(), None).await?;
+    Ok(super::render(&page)?.into_response())
+}
+
+/// The step form: `confirm=yes` (from the confirmation page) and, to publish
+/// before the date, the reason.
+#[derive(serde::Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /team/cases/{id}/disclosure/{step}`: pre-announce, pre-notify or publish now,
+/// once confirmed; an unconfirmed post is sent to the confirmation page.
 pub async fn step(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PagePath((id, step)): PagePath<(i64, String)>,
-    PageForm(_form): PageForm<std::collections::HashMap<String, String>>,
-) -> Result<Redirect, PageError> {
+    PageForm(form): PageForm<StepForm>,
+) -> Result<Response, PageError> {
     visible_case(&state, &s, id).await?;
-    let actor = actor_of(&s.user);
-    match step.as_str() {
-        "pre-announce" => {
-            disclosure::pre_announce_now(&state.db, &state.cfg, &actor, id).await?;
-        }
-        "pre-notify" => {
-            disclosure::pre_notify_now(&state.db, &state.cfg, &actor, Some(s.user.id), id).await?;
-        }
-        "publish" => {
-            disclosure::publish_now(&state.db, &state.cfg, &actor, id).await?;
-        }
-        other => {
-            return Err(ServiceError::Invalid(format!(
-                "unknown step `{other}`; use pre-announce, pre-notify or publish"
-            ))
-            .into());
-        }
+    if !matches!(step.as_str(), "pre-announce" | "pre-notify" | "publish") {
+        return Err(ServiceError::Invalid(format!(
+            "unknown step `{step}`; use pre-announce, pre-notify or publish"
+        ))
+        .into());
     }
-    Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")))
+    if form.confirm != "yes" {
+        return Ok(Redirect::to(&format!("/team/cases/{id}/disclosure/{step}")).into_response());
+    }
+    let actor = actor_of(&s.user);
+    let result = match step.as_str() {
+        "pre-announce" => disclosure::pre_announce_now(&state.db, &state.cfg, &actor, id)
+            .await
+            .map(|_| ()),
+        "pre-notify" => {
+            disclosure::pre_notify_now(&state.db, &state.cfg, &actor, Some(s.user.id), id)
+                .await
+                .map(|_| ())
+        }
+        _ => disclosure::publish_now(&state.db, &state.cfg, &actor, id, Some(&form.reason))
+            .await
+            .map(|_| ()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")).into_response()),
+        // Stay on the confirmation page, with what was typed and what to fix.
+        Err(ServiceError::Invalid(m) | ServiceError::Conflict(m)) => {
+            let page = confirm_page(&state, &s, csrf, id, &step, form.reason, Some(m)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, super::render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /team/cases/{id}/cve`: assign a CVE ID from the pool.

@@ -86,7 +86,7 @@ page_routes! {
     "/team/cases/{id}/branch" => post(triage::branch);
     "/team/cases/{id}/advisory" => post(disclosure::save_draft);
     "/team/cases/{id}/schedule" => post(disclosure::schedule);
-    "/team/cases/{id}/disclosure/{step}" => post(disclosure::step);
+    "/team/cases/{id}/disclosure/{step}" => get(disclosure::confirm_step).post(disclosure::step);
     "/team/cases/{id}/cve" => post(disclosure::cve);
     "/team/cases/{id}/upstream" => post(triage::upstream);
     "/team/cases/{id}/upstream/record" => post(triage::upstream_record);

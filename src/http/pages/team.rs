@@ -535,7 +535,9 @@ pub async fn case(
     let zone = service::projects::policy_of(&project)?
         .map(|p| p.embargo.time_zone)
         .unwrap_or_else(|| "UTC".into());
-    let disclosure = super::disclosure::view(&state, case.id, &zone).await?;
+    let case_state: crate::domain::case::CaseState =
+        case.state.parse().map_err(ServiceError::Internal)?;
+    let disclosure = super::disclosure::view(&state, case.id, case_state, &zone).await?;
     render(&TeamCase {
         nav: Nav::new(&s.user, csrf),
         case_id: case.id,
