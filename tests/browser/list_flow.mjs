@@ -66,6 +66,10 @@ try {
     await page.selectOption('#approve-group', 'maintainers');
     await page.fill('#decision-note', 'Welcome to the list.');
     await submit(page, `form[action="/team/projects/demo/list/requests/${id}/decide"]`);
+    // Approving asks first, saying what it means.
+    main = await page.textContent('main');
+    if (!main.includes(`Approve request #${id}?`) || !main.includes('receives every pre-notification')) fail(`no confirmation:\n${main}`);
+    await submit(page, `form[action="/team/projects/demo/list/requests/${id}/decide"]`);
     main = await page.textContent('main');
     if (!main.includes('approved')) fail(`not approved:\n${main}`);
     await page.goto(`${base}/team/projects/demo/list`);

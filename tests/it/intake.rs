@@ -600,9 +600,32 @@ async fn spam_and_banned_reporters(kind: Kind) {
         .app
         .csrf(&team, &format!("/team/cases/{case_id}"))
         .await;
+    // Spam asks first: the unconfirmed post answers with the question and changes nothing.
     let r = team
         .post(desk.app.url(&format!("/team/cases/{case_id}/spam")))
         .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(&format!("Mark case #{case_id} as spam?"))
+    );
+    assert_eq!(
+        desk.app
+            .db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM cases WHERE id = {case_id} AND state = 'spam'"
+            ))
+            .await,
+        0
+    );
+    let r = team
+        .post(desk.app.url(&format!("/team/cases/{case_id}/spam")))
+        .form(&[("csrf_token", csrf.as_str()), ("confirm", "yes")])
         .send()
         .await
         .unwrap();

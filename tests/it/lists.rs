@@ -484,7 +484,12 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
             &desk.team,
             &team_page,
             &decide,
-            &[("verdict", "approve"), ("group", ""), ("note", "")],
+            &[
+                ("verdict", "approve"),
+                ("group", ""),
+                ("note", ""),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -546,7 +551,7 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
             &desk.team,
             &team_page,
             &decide,
-            &[("verdict", "ask-more"), ("note", "")],
+            &[("verdict", "ask-more"), ("note", ""), ("confirm", "yes")],
         )
         .await;
     assert_eq!(
@@ -562,6 +567,7 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
             &[
                 ("verdict", "ask-more"),
                 ("note", "Which distributions do you package for?"),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -603,6 +609,7 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
                 ("verdict", "approve"),
                 ("group", "maintainers"),
                 ("note", "Welcome."),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -655,7 +662,11 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
             &desk.team,
             "/team/projects/demo/list",
             "/team/projects/demo/list/revoke",
-            &[("email", "pat@maintainer.example"), ("reason", "")],
+            &[
+                ("email", "pat@maintainer.example"),
+                ("reason", ""),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.0, StatusCode::SEE_OTHER);
@@ -723,7 +734,7 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
             &desk.team,
             &team2,
             &format!("{team2}/decide"),
-            &[("verdict", "reject"), ("note", "")],
+            &[("verdict", "reject"), ("note", ""), ("confirm", "yes")],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -735,6 +746,7 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
             &[
                 ("verdict", "reject"),
                 ("note", "Your membership was revoked this month."),
+                ("confirm", "yes"),
             ],
         )
         .await;

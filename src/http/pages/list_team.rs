@@ -225,16 +225,56 @@ pub struct DecideForm {
     group: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 /// `POST /team/projects/{project}/list/requests/{id}/decide`.
 pub async fn decide(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
     PagePath((slug, id)): PagePath<(String, i64)>,
     PageForm(f): PageForm<DecideForm>,
-) -> Result<Redirect, PageError> {
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
     let project = visible_project(&state, &s, &slug).await?;
+    // Approving lets someone read every embargoed issue from now on; a rejection is
+    // mailed at once: both ask first.
+    if matches!(f.verdict.as_str(), "approve" | "reject") && f.confirm != "yes" {
+        let what = if f.verdict == "approve" {
+            format!(
+                "The applicant joins the group “{}” of the confidential list and receives every pre-notification from now on. They are told by mail.",
+                f.group
+            )
+        } else {
+            "The applicant is told by mail that the request is rejected, with your reason."
+                .to_owned()
+        };
+        return Ok(render(&super::Confirm {
+            nav: Nav::new(&s.user, csrf),
+            title: if f.verdict == "approve" {
+                format!("Approve request #{id}?")
+            } else {
+                format!("Reject request #{id}?")
+            },
+            paragraphs: vec![what],
+            irreversible: true,
+            action: format!("/team/projects/{}/list/requests/{id}/decide", project.slug),
+            hidden: vec![
+                ("verdict".into(), f.verdict.clone()),
+                ("group".into(), f.group.clone()),
+                ("note".into(), f.note.clone()),
+            ],
+            button: if f.verdict == "approve" {
+                "Approve".into()
+            } else {
+                "Reject".into()
+            },
+            back: format!("/team/projects/{}/list/requests/{id}", project.slug),
+        })?
+        .into_response());
+    }
     let d = match f.verdict.as_str() {
         "approve" => Decision::Approve {
             group: f.group,
@@ -262,7 +302,8 @@ pub async fn decide(
     Ok(Redirect::to(&format!(
         "/team/projects/{}/list/requests/{id}",
         project.slug
-    )))
+    ))
+    .into_response())
 }
 
 /// The revoke form.
@@ -271,16 +312,39 @@ pub struct RevokeForm {
     email: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 /// `POST /team/projects/{project}/list/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
     PagePath(slug): PagePath<String>,
     PageForm(f): PageForm<RevokeForm>,
-) -> Result<Redirect, PageError> {
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
     let project = visible_project(&state, &s, &slug).await?;
+    if f.confirm != "yes" {
+        return Ok(render(&super::Confirm {
+            nav: Nav::new(&s.user, csrf),
+            title: format!("Revoke {}?", f.email.trim()),
+            paragraphs: vec![format!(
+                "{} leaves the confidential list at once and receives nothing from now on, not even a date change. To come back they apply again.",
+                f.email.trim()
+            )],
+            irreversible: true,
+            action: format!("/team/projects/{}/list/revoke", project.slug),
+            hidden: vec![
+                ("email".into(), f.email.clone()),
+                ("reason".into(), f.reason.clone()),
+            ],
+            button: "Revoke".into(),
+            back: format!("/team/projects/{}/list", project.slug),
+        })?
+        .into_response());
+    }
     let email = f
         .email
         .trim()
@@ -294,8 +358,5 @@ pub async fn revoke(
         Some(&f.reason),
     )
     .await?;
-    Ok(Redirect::to(&format!(
-        "/team/projects/{}/list",
-        project.slug
-    )))
+    Ok(Redirect::to(&format!("/team/projects/{}/list", project.slug)).into_response())
 }

@@ -195,6 +195,46 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
     }
 }
 
+/// The confirmation asked before a step that cannot be undone (spam, revoking a
+/// member, deciding a list request, freezing): the handler, given a post
+/// without `confirm=yes`, answers with this page, which says what will happen
+/// and posts the same fields again, confirmed. Works without JavaScript.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct Confirm {
+    /// The navigation bar (with the CSRF token the button posts).
+    pub nav: Nav,
+    /// The question.
+    pub title: String,
+    /// What will happen.
+    pub paragraphs: Vec<String>,
+    /// Whether to say that it cannot be undone.
+    pub irreversible: bool,
+    /// Where the button posts (the same route).
+    pub action: String,
+    /// The fields posted first, posted again.
+    pub hidden: Vec<(String, String)>,
+    /// The button's label.
+    pub button: String,
+    /// Where "Cancel" leads.
+    pub back: String,
+}
+
+/// The `confirm` field of a form that asks first (see [`Confirm`]).
+#[derive(serde::Deserialize, Default)]
+pub struct Confirmed {
+    /// `yes` once confirmed.
+    #[serde(default)]
+    pub confirm: String,
+}
+
+impl Confirmed {
+    /// Whether the step was confirmed.
+    pub fn yes(&self) -> bool {
+        self.confirm == "yes"
+    }
+}
+
 /// The navigation bar of team pages.
 pub struct Nav {
     /// CSRF token for the sign-out form.

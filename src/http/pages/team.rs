@@ -753,18 +753,31 @@ pub async fn case_note(
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
-/// An empty form.
-#[derive(serde::Deserialize)]
-pub struct Empty {}
-
 /// `POST /team/cases/{id}/spam`.
 pub async fn case_spam(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
+    CsrfToken(csrf): CsrfToken,
     PagePath(id): PagePath<i64>,
-    PageForm(_): PageForm<Empty>,
-) -> Result<Redirect, PageError> {
-    let (_, _, _, project) = visible_case(&state, &s, id).await?;
+    PageForm(f): PageForm<super::Confirmed>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    let (case, _, _, project) = visible_case(&state, &s, id).await?;
+    if !f.yes() {
+        return Ok(render(&super::Confirm {
+            nav: Nav::new(&s.user, csrf),
+            title: format!("Mark case #{id} as spam?"),
+            paragraphs: vec![
+                format!("“{}” leaves the inbox and its reporter gets no answer. The case is kept for the audit trail; it can be reopened.", case.summary),
+            ],
+            irreversible: false,
+            action: format!("/team/cases/{id}/spam"),
+            hidden: Vec::new(),
+            button: "Mark as spam".into(),
+            back: format!("/team/cases/{id}"),
+        })?
+        .into_response());
+    }
     // Spam is a triage decision like the others (one path, one audit name: case.spam).
     service::triage::decide(
         &state.db,
@@ -779,11 +792,7 @@ pub async fn case_spam(
         },
     )
     .await?;
-    Ok(Redirect::to(&url::path(&[
-        "team",
-        "projects",
-        &project.slug,
-    ])))
+    Ok(Redirect::to(&url::path(&["team", "projects", &project.slug])).into_response())
 }
 
 /// One audit event as shown.

@@ -280,16 +280,55 @@ pub struct FreezeForm {
     on: bool,
     #[serde(default)]
     public: bool,
+    #[serde(default)]
+    confirm: String,
 }
 
 /// `POST /team/projects/{project}/freeze`: start or end a security-release freeze.
 pub async fn freeze(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PagePath(slug): PagePath<String>,
     PageForm(form): PageForm<FreezeForm>,
-) -> Result<Redirect, PageError> {
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
     let project = visible_project(&state, &s, &slug).await?;
+    if form.confirm != "yes" {
+        let (title, what, button) = if form.on {
+            (
+                format!("Start a security release of {}?", project.name),
+                "The team pages show that other development is halted until the release ends."
+                    .to_owned()
+                    + if form.public {
+                        " A notice without details appears on the public security page."
+                    } else {
+                        ""
+                    },
+                "Start the freeze",
+            )
+        } else {
+            (
+                format!("End the security release of {}?", project.name),
+                "The freeze banner goes, and the public notice with it.".to_owned(),
+                "End the freeze",
+            )
+        };
+        return Ok(super::render(&super::Confirm {
+            nav: super::Nav::new(&s.user, csrf),
+            title,
+            paragraphs: vec![what],
+            irreversible: false,
+            action: format!("/team/projects/{}/freeze", project.slug),
+            hidden: vec![
+                ("on".into(), form.on.to_string()),
+                ("public".into(), form.public.to_string()),
+            ],
+            button: button.into(),
+            back: format!("/team/projects/{}", project.slug),
+        })?
+        .into_response());
+    }
     service::projects::set_freeze(
         &state.db,
         &actor_of(&s.user),
@@ -298,7 +337,7 @@ pub async fn freeze(
         form.public,
     )
     .await?;
-    Ok(Redirect::to(&url::path(&["team", "projects", &slug])))
+    Ok(Redirect::to(&url::path(&["team", "projects", &slug])).into_response())
 }
 
 /// `POST /team/cases/{id}/patches`.
