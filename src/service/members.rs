@@ -60,7 +60,7 @@ pub async fn add(db: &Db, actor: &Actor, a: &Addition<'_>) -> Result<Member, Ser
     }
     let (armored, fingerprint) = match a.key {
         Some(bytes) => {
-            let (key, info) = keys::inspect_recipient(bytes)?;
+            let (key, info) = keys::inspect_recipient_untrusted(bytes.to_vec()).await?;
             (Some(key.to_armored()?), Some(info.fingerprint))
         }
         None if list.individuals_need_key && a.organisation.trim().is_empty() => {
@@ -188,9 +188,13 @@ pub async fn request_key_change(
         else {
             return Ok(KeyChange::Nothing);
         };
-        let Ok((inner, status, signed_at)) =
-            crate::pgp::verify_inline_dated(std::slice::from_ref(&old), text.as_bytes())
-        else {
+        // Verification is CPU work on input from anyone: off the async workers.
+        let (signed_text, old_key) = (text.as_bytes().to_vec(), old.clone());
+        let verified = super::cpu::run("the signed key change", move || {
+            crate::pgp::verify_inline_dated(std::slice::from_ref(&old_key), &signed_text)
+        })
+        .await?;
+        let Ok((inner, status, signed_at)) = verified else {
             return Ok(KeyChange::Nothing);
         };
         if !matches!(&status, SignatureStatus::Good { fingerprint } if *fingerprint == old.fingerprint())
@@ -203,7 +207,7 @@ pub async fn request_key_change(
         if !signed_at.is_some_and(|t| t <= now + 300 && now - t <= SIGNED_KEY_CHANGE_WITHIN) {
             return Ok(KeyChange::Nothing);
         }
-        let (new, info) = keys::inspect_recipient(&inner)?;
+        let (new, info) = keys::inspect_recipient_untrusted(inner).await?;
         let armored = new.to_armored()?;
         let mut tx = db.begin().await?;
         store::members::set_key(tx.conn(), m.id, &armored, &info.fingerprint).await?;
@@ -220,7 +224,7 @@ pub async fn request_key_change(
         return Ok(KeyChange::Replaced);
     }
     // The new key is checked before anything else, whoever asks: its faults reveal nothing.
-    let (new, info) = keys::inspect_recipient(text.as_bytes())?;
+    let (new, info) = keys::inspect_recipient_untrusted(text.as_bytes().to_vec()).await?;
     let Some(m) = member else {
         return Ok(KeyChange::Nothing);
     };
@@ -349,7 +353,7 @@ pub async fn set_key(
     key: &[u8],
 ) -> Result<String, ServiceError> {
     let project = super::projects::find(db, slug).await?;
-    let (new, info) = keys::inspect_recipient(key)?;
+    let (new, info) = keys::inspect_recipient_untrusted(key.to_vec()).await?;
     let armored = new.to_armored()?;
     let mut tx = db.begin().await?;
     let member = store::members::by_email(tx.conn(), project.id, email.as_str())

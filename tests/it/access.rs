@@ -31,11 +31,109 @@ const ENTITLED_SKIP: &[&str] = &[
     "/cve",
     "/revoke",
     "/reporter/confirm",
+    "/remove",
+    "/spam",
+    "/acknowledge",
 ];
 const SECRET: &str = "SECRET-EMBARGOED-DETAIL-7f3a";
 const REPORTER: &str = "secret-reporter@example.net";
 
 on_both_backends!(every_route_answers_each_role_as_it_may);
+
+/// Routes a case-or-project access rule does not govern, each with why: public
+/// pages and capability links (tested in their own modules), signing in and the
+/// member's own account.
+const NOT_CASE_ROUTES: &[(&str, &str)] = &[
+    ("/team", "redirects to /team/"),
+    ("/team/login", "signing in (auth tests)"),
+    ("/team/login/second-factor", "signing in (auth tests)"),
+    ("/team/logout", "signing out (auth tests)"),
+    ("/team/account", "the member's own account (auth tests)"),
+    (
+        "/team/account/two-factor/start",
+        "the member's own account (auth tests)",
+    ),
+    (
+        "/team/account/two-factor/qr.svg",
+        "the member's own account (auth tests)",
+    ),
+    (
+        "/team/account/two-factor/confirm",
+        "the member's own account (auth tests)",
+    ),
+    (
+        "/team/account/recovery-codes",
+        "the member's own account (auth tests)",
+    ),
+    ("/api/v1/openapi.json", "the API's public description"),
+    ("/api/v1/me", "the caller's own account"),
+];
+
+/// Every (method, pattern) of the router that an access rule on a case or a
+/// project governs: the `/team/` pages and forms and the API, from the route
+/// declarations themselves (`pages::ROUTES`, `api::ROUTES`).
+fn inventory() -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let methods = |handlers: &str| -> Vec<&'static str> {
+        ["get", "post", "put", "delete"]
+            .into_iter()
+            .filter(|m| handlers.contains(&format!("{m}(")))
+            .map(|m| match m {
+                "get" => "GET",
+                "post" => "POST",
+                "put" => "PUT",
+                _ => "DELETE",
+            })
+            .collect()
+    };
+    let pages = embargo::http::pages::ROUTES
+        .iter()
+        .filter(|(p, _)| p.starts_with("/team"))
+        .map(|(p, h)| ((*p).to_owned(), *h));
+    let api = embargo::http::api::ROUTES
+        .iter()
+        .map(|(p, h)| (format!("/api/v1{p}"), *h));
+    for (pattern, handlers) in pages.chain(api) {
+        if NOT_CASE_ROUTES.iter().any(|(p, _)| *p == pattern) {
+            continue;
+        }
+        for m in methods(handlers) {
+            out.push((m, pattern.clone()));
+        }
+    }
+    out
+}
+
+/// The route pattern a concrete request path matches.
+fn route_of(method: &str, path: &str) -> (String, String) {
+    let path = path.split('?').next().unwrap_or_default();
+    let patterns = embargo::http::pages::ROUTES
+        .iter()
+        .map(|(p, _)| (*p).to_owned())
+        .chain(
+            embargo::http::api::ROUTES
+                .iter()
+                .map(|(p, _)| format!("/api/v1{p}")),
+        );
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut best: Option<(usize, String)> = None;
+    for pattern in patterns {
+        let ps: Vec<&str> = pattern.split('/').collect();
+        if ps.len() != segments.len() {
+            continue;
+        }
+        let literal = ps.iter().filter(|p| !p.starts_with('{')).count();
+        let matches = ps
+            .iter()
+            .zip(&segments)
+            .all(|(p, s)| p.starts_with('{') || p == s);
+        if matches && best.as_ref().is_none_or(|(n, _)| literal > *n) {
+            best = Some((literal, pattern));
+        }
+    }
+    let (_, pattern) = best.unwrap_or_else(|| panic!("{path} matches no route"));
+    (method.to_owned(), pattern)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
@@ -108,6 +206,7 @@ async fn signed_in(
 }
 
 async fn every_route_answers_each_role_as_it_may(kind: Kind) {
+    let mut exercised = std::collections::BTreeSet::new();
     let app = TestApp::spawn(kind).await;
     crate::support::add_example_projects(&app.state.db, &["demo", "cpython"]).await;
     // Case A: the one under test, with a team note. Case B: reported over the web by
@@ -246,11 +345,17 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             ),
             ("/team/projects/demo/list".to_owned(), StatusCode::OK, false),
             (
+                format!("/team/cases/{a}/disclosure/publish"),
+                StatusCode::OK,
+                true,
+            ),
+            (
                 "/team/projects/demo/list/requests/999".to_owned(),
                 StatusCode::NOT_FOUND,
                 false,
             ),
         ] {
+            exercised.insert(route_of("GET", &path));
             let r = act.web.get(app.url(&path)).send().await.unwrap();
             let status = r.status();
             let body = r.text().await.unwrap();
@@ -282,6 +387,7 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             checked += 1;
         }
         // The audit trail: administrators only.
+        exercised.insert(route_of("GET", "/team/audit"));
         let r = act.web.get(app.url("/team/audit")).send().await.unwrap();
         let want = match role {
             Role::Admin => StatusCode::OK,
@@ -357,6 +463,12 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             (format!("/team/cases/{a}/disclosure/publish"), vec![]),
             (format!("/team/cases/{a}/cve"), vec![]),
             (format!("/team/cases/{a}/reporter/confirm"), vec![]),
+            (format!("/team/cases/{a}/guests/999/remove"), vec![]),
+            (format!("/team/cases/{a}/spam"), vec![]),
+            (
+                format!("/team/cases/{a}/acknowledge"),
+                vec![("text", "Thanks.")],
+            ),
             (
                 "/team/projects/demo/list/revoke".to_owned(),
                 vec![("email", "nobody@example.org")],
@@ -370,6 +482,7 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 // Changes of state and outbound mail are covered by their own tests.
                 continue;
             }
+            exercised.insert(route_of("POST", &path));
             let mut form = vec![("csrf_token", csrf.as_str())];
             form.extend(fields.iter().copied());
             let r = act
@@ -485,6 +598,18 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             ),
             ("POST", format!("/api/v1/cases/{a}/cve"), None),
             ("GET", "/api/v1/projects/demo/schedule".to_owned(), None),
+            ("GET", "/api/v1/projects".to_owned(), None),
+            (
+                "GET",
+                "/api/v1/cvss?vector=CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".to_owned(),
+                None,
+            ),
+            ("DELETE", format!("/api/v1/cases/{a}/guests/999"), None),
+            (
+                "POST",
+                format!("/api/v1/cases/{a}/patches/999/reviews"),
+                Some(serde_json::json!({"verdict": "approved", "note": "x"})),
+            ),
             (
                 "GET",
                 "/api/v1/projects/demo/list/requests".to_owned(),
@@ -522,10 +647,12 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 None,
             ),
         ] {
+            exercised.insert(route_of(method, &path));
             let client = reqwest::Client::new();
             let mut req = match method {
                 "GET" => client.get(app.url(&path)),
                 "PUT" => client.put(app.url(&path)),
+                "DELETE" => client.delete(app.url(&path)),
                 _ => client.post(app.url(&path)),
             };
             if let Some(t) = &act.token {
@@ -543,10 +670,14 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 }
                 (Role::OtherTeam, "GET", "/api/v1/cases") => StatusCode::OK,
                 (_, "GET", p) if p.starts_with("/api/v1/cwe") => StatusCode::OK,
+                (_, "GET", p) if p.starts_with("/api/v1/cvss") => StatusCode::OK,
+                (_, "GET", "/api/v1/projects") => StatusCode::OK,
                 (Role::OtherTeam, "GET", p) if p.starts_with("/api/v1/cases?") => StatusCode::OK,
                 (Role::OtherTeam, _, _) => StatusCode::NOT_FOUND,
                 (_, "GET", p) if p.ends_with("/list/requests/999") => StatusCode::NOT_FOUND,
                 (_, "POST", p) if p.ends_with("/999/decision") => StatusCode::NOT_FOUND,
+                (_, "DELETE", p) if p.ends_with("/guests/999") => StatusCode::NOT_FOUND,
+                (_, "POST", p) if p.ends_with("/patches/999/reviews") => StatusCode::NOT_FOUND,
                 (_, "POST", p) if p.ends_with("/list/members") => StatusCode::UNPROCESSABLE_ENTITY,
                 (_, "POST", p) if p.ends_with("/members/revoke") => StatusCode::NOT_FOUND,
                 (_, "PUT", p) if p.ends_with("/members/key") => StatusCode::UNPROCESSABLE_ENTITY,
@@ -589,12 +720,25 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             checked += 1;
         }
     }
-    // 8 team pages + the audit trail, 24 team forms, 35 API routes; the entitled roles
+    // 9 team pages + the audit trail, 27 team forms, 39 API routes; the entitled roles
     // skip the forms in ENTITLED_SKIP (the list's decide form ends in /decide too).
     assert_eq!(
         checked,
-        6 * (8 + 1 + 24 + 35) - 2 * (ENTITLED_SKIP.len() + 1),
+        6 * (9 + 1 + 27 + 39) - 2 * (ENTITLED_SKIP.len() + 1),
         "every route was asked by every role"
+    );
+    // The route inventory: every team page, team form and API route the router has
+    // was asked by all six roles above. A new route cannot ship without its row here.
+    let mut missing = Vec::new();
+    for (method, pattern) in inventory() {
+        if !exercised.contains(&(method.to_owned(), pattern.clone())) {
+            missing.push(format!("{method} {pattern}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes the access matrix does not ask as every role:\n{}",
+        missing.join("\n")
     );
     // Nothing a non-entitled role sent changed the case.
     assert_eq!(

@@ -19,78 +19,56 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 
-/// The API routes (mounted at `/api/v1`).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/projects", get(projects))
-        .route("/projects/{project}", get(project))
-        .route("/cases", get(cases::list))
-        .route("/cases/{id}", get(cases::show))
-        .route("/cases/{id}/decision", post(cases::decide))
-        .route("/cases/{id}/severity", put(cases::severity))
-        .route("/cases/{id}/actions", post(cases::step))
-        .route("/cases/{id}/assignee", put(cases::assign))
-        .route(
-            "/cases/{id}/guests",
-            get(casework::guests).post(casework::invite),
-        )
-        .route("/cases/{id}/guests/{guest}", delete(casework::remove_guest))
-        .route("/cases/{id}/strikes", post(casework::strike))
-        .route("/cases/{id}/affected", put(casework::affected))
-        .route(
-            "/cases/{id}/patches",
-            get(casework::patches).post(casework::attach),
-        )
-        .route(
-            "/cases/{id}/patches/{patch}/reviews",
-            post(casework::review),
-        )
-        .route(
-            "/cases/{id}/upstream",
-            get(casework::upstream).put(casework::set_upstream),
-        )
-        .route(
-            "/cases/{id}/upstream/events",
-            post(casework::upstream_event),
-        )
-        .route("/projects/{project}/freeze", put(casework::freeze))
-        .route("/projects/{project}/bans", get(casework::bans))
-        .route("/projects/{project}/bans/lift", post(casework::lift))
-        .route("/cwe", get(casework::cwe))
-        .route("/cases/{id}/schedule", post(disclosure::schedule))
-        .route(
-            "/cases/{id}/advisory",
-            get(disclosure::advisory).put(disclosure::save_advisory),
-        )
-        .route("/cases/{id}/disclosure/{step}", post(disclosure::step))
-        .route("/cases/{id}/cve", post(disclosure::assign_cve))
-        .route("/projects/{project}/schedule", get(disclosure::jobs))
-        .route("/projects/{project}/list/requests", get(lists::requests))
-        .route(
-            "/projects/{project}/list/requests/{id}",
-            get(lists::request),
-        )
-        .route(
-            "/projects/{project}/list/requests/{id}/decision",
-            post(lists::decide),
-        )
-        .route(
-            "/projects/{project}/list/members",
-            get(lists::members).post(lists::add_member),
-        )
-        .route(
-            "/projects/{project}/list/members/revoke",
-            post(lists::revoke),
-        )
-        .route("/projects/{project}/list/members/key", put(lists::set_key))
-        .route(
-            "/projects/{project}/announce/subscribers",
-            get(lists::subscribers),
-        )
-        .route("/cvss", get(cases::cvss_score))
-        .route("/openapi.json", get(openapi))
-        .fallback(not_found)
+/// Declares the API routes once: the router and [`ROUTES`], the inventory the
+/// access tests walk.
+macro_rules! api_routes {
+    ($($path:literal => $handler:expr;)*) => {
+        /// Every API route (below `/api/v1`) with its method router as written.
+        pub const ROUTES: &[(&str, &str)] = &[$(($path, stringify!($handler))),*];
+
+        /// The API routes (mounted at `/api/v1`).
+        pub fn routes() -> Router<AppState> {
+            Router::new()$(.route($path, $handler))*.fallback(not_found)
+        }
+    };
+}
+
+api_routes! {
+    "/me" => get(me);
+    "/projects" => get(projects);
+    "/projects/{project}" => get(project);
+    "/cases" => get(cases::list);
+    "/cases/{id}" => get(cases::show);
+    "/cases/{id}/decision" => post(cases::decide);
+    "/cases/{id}/severity" => put(cases::severity);
+    "/cases/{id}/actions" => post(cases::step);
+    "/cases/{id}/assignee" => put(cases::assign);
+    "/cases/{id}/guests" => get(casework::guests).post(casework::invite);
+    "/cases/{id}/guests/{guest}" => delete(casework::remove_guest);
+    "/cases/{id}/strikes" => post(casework::strike);
+    "/cases/{id}/affected" => put(casework::affected);
+    "/cases/{id}/patches" => get(casework::patches).post(casework::attach);
+    "/cases/{id}/patches/{patch}/reviews" => post(casework::review);
+    "/cases/{id}/upstream" => get(casework::upstream).put(casework::set_upstream);
+    "/cases/{id}/upstream/events" => post(casework::upstream_event);
+    "/projects/{project}/freeze" => put(casework::freeze);
+    "/projects/{project}/bans" => get(casework::bans);
+    "/projects/{project}/bans/lift" => post(casework::lift);
+    "/cwe" => get(casework::cwe);
+    "/cases/{id}/schedule" => post(disclosure::schedule);
+    "/cases/{id}/advisory" => get(disclosure::advisory).put(disclosure::save_advisory);
+    "/cases/{id}/disclosure/{step}" => post(disclosure::step);
+    "/cases/{id}/cve" => post(disclosure::assign_cve);
+    "/projects/{project}/schedule" => get(disclosure::jobs);
+    "/projects/{project}/list/requests" => get(lists::requests);
+    "/projects/{project}/list/requests/{id}" => get(lists::request);
+    "/projects/{project}/list/requests/{id}/decision" => post(lists::decide);
+    "/projects/{project}/list/members" => get(lists::members).post(lists::add_member);
+    "/projects/{project}/list/members/revoke" => post(lists::revoke);
+    "/projects/{project}/list/members/key" => put(lists::set_key);
+    "/projects/{project}/announce/subscribers" => get(lists::subscribers);
+    "/cvss" => get(cases::cvss_score);
+    "/openapi.json" => get(openapi);
 }
 
 /// `GET /api/v1/openapi.json`: the API described as OpenAPI 3.1 (public: it holds no data).
