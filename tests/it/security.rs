@@ -1164,7 +1164,83 @@ async fn f14_disabled_unknown_and_wrong_answer_alike(kind: Kind) {
     assert_eq!(bodies[1], bodies[2]);
 }
 
+/// Issue #17: every action the case page offers is allowed in the case's state —
+/// for every state, the step buttons, the disclosure steps, the schedule form,
+/// "Mark as spam" and the decision form are each checked against the
+/// transition table.
+async fn every_action_offered_on_a_case_page_is_allowed_in_its_state(kind: Kind) {
+    use embargo::domain::case::{Action, CaseState};
+    let (app, client, case) = admin_app(kind).await;
+    let mut offered_any = 0;
+    for state in CaseState::ALL {
+        app.db
+            .exec(&format!(
+                "UPDATE cases SET state = '{}' WHERE id = {case}",
+                state.as_str()
+            ))
+            .await;
+        let html = client
+            .get(app.url(&format!("/team/cases/{case}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut offered: Vec<Action> = Vec::new();
+        // Step buttons: <input type="hidden" name="action" value="…">
+        let mut rest = html.as_str();
+        let field = "name=\"action\" value=\"";
+        while let Some(i) = rest.find(field) {
+            rest = &rest[i + field.len()..];
+            let v = &rest[..rest.find('"').unwrap()];
+            offered.push(v.parse().unwrap_or_else(|e| panic!("{v}: {e}")));
+        }
+        for (marker, action) in [
+            (
+                format!("/team/cases/{case}/disclosure/pre-announce\""),
+                Action::PreAnnounce,
+            ),
+            (
+                format!("/team/cases/{case}/disclosure/pre-notify\""),
+                Action::PreNotify,
+            ),
+            (
+                format!("/team/cases/{case}/disclosure/publish\""),
+                Action::Publish,
+            ),
+            (format!("/team/cases/{case}/schedule\""), Action::Schedule),
+            (format!("/team/cases/{case}/spam\""), Action::MarkSpam),
+        ] {
+            if html.contains(&marker) {
+                offered.push(action);
+            }
+        }
+        // The decision form's verdicts.
+        let field = "name=\"verdict\" value=\"";
+        let mut rest = html.as_str();
+        while let Some(i) = rest.find(field) {
+            rest = &rest[i + field.len()..];
+            let v = &rest[..rest.find('"').unwrap()];
+            offered.push(v.parse().unwrap_or_else(|e| panic!("{v}: {e}")));
+        }
+        for action in &offered {
+            assert!(
+                state.apply(*action).is_ok(),
+                "{state}: the page offers {} which the transition table does not allow",
+                action.as_str()
+            );
+        }
+        offered_any += offered.len();
+    }
+    assert!(
+        offered_any > 5,
+        "the page offered almost nothing: {offered_any}"
+    );
+}
+
 on_both_backends!(
+    every_action_offered_on_a_case_page_is_allowed_in_its_state,
     f10_every_report_field_is_bounded,
     f11_replies_through_a_case_link_are_limited,
     f12_the_overall_cap_does_not_turn_reporters_away,

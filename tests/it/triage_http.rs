@@ -756,12 +756,34 @@ async fn a_security_release_freeze_is_visible_and_announced_without_details(kind
         .unwrap();
     assert!(page.contains("Start a security release"), "{page}");
     let csrf = csrf_in(&page);
+    // Freezing asks first, and the confirmation posts the same choice again.
     let r = lead
         .post(d.app.url("/team/projects/demo/freeze"))
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("on", "true"),
             ("public", "true"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains("Start a security release of Demo Project?"),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains("name=\"public\" value=\"true\""),
+        "{confirm}"
+    );
+    let r = lead
+        .post(d.app.url("/team/projects/demo/freeze"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("on", "true"),
+            ("public", "true"),
+            ("confirm", "yes"),
         ])
         .send()
         .await
@@ -794,6 +816,7 @@ async fn a_security_release_freeze_is_visible_and_announced_without_details(kind
             ("csrf_token", csrf.as_str()),
             ("on", "true"),
             ("public", "true"),
+            ("confirm", "yes"),
         ])
         .send()
         .await
@@ -801,7 +824,11 @@ async fn a_security_release_freeze_is_visible_and_announced_without_details(kind
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let r = lead
         .post(d.app.url("/team/projects/demo/freeze"))
-        .form(&[("csrf_token", csrf.as_str()), ("on", "false")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("on", "false"),
+            ("confirm", "yes"),
+        ])
         .send()
         .await
         .unwrap();

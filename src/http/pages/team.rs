@@ -290,6 +290,8 @@ struct TeamCase {
     attachments: Vec<store::cases::AttachmentRow>,
     messages: Vec<TeamMessage>,
     spam: bool,
+    /// Whether marking as spam is allowed in the case's state.
+    can_spam: bool,
     triage: TriageView,
     guests: Vec<GuestLine>,
     patches: Vec<PatchLine>,
@@ -338,6 +340,16 @@ struct GuestLine {
 /// What the triage part of the case page shows.
 struct TriageView {
     awaits_decision: bool,
+    /// The verdicts the decision form offers: those the state allows.
+    can_accept: bool,
+    /// See `can_accept`.
+    can_reject: bool,
+    /// See `can_accept`.
+    can_duplicate: bool,
+    /// See `can_accept`.
+    can_public_fix: bool,
+    /// See `can_accept`.
+    can_spam_verdict: bool,
     decision: Option<String>,
     decided: Option<String>,
     decide_due: Option<String>,
@@ -545,6 +557,9 @@ pub async fn case(
         project: project.name,
         slug: project.slug,
         spam: case.state == "spam",
+        can_spam: case_state
+            .apply(crate::domain::case::Action::MarkSpam)
+            .is_ok(),
         state: case.state,
         received: when(case.received_at),
         source: case.source,
@@ -673,6 +688,11 @@ fn triage_view(
             .unwrap_or_default(),
         awaits_decision: state.awaits_decision()
             || matches!(state, CaseState::Accepted | CaseState::Fixing),
+        can_accept: state.apply(Action::Accept).is_ok(),
+        can_reject: state.apply(Action::Reject).is_ok(),
+        can_duplicate: state.apply(Action::MarkDuplicate).is_ok(),
+        can_public_fix: state.apply(Action::PublicFix).is_ok(),
+        can_spam_verdict: state.apply(Action::MarkSpam).is_ok(),
         decision,
         decided: case.decided_at.map(when),
         decide_due: case.decide_due_at.map(when),
