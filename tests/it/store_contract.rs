@@ -574,6 +574,75 @@ async fn migrations_are_idempotent(kind: Kind) {
     assert_eq!(t.scalar("SELECT COUNT(*) FROM audit_head").await, 1);
 }
 
+/// One column as both backends describe it: (table, column, type family, not null).
+type Column = (String, String, String, bool);
+
+fn family(declared: &str) -> String {
+    let t = declared.to_ascii_lowercase();
+    match t.as_str() {
+        "integer" | "bigint" | "int8" | "int4" | "smallint" | "bigserial" => "int",
+        "text" | "character varying" | "varchar" => "text",
+        "boolean" | "bool" => "bool",
+        "blob" | "bytea" => "bytes",
+        "real" | "double precision" | "float8" | "float4" => "float",
+        other => return other.to_owned(),
+    }
+    .to_owned()
+}
+
+async fn schema(t: &TestDb) -> Vec<Column> {
+    let mut cols: Vec<Column> = match &t.db {
+        embargo::store::Db::Sqlite(p, ..) => {
+            let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+                "SELECT m.name, c.name, c.type, c.\"notnull\", c.pk FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' AND m.name NOT LIKE 'case_search%'",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            rows.into_iter()
+                .map(|(t, c, ty, nn, pk)| (t, c, family(&ty), nn == 1 || pk > 0))
+                .collect()
+        }
+        embargo::store::Db::Postgres(p) => {
+            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' AND table_name NOT LIKE 'case_search%'",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            rows.into_iter()
+                .map(|(t, c, ty, nullable)| (t, c, family(&ty), nullable == "NO"))
+                .collect()
+        }
+    };
+    cols.sort();
+    cols
+}
+
+/// Both trees of migrations build the same schema: the same tables and columns,
+/// with the same type (by family: integers, text, booleans, bytes, floats) and
+/// the same nullability. Full-text search is each backend's own (`case_search`:
+/// an FTS5 table and its shadow tables on SQLite, a table with a `tsvector`
+/// column and a GIN index on PostgreSQL) and is the one exception.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_backends_have_the_same_schema() {
+    let lite = schema(&TestDb::new(Kind::Sqlite).await).await;
+    let pg: Vec<Column> = schema(&TestDb::new(Kind::Postgres).await).await;
+    assert!(lite.len() > 100, "{} columns", lite.len());
+    let only = |a: &[Column], b: &[Column]| -> Vec<String> {
+        a.iter()
+            .filter(|c| !b.contains(c))
+            .map(|(t, c, ty, nn)| format!("{t}.{c} {ty}{}", if *nn { " NOT NULL" } else { "" }))
+            .collect()
+    };
+    assert!(
+        lite == pg,
+        "the schemas differ:\nonly in SQLite:\n  {}\nonly in PostgreSQL:\n  {}",
+        only(&lite, &pg).join("\n  "),
+        only(&pg, &lite).join("\n  ")
+    );
+}
+
 #[test]
 fn migrations_are_in_lockstep() {
     let names = |dir: &str| -> Vec<String> {
