@@ -1067,6 +1067,45 @@ fn pre_notification_text(
     out
 }
 
+/// Whether a case can be published now, and if not why, in words a team member
+/// acts on: the one rule the case page's button, the confirmation page and
+/// publication itself all ask.
+pub async fn can_publish(db: &Db, case_id: i64) -> Result<(), ServiceError> {
+    let src = advisories::sources(db, case_id).await?;
+    let from: CaseState = src.case.state.parse().map_err(ServiceError::Internal)?;
+    if from.apply(Action::Publish).is_err() {
+        return Err(ServiceError::Conflict(format!(
+            "a case that is {from} cannot be published: schedule its disclosure first"
+        )));
+    }
+    publishable(db, &src, from).await
+}
+
+async fn publishable(
+    db: &Db,
+    src: &advisories::Sources,
+    from: CaseState,
+) -> Result<(), ServiceError> {
+    if from == CaseState::Fixing {
+        let upstream = {
+            let mut c = db.acquire().await?;
+            store::upstream::of_case(c.conn(), src.case.id).await?
+        };
+        if upstream.and_then(|u| u.upstream_name).is_none() {
+            return Err(ServiceError::Conflict(
+                "schedule the disclosure first: only a case with an upstream track publishes (a workaround advisory) without a schedule".into(),
+            ));
+        }
+        if src.draft.workarounds.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "a workaround advisory needs the workaround: fill in the advisory's workarounds"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What publishing a case now would do and skip: for the confirmation page,
 /// and for the refusal when an early publication comes without a reason.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1188,23 +1227,7 @@ async fn publish(
     let src = advisories::sources(db, case_id).await?;
     let from: CaseState = src.case.state.parse().map_err(ServiceError::Internal)?;
     let to = from.apply(Action::Publish).map_err(conflict)?;
-    if from == CaseState::Fixing {
-        let upstream = {
-            let mut c = db.acquire().await?;
-            store::upstream::of_case(c.conn(), case_id).await?
-        };
-        if upstream.and_then(|u| u.upstream_name).is_none() {
-            return Err(ServiceError::Conflict(
-                "schedule the disclosure first: only a case with an upstream track publishes (a workaround advisory) without a schedule".into(),
-            ));
-        }
-        if src.draft.workarounds.trim().is_empty() {
-            return Err(ServiceError::Invalid(
-                "a workaround advisory needs the workaround: fill in the advisory's workarounds"
-                    .into(),
-            ));
-        }
-    }
+    publishable(db, &src, from).await?;
     let signer = signer(db, cfg, src.project.id, None).await.ok();
     let link_key = super::announce::link_key(db).await?;
     let now = store::now();

@@ -344,10 +344,11 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 false,
             ),
             ("/team/projects/demo/list".to_owned(), StatusCode::OK, false),
+            // The confirmation page of a step the case cannot take: the reason, no button.
             (
                 format!("/team/cases/{a}/disclosure/publish"),
-                StatusCode::OK,
-                true,
+                StatusCode::CONFLICT,
+                false,
             ),
             (
                 "/team/projects/demo/list/requests/999".to_owned(),

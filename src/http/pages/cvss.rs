@@ -175,15 +175,17 @@ pub async fn calculator(
             } else {
                 std::mem::replace(&mut keep_cvss3, v.clone())
             };
-            replaces = format!(
-                "Case #{id} “{}” has {}",
-                case.summary,
-                if current.is_empty() {
-                    format!("no CVSS {version} vector yet")
-                } else {
-                    format!("the CVSS {version} vector {current}")
-                }
-            );
+            replaces = if current.is_empty() {
+                format!(
+                    "Case #{id} “{}” has no CVSS {version} vector yet: saving sets the vector above (the case's severity level stays as it is)",
+                    case.summary
+                )
+            } else {
+                format!(
+                    "Case #{id} “{}” has the CVSS {version} vector {current}: saving replaces it with the vector above (the case's severity level stays as it is)",
+                    case.summary
+                )
+            };
         }
     }
     render(&CalculatorPage {

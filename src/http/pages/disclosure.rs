@@ -122,7 +122,8 @@ pub async fn view(
         advisory,
         can_pre_announce: allowed(Action::PreAnnounce),
         can_pre_notify: allowed(Action::PreNotify),
-        can_publish: allowed(Action::Publish),
+        can_publish: allowed(Action::Publish)
+            && disclosure::can_publish(&state.db, case_id).await.is_ok(),
         can_schedule: allowed(Action::Schedule),
     })
 }
@@ -198,6 +199,15 @@ struct ConfirmStep {
     error: Option<String>,
 }
 
+async fn case_project_slug(
+    state: &AppState,
+    case: &crate::store::cases::CaseRow,
+) -> Result<String, PageError> {
+    Ok(service::projects::by_id(&state.db, case.project_id)
+        .await?
+        .slug)
+}
+
 async fn confirm_page(
     state: &AppState,
     s: &crate::service::login::ActiveSession,
@@ -208,6 +218,33 @@ async fn confirm_page(
     error: Option<String>,
 ) -> Result<ConfirmStep, PageError> {
     let (case, _, _) = service::cases::team_view(&state.db, id).await?;
+    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let action = match step {
+        "pre-announce" => Action::PreAnnounce,
+        "pre-notify" => Action::PreNotify,
+        "publish" => Action::Publish,
+        _ => return Err(PageError::NotFound),
+    };
+    // A step the case cannot take gets no confirmation page (and no button) but the
+    // reason, in words.
+    let impossible = if action == Action::Publish {
+        disclosure::can_publish(&state.db, id)
+            .await
+            .err()
+            .map(|e| e.to_string())
+    } else {
+        from.apply(action).err().map(|_| {
+            format!(
+                "A case that is {from} cannot take this step now: schedule its disclosure first."
+            )
+        })
+    };
+    if let Some(why) = impossible {
+        return Err(ServiceError::Conflict(why).into());
+    }
+    let members = service::members::list(&state.db, &case_project_slug(state, &case).await?, true)
+        .await?
+        .len();
     let (title, happens, button, plan) = match step {
         "pre-announce" => (
             "Send the pre-announcement now?".to_owned(),
@@ -217,7 +254,10 @@ async fn confirm_page(
         ),
         "pre-notify" => (
             "Send the pre-notification now?".to_owned(),
-            vec!["Every member of the confidential pre-notification list receives the advisory, the patches and the date now, each encrypted to their key. Mail that has gone out cannot be recalled.".to_owned()],
+            vec![match members {
+                0 => "The confidential pre-notification list has no members: nothing is sent, and the step is recorded as done.".to_owned(),
+                n => format!("The {n} member(s) of the confidential pre-notification list receive the advisory, the patches and the date now, each encrypted to their key (a member whose key cannot be used is skipped and named to the team). Mail that has gone out cannot be recalled."),
+            }],
             "Send the pre-notification now",
             None,
         ),
@@ -308,15 +348,26 @@ pub async fn step(
                 .await
                 .map(|_| ())
         }
-        _ => disclosure::publish_now(&state.db, &state.cfg, &actor, id, Some(&form.reason))
-            .await
-            .map(|_| ()),
+        _ => {
+            // The page's own wording for the one thing a person can forget here.
+            let plan = disclosure::publish_plan(&state.db, id).await?;
+            if plan.early && form.reason.trim().is_empty() {
+                Err(ServiceError::Invalid(
+                    "Give the reason for publishing early.".into(),
+                ))
+            } else {
+                disclosure::publish_now(&state.db, &state.cfg, &actor, id, Some(&form.reason))
+                    .await
+                    .map(|_| ())
+            }
+        }
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")).into_response()),
         // Stay on the confirmation page, with what was typed and what to fix.
         Err(ServiceError::Invalid(m) | ServiceError::Conflict(m)) => {
-            let page = confirm_page(&state, &s, csrf, id, &step, form.reason, Some(m)).await?;
+            let reason = form.reason.trim().to_owned();
+            let page = confirm_page(&state, &s, csrf, id, &step, reason, Some(m)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, super::render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),

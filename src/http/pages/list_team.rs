@@ -241,7 +241,8 @@ pub async fn decide(
     let project = visible_project(&state, &s, &slug).await?;
     // Approving lets someone read every embargoed issue from now on; a rejection is
     // mailed at once: both ask first.
-    if matches!(f.verdict.as_str(), "approve" | "reject") && f.confirm != "yes" {
+    let complete = f.verdict == "approve" || !f.note.trim().is_empty();
+    if matches!(f.verdict.as_str(), "approve" | "reject") && complete && f.confirm != "yes" {
         let what = if f.verdict == "approve" {
             format!(
                 "The applicant joins the group “{}” of the confidential list and receives every pre-notification from now on. They are told by mail.",
@@ -259,7 +260,7 @@ pub async fn decide(
                 format!("Reject request #{id}?")
             },
             paragraphs: vec![what],
-            irreversible: true,
+            irreversible: f.verdict == "reject",
             action: format!("/team/projects/{}/list/requests/{id}/decide", project.slug),
             hidden: vec![
                 ("verdict".into(), f.verdict.clone()),
@@ -272,6 +273,7 @@ pub async fn decide(
                 "Reject".into()
             },
             back: format!("/team/projects/{}/list/requests/{id}", project.slug),
+            back_to: "the request".into(),
         })?
         .into_response());
     }
@@ -334,7 +336,7 @@ pub async fn revoke(
                 "{} leaves the confidential list at once and receives nothing from now on, not even a date change. To come back they apply again.",
                 f.email.trim()
             )],
-            irreversible: true,
+            irreversible: false,
             action: format!("/team/projects/{}/list/revoke", project.slug),
             hidden: vec![
                 ("email".into(), f.email.clone()),
@@ -342,6 +344,7 @@ pub async fn revoke(
             ],
             button: "Revoke".into(),
             back: format!("/team/projects/{}/list", project.slug),
+            back_to: "the list".into(),
         })?
         .into_response());
     }

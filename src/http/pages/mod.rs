@@ -218,6 +218,8 @@ pub struct Confirm {
     pub button: String,
     /// Where "Cancel" leads.
     pub back: String,
+    /// What it leads back to ("the case", "the list").
+    pub back_to: String,
 }
 
 /// The `confirm` field of a form that asks first (see [`Confirm`]).

@@ -348,8 +348,7 @@ struct TriageView {
     can_duplicate: bool,
     /// See `can_accept`.
     can_public_fix: bool,
-    /// See `can_accept`.
-    can_spam_verdict: bool,
+
     decision: Option<String>,
     decided: Option<String>,
     decide_due: Option<String>,
@@ -692,7 +691,7 @@ fn triage_view(
         can_reject: state.apply(Action::Reject).is_ok(),
         can_duplicate: state.apply(Action::MarkDuplicate).is_ok(),
         can_public_fix: state.apply(Action::PublicFix).is_ok(),
-        can_spam_verdict: state.apply(Action::MarkSpam).is_ok(),
+
         decision,
         decided: case.decided_at.map(when),
         decide_due: case.decide_due_at.map(when),
@@ -795,6 +794,7 @@ pub async fn case_spam(
             hidden: Vec::new(),
             button: "Mark as spam".into(),
             back: format!("/team/cases/{id}"),
+            back_to: "the case".into(),
         })?
         .into_response());
     }

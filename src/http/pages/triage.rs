@@ -326,6 +326,7 @@ pub async fn freeze(
             ],
             button: button.into(),
             back: format!("/team/projects/{}", project.slug),
+            back_to: "the project".into(),
         })?
         .into_response());
     }
