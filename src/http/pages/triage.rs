@@ -305,13 +305,13 @@ pub async fn freeze(
                     } else {
                         ""
                     },
-                "Start the freeze",
+                "Start the security release",
             )
         } else {
             (
                 format!("End the security release of {}?", project.name),
                 "The freeze banner goes, and the public notice with it.".to_owned(),
-                "End the freeze",
+                "End the security release",
             )
         };
         return Ok(super::render(&super::Confirm {
