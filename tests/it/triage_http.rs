@@ -1126,6 +1126,21 @@ async fn the_cvss_calculator_builds_scores_and_saves_a_vector(kind: Kind) {
             .await,
         1
     );
+    // Opened again from the case, the calculator starts at the case's own vector and
+    // says that saving replaces it.
+    let page = lead
+        .get(d.app.url(&format!("/team/cvss?case={a}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("<strong>{}</strong>", want.canonical)),
+        "{page}"
+    );
+    assert!(page.contains("saving replaces it"), "{page}");
     // CVSS 4.0 page; values outside a metric's list fall back to its first value.
     let page = lead
         .get(

@@ -83,12 +83,35 @@ pub async fn calculator(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
     CsrfToken(csrf): CsrfToken,
-    Query(q): Query<HashMap<String, String>>,
+    Query(mut q): Query<HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
     let version = match q.get("version").map(String::as_str) {
         Some("4.0") => "4.0",
         _ => "3.1",
     };
+    // Opened from a case, before any metric is chosen: start from the case's own
+    // vector of this version, so the page shows what is there, not defaults.
+    if !q.contains_key("AV")
+        && let Some(id) = q.get("case").and_then(|c| c.parse::<i64>().ok())
+    {
+        super::team::visible_case(&state, &s, id).await?;
+        let (case, _, _) = crate::service::cases::team_view(&state.db, id).await?;
+        let stored = if version == "4.0" {
+            case.cvss4
+        } else {
+            case.cvss3
+        };
+        if let Some(rest) = stored
+            .as_deref()
+            .and_then(|v| v.strip_prefix(&format!("CVSS:{version}/")))
+        {
+            for part in rest.split('/') {
+                if let Some((k, v)) = part.split_once(':') {
+                    q.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+    }
     let (metrics, base_count, groups_at): (Metrics, usize, Groups) = if version == "4.0" {
         (
             v4::METRICS,
