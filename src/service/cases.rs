@@ -377,12 +377,7 @@ pub async fn submit(
         },
     )
     .await
-    .map_err(|e| match e {
-        store::StoreError::Conflict => {
-            ServiceError::Conflict("this mail was already taken in".into())
-        }
-        other => other.into(),
-    })?;
+    .map_err(taken_before)?;
     let first = store::cases::add_message(
         tx.conn(),
         &store::cases::NewMessage {
@@ -539,12 +534,7 @@ pub async fn reporter_reply(
         now,
     )
     .await
-    .map_err(|e| match e {
-        store::StoreError::Conflict => {
-            ServiceError::Conflict("this mail was already taken in".into())
-        }
-        other => other.into(),
-    })?;
+    .map_err(taken_before)?;
     audit::record(
         &mut tx,
         &Actor::Anonymous,
@@ -770,27 +760,16 @@ pub async fn forwarded_copy(
 ) -> Result<(), ServiceError> {
     let case = case_row(db, case_id).await?;
     let mut tx = db.begin().await?;
-    store::cases::add_message(
-        tx.conn(),
-        &store::cases::NewMessage {
-            case_id: case.id,
-            author: "system",
-            author_user_id: None,
-            visibility: "team",
-            body: &format!(
-                "A copy of an encrypted message of this case arrived from {sender}, who did not send it first. It was not taken in as a report and nothing was sent to {sender}: someone may have forwarded or intercepted the reporter's mail."
-            ),
-            message_id,
-        },
-        store::now(),
+    system_note_in(
+        &mut tx,
+        case.id,
+        &format!(
+            "A copy of encrypted content that this case's reporter sent (and is confirmed to have written) arrived from {sender}. It was not taken in as a report and nothing was sent to {sender}: someone may have forwarded or intercepted the reporter's mail."
+        ),
+        message_id,
     )
     .await
-    .map_err(|e| match e {
-        store::StoreError::Conflict => {
-            ServiceError::Conflict("this mail was already taken in".into())
-        }
-        other => other.into(),
-    })?;
+    .map_err(taken_before)?;
     audit::record(
         &mut tx,
         &Actor::Anonymous,
@@ -819,6 +798,19 @@ pub async fn changed_meanwhile(db: &Db, case_id: i64) -> ServiceError {
 /// A note by Embargo itself, for the team only.
 pub async fn system_note(db: &Db, case_id: i64, text: &str) -> Result<(), ServiceError> {
     let mut tx = db.begin().await?;
+    system_note_in(&mut tx, case_id, text, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`system_note`] inside the caller's transaction (with the Message-ID of the
+/// mail it records, if any).
+pub(super) async fn system_note_in(
+    tx: &mut Tx,
+    case_id: i64,
+    text: &str,
+    message_id: Option<&str>,
+) -> Result<i64, store::StoreError> {
     store::cases::add_message(
         tx.conn(),
         &store::cases::NewMessage {
@@ -827,13 +819,22 @@ pub async fn system_note(db: &Db, case_id: i64, text: &str) -> Result<(), Servic
             author_user_id: None,
             visibility: "team",
             body: text,
-            message_id: None,
+            message_id,
         },
         store::now(),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
+}
+
+/// A mail's Message-ID already stored (a case or a thread message) is a
+/// repeated delivery: a conflict the ingest treats as "taken in before".
+fn taken_before(e: store::StoreError) -> ServiceError {
+    match e {
+        store::StoreError::Conflict => {
+            ServiceError::Conflict("this mail was already taken in".into())
+        }
+        other => other.into(),
+    }
 }
 
 /// A team-only note: never shown or mailed to the reporter.

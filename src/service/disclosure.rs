@@ -1106,6 +1106,9 @@ async fn publishable(
     Ok(())
 }
 
+/// Longest reason for publishing early (it goes into the audit trail and onto the case).
+pub const MAX_EARLY_REASON: usize = 2_000;
+
 /// What publishing a case now would do and skip: for the confirmation page,
 /// and for the refusal when an early publication comes without a reason.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1183,6 +1186,11 @@ pub async fn publish_now(
     reason: Option<&str>,
 ) -> Result<String, ServiceError> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > MAX_EARLY_REASON) {
+        return Err(ServiceError::Invalid(format!(
+            "the reason is longer than {MAX_EARLY_REASON} characters: say it in a few sentences"
+        )));
+    }
     let plan = publish_plan(db, case_id).await?;
     if plan.early && reason.is_none() {
         let mut message = format!(
@@ -1333,19 +1341,11 @@ async fn publish(
     )
     .await?;
     if let Some((reason, date)) = early {
-        store::cases::add_message(
-            tx.conn(),
-            &store::cases::NewMessage {
-                case_id,
-                author: "system",
-                author_user_id: None,
-                visibility: "team",
-                body: &format!(
-                    "Published before its scheduled date ({date}). Reason given: {reason}"
-                ),
-                message_id: None,
-            },
-            now,
+        super::cases::system_note_in(
+            &mut tx,
+            case_id,
+            &format!("Published before its scheduled date ({date}). Reason given: {reason}"),
+            None,
         )
         .await?;
     }

@@ -122,8 +122,11 @@ pub async fn view(
         advisory,
         can_pre_announce: allowed(Action::PreAnnounce),
         can_pre_notify: allowed(Action::PreNotify),
+        // Only a fixing case has more to ask than the transition table (its upstream
+        // track and workaround): the rule is asked only then.
         can_publish: allowed(Action::Publish)
-            && disclosure::can_publish(&state.db, case_id).await.is_ok(),
+            && (case_state != CaseState::Fixing
+                || disclosure::can_publish(&state.db, case_id).await.is_ok()),
         can_schedule: allowed(Action::Schedule),
     })
 }
