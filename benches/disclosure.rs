@@ -151,9 +151,15 @@ async fn fan_out(db: &Db, cfg: &Config, sink: &smtp_sink::SmtpSink, members: usi
         }
     };
     let start = Instant::now();
-    let outcome = disclosure::pre_notify_now(db, cfg, &Actor::Cli, None, case)
-        .await
-        .unwrap();
+    let outcome = disclosure::pre_notify_now(
+        db,
+        cfg,
+        &embargo::service::access::open(db, &embargo::service::Caller::Operator, case)
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
     let compose = start.elapsed().as_secs_f64();
     println!("pre-notification to {members} members with keys ({outcome:?}):");
     println!(

@@ -104,6 +104,13 @@ fn when(t: Option<i64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// The case, opened for the operator (the one door: `service::access::open`).
+async fn operator_case(db: &Db, id: i64) -> anyhow::Result<service::CaseRef> {
+    service::access::open(db, &service::Caller::Operator, id)
+        .await
+        .map_err(err)
+}
+
 fn err(e: ServiceError) -> anyhow::Error {
     anyhow!("{e}")
 }
@@ -175,7 +182,9 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
         }
         CaseCommand::Show { id } => {
             let (case, messages, attachments) =
-                service::cases::team_view(db, id).await.map_err(err)?;
+                service::cases::team_view(db, &operator_case(db, id).await?)
+                    .await
+                    .map_err(err)?;
             let project = service::projects::by_id(db, case.project_id)
                 .await
                 .map_err(err)?;
@@ -266,9 +275,7 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
             let to = triage::decide(
                 db,
                 cfg,
-                &actor,
-                None,
-                id,
+                &operator_case(db, id).await?,
                 &Decision {
                     verdict,
                     answers,
@@ -288,8 +295,7 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
         } => {
             triage::set_severity(
                 db,
-                &actor,
-                id,
+                &operator_case(db, id).await?,
                 &SeverityInput {
                     level,
                     cvss3,
@@ -302,7 +308,7 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
             println!("severity of case #{id} saved");
         }
         CaseCommand::Strike { id, reason } => {
-            let out = service::conduct::strike(db, &actor, None, id, &reason)
+            let out = service::conduct::strike(db, &operator_case(db, id).await?, &reason)
                 .await
                 .map_err(err)?;
             match (out.banned, out.threshold) {
@@ -328,7 +334,7 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
         }
         CaseCommand::Step { id, action, note } => {
             let action: Action = action.parse().map_err(|e| anyhow!("{e}"))?;
-            let to = triage::act(db, &actor, id, action, &note)
+            let to = triage::act(db, &operator_case(db, id).await?, action, &note)
                 .await
                 .map_err(err)?;
             println!("case #{id} is now {to}");

@@ -184,6 +184,13 @@ pub enum CveCommand {
     },
 }
 
+/// The case, opened for the operator (the one door: `service::access::open`).
+async fn operator_case(db: &Db, id: i64) -> anyhow::Result<service::CaseRef> {
+    service::access::open(db, &service::Caller::Operator, id)
+        .await
+        .map_err(err)
+}
+
 fn err(e: ServiceError) -> anyhow::Error {
     anyhow!("{e}")
 }
@@ -208,9 +215,7 @@ pub async fn schedule(cmd: ScheduleCommand, db: &Db, cfg: &Config) -> anyhow::Re
             let plan = disclosure::schedule(
                 db,
                 cfg,
-                &Actor::Cli,
-                None,
-                case,
+                &operator_case(db, case).await?,
                 &ScheduleInput {
                     date,
                     time,
@@ -294,34 +299,39 @@ fn late_note(due: i64) -> String {
 
 /// Run an advisory command.
 pub async fn advisory(cmd: AdvisoryCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
-    let actor = Actor::Cli;
+    let _actor = Actor::Cli;
     match cmd {
         AdvisoryCommand::Draft { case, file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow!("cannot read {}: {e}", file.display()))?;
             let draft: store::advisories::Draft = toml::from_str(&text)
                 .map_err(|e| anyhow!("{}: {}", file.display(), e.message()))?;
-            service::advisories::save_draft(db, &actor, case, &draft)
+            service::advisories::save_draft(db, &operator_case(db, case).await?, &draft)
                 .await
                 .map_err(err)?;
             println!("case #{case}: advisory draft saved");
         }
         AdvisoryCommand::PreAnnounce { case } => {
-            let o = disclosure::pre_announce_now(db, cfg, &actor, case)
+            let o = disclosure::pre_announce_now(db, cfg, &operator_case(db, case).await?)
                 .await
                 .map_err(err)?;
             println!("case #{case}: pre-announcement {o:?}");
         }
         AdvisoryCommand::PreNotify { case } => {
-            let o = disclosure::pre_notify_now(db, cfg, &actor, None, case)
+            let o = disclosure::pre_notify_now(db, cfg, &operator_case(db, case).await?)
                 .await
                 .map_err(err)?;
             println!("case #{case}: pre-notification {o:?}");
         }
         AdvisoryCommand::Publish { case, reason } => {
-            let id = disclosure::publish_now(db, cfg, &actor, case, reason.as_deref())
-                .await
-                .map_err(err)?;
+            let id = disclosure::publish_now(
+                db,
+                cfg,
+                &operator_case(db, case).await?,
+                reason.as_deref(),
+            )
+            .await
+            .map_err(err)?;
             println!("case #{case}: published as {id}");
         }
         AdvisoryCommand::Export { id, format } => {
@@ -463,7 +473,7 @@ pub async fn cve(cmd: CveCommand, db: &Db) -> anyhow::Result<ExitCode> {
             println!("{n} CVE ID(s) added to {project}'s pool");
         }
         CveCommand::Assign { case } => {
-            let id = service::advisories::assign_cve(db, &actor, case)
+            let id = service::advisories::assign_cve(db, &operator_case(db, case).await?)
                 .await
                 .map_err(err)?;
             println!("case #{case}: {id}");

@@ -230,9 +230,15 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
     let project = service::projects::find(db, DEMO_SLUG).await?;
     let policy = service::projects::policy_of(&project)?
         .ok_or_else(|| ServiceError::Internal("the demo project has no policy".into()))?;
-    let team = Actor::User {
+    let team = service::Caller::Member {
         id: lead,
         email: DEMO_EMAIL.into(),
+        admin: true,
+    };
+    let second = service::Caller::Member {
+        id: reviewer,
+        email: MAINTAINER_EMAIL.into(),
+        admin: false,
     };
     let answers: Vec<ThreatAnswer> = policy
         .threat_model
@@ -279,15 +285,14 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
         .await
         .map_err(|e| ServiceError::Internal(format!("demo report {}: {e}", n + 1)))?;
         let id = submitted.case_id;
+        let case = service::access::open(db, &team, id).await?;
         match s.stage {
             Stage::Received => continue,
             Stage::Rejected => {
                 triage::decide(
                     db,
                     cfg,
-                    &team,
-                    Some(lead),
-                    id,
+                    &case,
                     &Decision {
                         verdict: Verdict::Reject(triage::RejectReason::NotVulnerability),
                         answers: answers
@@ -309,9 +314,7 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
         triage::decide(
             db,
             cfg,
-            &team,
-            Some(lead),
-            id,
+            &case,
             &Decision {
                 verdict: Verdict::Accept,
                 answers: answers.clone(),
@@ -321,8 +324,7 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
         .await?;
         triage::set_severity(
             db,
-            &team,
-            id,
+            &case,
             &triage::SeverityInput {
                 level: s.level.into(),
                 cvss3: s.cvss3.into(),
@@ -332,17 +334,15 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
         )
         .await?;
         if !s.affected.is_empty() {
-            triage::set_affected(db, &team, id, s.affected).await?;
+            triage::set_affected(db, &case, s.affected).await?;
         }
         if s.stage < Stage::Fixing {
             continue;
         }
-        triage::act(db, &team, id, Action::StartFix, "").await?;
+        triage::act(db, &case, Action::StartFix, "").await?;
         let patch = service::fixes::attach(
             db,
-            &team,
-            Some(lead),
-            id,
+            &case,
             &service::fixes::NewPatch {
                 branch: "main".into(),
                 title: format!("Fix: {}", s.summary),
@@ -355,12 +355,7 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
         }
         service::fixes::review(
             db,
-            &Actor::User {
-                id: reviewer,
-                email: MAINTAINER_EMAIL.into(),
-            },
-            Some(reviewer),
-            id,
+            &service::access::open(db, &second, id).await?,
             patch,
             "approved",
             "Reviewed; covers every entry point.",
@@ -368,8 +363,7 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
         .await?;
         service::advisories::save_draft(
             db,
-            &team,
-            id,
+            &case,
             &crate::store::advisories::Draft {
                 title: s.summary.into(),
                 summary: s.details.split(". ").next().unwrap_or(s.details).into(),
@@ -391,9 +385,7 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
         service::disclosure::schedule(
             db,
             cfg,
-            &team,
-            Some(lead),
-            id,
+            &case,
             &service::disclosure::ScheduleInput {
                 date: at.strftime("%Y-%m-%d").to_string(),
                 time: "14:00".into(),
@@ -407,8 +399,7 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
             service::disclosure::publish_now(
                 db,
                 cfg,
-                &team,
-                id,
+                &case,
                 Some("demo data: an advisory published from the start"),
             )
             .await?;

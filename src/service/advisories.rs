@@ -3,7 +3,7 @@
 //! published advisories, exports, and the project's CVE ID pool.
 
 use super::cases::{case_row, project_of};
-use super::{ServiceError, audit};
+use super::{CaseRef, ServiceError, audit};
 use crate::config::Config;
 use crate::domain::actor::Actor;
 use crate::domain::advisory::{self, Advisory, Credit, Cvss, Product, Range, Weakness};
@@ -26,7 +26,11 @@ pub(super) fn policy_for(project: &ProjectRow) -> Result<Policy, ServiceError> {
 }
 
 /// The draft of a case (prefilled from the case when none was saved).
-pub async fn draft(db: &Db, case_id: i64) -> Result<Draft, ServiceError> {
+pub async fn draft(db: &Db, case_ref: &CaseRef) -> Result<Draft, ServiceError> {
+    draft_of(db, case_ref.id()).await
+}
+
+async fn draft_of(db: &Db, case_id: i64) -> Result<Draft, ServiceError> {
     let case = case_row(db, case_id).await?;
     let saved = {
         let mut c = db.acquire().await?;
@@ -40,12 +44,9 @@ pub async fn draft(db: &Db, case_id: i64) -> Result<Draft, ServiceError> {
 
 /// Save the draft: title required, references must be links, fixed versions must be
 /// versions of the project's scheme; refused once published.
-pub async fn save_draft(
-    db: &Db,
-    actor: &Actor,
-    case_id: i64,
-    d: &Draft,
-) -> Result<(), ServiceError> {
+pub async fn save_draft(db: &Db, case_ref: &CaseRef, d: &Draft) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = policy_for(&project)?;
@@ -125,7 +126,7 @@ pub(super) async fn sources(db: &Db, case_id: i64) -> Result<Sources, ServiceErr
     let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = policy_for(&project)?;
-    let draft = draft(db, case_id).await?;
+    let draft = draft_of(db, case_id).await?;
     let (schedule, dups, guests) = {
         let mut c = db.acquire().await?;
         (
@@ -294,7 +295,8 @@ pub async fn published(db: &Db, slug: &str, id: &str) -> Result<Advisory, Servic
 }
 
 /// The published advisory of a case, if published.
-pub async fn of_case(db: &Db, case_id: i64) -> Result<Option<Advisory>, ServiceError> {
+pub async fn of_case(db: &Db, case_ref: &CaseRef) -> Result<Option<Advisory>, ServiceError> {
+    let case_id = case_ref.id();
     let doc = {
         let mut c = db.acquire().await?;
         store::advisories::published_of_case(c.conn(), case_id).await?
@@ -386,7 +388,9 @@ pub async fn import_cve_ids(
 
 /// Assign the next free CVE ID of the project's pool to a case (idempotent: a case
 /// with an ID keeps it).
-pub async fn assign_cve(db: &Db, actor: &Actor, case_id: i64) -> Result<String, ServiceError> {
+pub async fn assign_cve(db: &Db, case_ref: &CaseRef) -> Result<String, ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
     let mut tx = db.begin().await?;
     if let Some(existing) = store::disclosure::schedule_of(tx.conn(), case.id)

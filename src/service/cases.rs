@@ -9,7 +9,7 @@
 //! member's key; otherwise it carries a link.
 
 use super::mail::{Protect, enqueue};
-use super::{ServiceError, audit, keys};
+use super::{CaseRef, ServiceError, audit, keys};
 use crate::auth::secret;
 use crate::config::Config;
 use crate::domain::actor::Actor;
@@ -454,7 +454,7 @@ pub async fn by_link(db: &Db, token: &str) -> Result<Option<CaseRow>, ServiceErr
 }
 
 /// The case row alone (no thread): for changes that need only the case.
-pub async fn case_row(db: &Db, case_id: i64) -> Result<CaseRow, ServiceError> {
+pub(super) async fn case_row(db: &Db, case_id: i64) -> Result<CaseRow, ServiceError> {
     let mut c = db.acquire().await?;
     store::cases::by_id(c.conn(), case_id)
         .await?
@@ -473,7 +473,7 @@ pub async fn reporter_thread(
 /// Everything the team sees of a case.
 pub async fn team_view(
     db: &Db,
-    case_id: i64,
+    case_ref: &CaseRef,
 ) -> Result<
     (
         CaseRow,
@@ -482,6 +482,7 @@ pub async fn team_view(
     ),
     ServiceError,
 > {
+    let case_id = case_ref.id();
     let mut c = db.acquire().await?;
     let case = store::cases::by_id(c.conn(), case_id)
         .await?
@@ -568,13 +569,13 @@ pub(super) async fn project_of(db: &Db, case: &CaseRow) -> Result<ProjectRow, Se
 pub async fn team_reply(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    user_id: i64,
-    case_id: i64,
+    case_ref: &CaseRef,
     text: &str,
 ) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
     let text = check_text(text)?;
-    let (case, messages, _) = team_view(db, case_id).await?;
+    let (case, messages, _) = team_view(db, case_ref).await?;
     let project = project_of(db, &case).await?;
     let mut tx = db.begin().await?;
     tell_reporter(
@@ -583,7 +584,7 @@ pub async fn team_reply(
         &project,
         &case,
         &messages,
-        Some(user_id),
+        user_id,
         text,
         &format!("Re: case #{}", case.id),
         "team-reply",
@@ -682,11 +683,11 @@ pub(super) async fn tell_reporter(
 pub async fn confirm_reporter(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    user_id: i64,
-    case_id: i64,
+    case_ref: &CaseRef,
 ) -> Result<(), ServiceError> {
-    let (case, messages, _) = team_view(db, case_id).await?;
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let (case, messages, _) = team_view(db, case_ref).await?;
     if case.reporter_bound {
         return Err(ServiceError::Conflict(
             "the reporter of this case already has their link".into(),
@@ -752,7 +753,7 @@ pub async fn confirm_reporter(
 
 /// A copy of an encrypted report that `sender` sent after someone else: a
 /// team-only note on the first case and an audit event; nothing to the sender.
-pub async fn forwarded_copy(
+pub(super) async fn forwarded_copy(
     db: &Db,
     case_id: i64,
     sender: &str,
@@ -785,7 +786,7 @@ pub async fn forwarded_copy(
 
 /// The error for a compare-and-set that lost: the case moved on since it was
 /// read. Names the state it is in now, so the member can reload and decide.
-pub async fn changed_meanwhile(db: &Db, case_id: i64) -> ServiceError {
+pub(super) async fn changed_meanwhile(db: &Db, case_id: i64) -> ServiceError {
     match case_row(db, case_id).await {
         Ok(c) => ServiceError::Conflict(format!(
             "case #{case_id} changed meanwhile: it is now {}. Reload it and try again.",
@@ -796,7 +797,7 @@ pub async fn changed_meanwhile(db: &Db, case_id: i64) -> ServiceError {
 }
 
 /// A note by Embargo itself, for the team only.
-pub async fn system_note(db: &Db, case_id: i64, text: &str) -> Result<(), ServiceError> {
+pub(super) async fn system_note(db: &Db, case_id: i64, text: &str) -> Result<(), ServiceError> {
     let mut tx = db.begin().await?;
     system_note_in(&mut tx, case_id, text, None).await?;
     tx.commit().await?;
@@ -838,13 +839,10 @@ fn taken_before(e: store::StoreError) -> ServiceError {
 }
 
 /// A team-only note: never shown or mailed to the reporter.
-pub async fn team_note(
-    db: &Db,
-    actor: &Actor,
-    user_id: i64,
-    case_id: i64,
-    text: &str,
-) -> Result<(), ServiceError> {
+pub async fn team_note(db: &Db, case_ref: &CaseRef, text: &str) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let case_id = case_ref.id();
     let text = check_text(text)?;
     let case = case_row(db, case_id).await?;
     let mut tx = db.begin().await?;
@@ -853,7 +851,7 @@ pub async fn team_note(
         &store::cases::NewMessage {
             case_id: case.id,
             author: "team",
-            author_user_id: Some(user_id),
+            author_user_id: user_id,
             visibility: "team",
             body: text,
             message_id: None,
@@ -1118,13 +1116,13 @@ async fn send_acknowledgement(
 pub async fn acknowledge(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    user_id: i64,
-    case_id: i64,
+    case_ref: &CaseRef,
     message: &str,
 ) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.member_id()?;
     let message = check_text(message)?;
-    let (case, messages, _) = team_view(db, case_id).await?;
+    let (case, messages, _) = team_view(db, case_ref).await?;
     let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
     from.can_move_to(CaseState::Acknowledged)
         .map_err(|e| ServiceError::Conflict(e.to_string()))?;

@@ -5,7 +5,7 @@
 //! All of it is audited.
 
 use super::cases::{case_row, project_of};
-use super::{ServiceError, audit};
+use super::{CaseRef, ServiceError, audit};
 use crate::domain::actor::Actor;
 use crate::pgp::PublicKey;
 use crate::store::{self, Db, projects::ProjectRow};
@@ -25,11 +25,12 @@ pub struct StrikeOutcome {
 /// Record a strike against the reporter of a case.
 pub async fn strike(
     db: &Db,
-    actor: &Actor,
-    user_id: Option<i64>,
-    case_id: i64,
+    case_ref: &CaseRef,
     reason: &str,
 ) -> Result<StrikeOutcome, ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let case_id = case_ref.id();
     let reason = reason.trim();
     if reason.is_empty() || reason.len() > 2000 {
         return Err(ServiceError::Invalid(

@@ -14,7 +14,7 @@
 
 use super::advisories::{self, Sources};
 use super::cases::{case_row, project_of};
-use super::{ServiceError, audit, keys};
+use super::{CaseRef, ServiceError, audit, keys};
 use crate::config::Config;
 use crate::domain::actor::Actor;
 use crate::domain::advisory::Advisory;
@@ -89,11 +89,12 @@ fn utc(t: i64) -> String {
 pub async fn schedule(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    user_id: Option<i64>,
-    case_id: i64,
+    case_ref: &CaseRef,
     input: &ScheduleInput,
 ) -> Result<Plan, ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = advisories::policy_for(&project)?;
@@ -295,10 +296,11 @@ pub async fn schedule(
 /// Withdraw the date (back to fixing); pending steps are cancelled.
 pub async fn unschedule(
     db: &Db,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
     note: &str,
 ) -> Result<CaseState, ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
     let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
     let to = from.apply(Action::Unschedule).map_err(conflict)?;
@@ -500,9 +502,10 @@ async fn signer(
 pub async fn pre_announce_now(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
 ) -> Result<Outcome, ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     pre_announce(db, cfg, actor, case_id, Trigger::Manual).await
 }
 
@@ -706,10 +709,11 @@ fn pre_announcement_text(
 pub async fn pre_notify_now(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    user_id: Option<i64>,
-    case_id: i64,
+    case_ref: &CaseRef,
 ) -> Result<Outcome, ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let case_id = case_ref.id();
     pre_notify(db, cfg, actor, user_id, case_id, Trigger::Manual).await
 }
 
@@ -757,7 +761,7 @@ async fn pre_notify(
         let mut c = db.acquire().await?;
         store::members::list(c.conn(), src.project.id, true).await?
     };
-    let patches = super::fixes::reviewed(db, case_id).await?;
+    let patches = super::fixes::reviewed_of(db, case_id).await?;
     let embargo_id = format!("{}-EMBARGOED-{}", src.project.slug.to_uppercase(), case_id);
     let advisory = advisories::build(cfg, &src, &embargo_id, disclose_at);
     let csaf_doc = serde_json::to_vec_pretty(&csaf::document(
@@ -1070,7 +1074,8 @@ fn pre_notification_text(
 /// Whether a case can be published now, and if not why, in words a team member
 /// acts on: the one rule the case page's button, the confirmation page and
 /// publication itself all ask.
-pub async fn can_publish(db: &Db, case_id: i64) -> Result<(), ServiceError> {
+pub async fn can_publish(db: &Db, case_ref: &CaseRef) -> Result<(), ServiceError> {
+    let case_id = case_ref.id();
     let src = advisories::sources(db, case_id).await?;
     let from: CaseState = src.case.state.parse().map_err(ServiceError::Internal)?;
     if from.apply(Action::Publish).is_err() {
@@ -1128,9 +1133,10 @@ pub struct PublishPlan {
 }
 
 /// The plan of publishing `case_id` now.
-pub async fn publish_plan(db: &Db, case_id: i64) -> Result<PublishPlan, ServiceError> {
+pub async fn publish_plan(db: &Db, case_ref: &CaseRef) -> Result<PublishPlan, ServiceError> {
+    let case_id = case_ref.id();
     let src = advisories::sources(db, case_id).await?;
-    let sched = schedule_of(db, case_id).await?;
+    let sched = schedule_of(db, case_ref).await?;
     let now = store::now();
     let early = sched.disclose_at.is_some_and(|at| at > now);
     let mut skipped = Vec::new();
@@ -1181,17 +1187,18 @@ pub async fn publish_plan(db: &Db, case_id: i64) -> Result<PublishPlan, ServiceE
 pub async fn publish_now(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
     reason: Option<&str>,
 ) -> Result<String, ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.chars().count() > MAX_EARLY_REASON) {
         return Err(ServiceError::Invalid(format!(
             "the reason is longer than {MAX_EARLY_REASON} characters: say it in a few sentences"
         )));
     }
-    let plan = publish_plan(db, case_id).await?;
+    let plan = publish_plan(db, case_ref).await?;
     if plan.early && reason.is_none() {
         let mut message = format!(
             "Case #{case_id} is scheduled for {}: publishing now is early",
@@ -1510,8 +1517,9 @@ pub async fn jobs(
 /// A case's schedule columns.
 pub async fn schedule_of(
     db: &Db,
-    case_id: i64,
+    case_ref: &CaseRef,
 ) -> Result<store::disclosure::Schedule, ServiceError> {
+    let case_id = case_ref.id();
     let mut c = db.acquire().await?;
     Ok(store::disclosure::schedule_of(c.conn(), case_id)
         .await?

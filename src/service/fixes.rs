@@ -4,8 +4,7 @@
 //! branch. The current, approved patches are what the pre-notification carries.
 
 use super::cases::{case_row, project_of};
-use super::{ServiceError, audit};
-use crate::domain::actor::Actor;
+use super::{CaseRef, ServiceError, audit};
 use crate::domain::patch;
 use crate::store::{self, Db, patches::PatchRow, patches::ReviewRow};
 use serde_json::json;
@@ -37,13 +36,10 @@ fn branches(policy: &crate::domain::policy::Policy) -> Vec<String> {
 }
 
 /// Attach a patch; returns its id.
-pub async fn attach(
-    db: &Db,
-    actor: &Actor,
-    user_id: Option<i64>,
-    case_id: i64,
-    p: &NewPatch,
-) -> Result<i64, ServiceError> {
+pub async fn attach(db: &Db, case_ref: &CaseRef, p: &NewPatch) -> Result<i64, ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
     let state: crate::domain::case::CaseState =
         case.state.parse().map_err(ServiceError::Internal)?;
@@ -114,13 +110,14 @@ pub async fn attach(
 /// Review a patch: `approved` or `changes-requested`, with a note.
 pub async fn review(
     db: &Db,
-    actor: &Actor,
-    user_id: Option<i64>,
-    case_id: i64,
+    case_ref: &CaseRef,
     patch_id: i64,
     verdict: &str,
     note: &str,
 ) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let case_id = case_ref.id();
     if !matches!(verdict, "approved" | "changes-requested") {
         return Err(ServiceError::Invalid(format!(
             "a review is `approved` or `changes-requested`, not `{verdict}`"
@@ -162,12 +159,9 @@ pub async fn review(
 }
 
 /// Link (or unlink, with an empty text) the private fork or branch of the fix.
-pub async fn set_branch_url(
-    db: &Db,
-    actor: &Actor,
-    case_id: i64,
-    url: &str,
-) -> Result<(), ServiceError> {
+pub async fn set_branch_url(db: &Db, case_ref: &CaseRef, url: &str) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let url = url.trim();
     let url = if url.is_empty() {
         None
@@ -200,6 +194,13 @@ pub async fn set_branch_url(
 /// A case's patches (newest first) with their reviews.
 pub async fn of_case(
     db: &Db,
+    case_ref: &CaseRef,
+) -> Result<Vec<(PatchRow, Vec<ReviewRow>)>, ServiceError> {
+    of_case_id(db, case_ref.id()).await
+}
+
+async fn of_case_id(
+    db: &Db,
     case_id: i64,
 ) -> Result<Vec<(PatchRow, Vec<ReviewRow>)>, ServiceError> {
     let mut c = db.acquire().await?;
@@ -220,8 +221,13 @@ pub async fn of_case(
 
 /// The patches a pre-notification carries: per branch, the current patch, if its
 /// latest review approves it.
-pub async fn reviewed(db: &Db, case_id: i64) -> Result<Vec<PatchRow>, ServiceError> {
-    Ok(of_case(db, case_id)
+pub async fn reviewed(db: &Db, case_ref: &CaseRef) -> Result<Vec<PatchRow>, ServiceError> {
+    reviewed_of(db, case_ref.id()).await
+}
+
+/// [`reviewed`] for Embargo's own steps (the disclosure jobs).
+pub(super) async fn reviewed_of(db: &Db, case_id: i64) -> Result<Vec<PatchRow>, ServiceError> {
+    Ok(of_case_id(db, case_id)
         .await?
         .into_iter()
         .filter(|(p, r)| {

@@ -8,7 +8,7 @@
 
 use super::cases::{case_row, project_of};
 use super::mail::{Protect, enqueue};
-use super::{ServiceError, audit};
+use super::{CaseRef, ServiceError, audit};
 use crate::auth::secret;
 use crate::config::Config;
 use crate::domain::actor::Actor;
@@ -48,11 +48,12 @@ pub struct Invitation {
 pub async fn invite(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    user_id: Option<i64>,
-    case_id: i64,
+    case_ref: &CaseRef,
     inv: &Invitation,
 ) -> Result<(i64, String), ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let case_id = case_ref.id();
     let email: EmailAddress = inv
         .email
         .trim()
@@ -180,12 +181,9 @@ pub async fn invite(
 }
 
 /// Remove a collaborator: their link stops working at once.
-pub async fn remove(
-    db: &Db,
-    actor: &Actor,
-    case_id: i64,
-    guest_id: i64,
-) -> Result<(), ServiceError> {
+pub async fn remove(db: &Db, case_ref: &CaseRef, guest_id: i64) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let guest = {
         let mut c = db.acquire().await?;
         store::guests::by_id(c.conn(), guest_id).await?
@@ -215,7 +213,8 @@ pub async fn remove(
 }
 
 /// The case's collaborators.
-pub async fn of_case(db: &Db, case_id: i64) -> Result<Vec<GuestRow>, ServiceError> {
+pub async fn of_case(db: &Db, case_ref: &CaseRef) -> Result<Vec<GuestRow>, ServiceError> {
+    let case_id = case_ref.id();
     let mut c = db.acquire().await?;
     Ok(store::guests::of_case(c.conn(), case_id).await?)
 }
@@ -311,13 +310,10 @@ pub async fn reply(db: &Db, token: &str, text: &str) -> Result<Option<i64>, Serv
 }
 
 /// The team writes to the case's collaborators (not to the reporter).
-pub async fn team_message(
-    db: &Db,
-    actor: &Actor,
-    user_id: i64,
-    case_id: i64,
-    text: &str,
-) -> Result<(), ServiceError> {
+pub async fn team_message(db: &Db, case_ref: &CaseRef, text: &str) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.member_id()?;
+    let case_id = case_ref.id();
     let text = text.trim();
     if text.is_empty() || text.len() > 256 * 1024 {
         return Err(ServiceError::Invalid(

@@ -3,6 +3,7 @@
 //! committing — so a change and its audit record land together or not at all.
 //! HTTP handlers and CLI commands call these, never the store directly for writes.
 
+pub mod access;
 pub mod accounts;
 pub mod advisories;
 pub mod announce;
@@ -28,4 +29,5 @@ pub mod tokens;
 pub mod triage;
 pub mod upstream;
 
+pub use access::{Caller, CaseRef};
 pub use error::ServiceError;

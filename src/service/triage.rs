@@ -7,9 +7,8 @@
 //! policy says they should hear (spam excepted: it is never answered).
 
 use super::cases::{case_row, project_of, team_view, tell_reporter};
-use super::{ServiceError, audit};
+use super::{CaseRef, ServiceError, audit};
 use crate::config::Config;
-use crate::domain::actor::Actor;
 use crate::domain::case::{Action, CaseState};
 use crate::domain::cvss;
 use crate::domain::cwe;
@@ -282,12 +281,12 @@ fn reporter_message(
 pub async fn decide(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    user_id: Option<i64>,
-    case_id: i64,
+    case_ref: &CaseRef,
     decision: &Decision,
 ) -> Result<CaseState, ServiceError> {
-    let (case, messages, _) = team_view(db, case_id).await?;
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let (case, messages, _) = team_view(db, case_ref).await?;
     let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
     let to = from.apply(decision.verdict.action()).map_err(conflict)?;
     let project = project_of(db, &case).await?;
@@ -413,11 +412,12 @@ fn decision_subject(v: &Verdict) -> &'static str {
 /// [`decide`]; the disclosure steps through the disclosure schedule.)
 pub async fn act(
     db: &Db,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
     action: Action,
     note: &str,
 ) -> Result<CaseState, ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     if !matches!(
         action,
         Action::StartFix | Action::Close | Action::Reopen | Action::Unschedule
@@ -436,7 +436,7 @@ pub async fn act(
         )));
     }
     if action == Action::Unschedule {
-        return super::disclosure::unschedule(db, actor, case_id, note).await;
+        return super::disclosure::unschedule(db, case_ref, note).await;
     }
     let case = case_row(db, case_id).await?;
     let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
@@ -483,10 +483,11 @@ pub struct SeverityInput {
 /// be of a version the policy uses, the CWE must be an assignable entry.
 pub async fn set_severity(
     db: &Db,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
     input: &SeverityInput,
 ) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = policy_for(&project)?;
@@ -603,10 +604,11 @@ pub async fn set_severity(
 /// Assign the case to a team member of its project (or to nobody).
 pub async fn assign(
     db: &Db,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
     assignee: Option<i64>,
 ) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
     if let Some(uid) = assignee
         && !super::projects::is_team(db, case.project_id, uid, false).await?
@@ -668,10 +670,11 @@ pub struct AffectedView {
 /// empty clears them).
 pub async fn set_affected(
     db: &Db,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
     text: &str,
 ) -> Result<AffectedView, ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = policy_for(&project)?;

@@ -6,8 +6,7 @@
 //! workaround, then a patched version).
 
 use super::cases::{case_row, project_of};
-use super::{ServiceError, audit};
-use crate::domain::actor::Actor;
+use super::{CaseRef, ServiceError, audit};
 use crate::store::{self, Db, upstream::EventRow, upstream::UpstreamRow};
 use serde_json::json;
 
@@ -23,7 +22,8 @@ pub struct Track {
 }
 
 /// Read a case's track, with the prompt when the deadline has passed.
-pub async fn track(db: &Db, case_id: i64, now: i64) -> Result<Track, ServiceError> {
+pub async fn track(db: &Db, case_ref: &CaseRef, now: i64) -> Result<Track, ServiceError> {
+    let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let (facts, events) = {
@@ -58,11 +58,12 @@ pub async fn track(db: &Db, case_id: i64, now: i64) -> Result<Track, ServiceErro
 /// Mark a case as a dependency's vulnerability.
 pub async fn set(
     db: &Db,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
     name: &str,
     contact: &str,
 ) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let (name, contact) = (name.trim(), contact.trim());
     if name.is_empty() || name.len() > 200 {
         return Err(ServiceError::Invalid(
@@ -95,12 +96,13 @@ pub async fn set(
 /// published a workaround or a patched version).
 pub async fn record(
     db: &Db,
-    actor: &Actor,
-    user_id: Option<i64>,
-    case_id: i64,
+    case_ref: &CaseRef,
     kind: &str,
     body: &str,
 ) -> Result<(), ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let case_id = case_ref.id();
     if !matches!(kind, "contacted" | "answer" | "released" | "remedy") {
         return Err(ServiceError::Invalid(format!(
             "`{kind}`: record contacted, answer, released or remedy"

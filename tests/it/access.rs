@@ -38,7 +38,93 @@ const ENTITLED_SKIP: &[&str] = &[
 const SECRET: &str = "SECRET-EMBARGOED-DETAIL-7f3a";
 const REPORTER: &str = "secret-reporter@example.net";
 
-on_both_backends!(every_route_answers_each_role_as_it_may);
+on_both_backends!(
+    every_route_answers_each_role_as_it_may,
+    the_one_door_opens_a_case_only_to_its_team
+);
+
+/// `service::access::open` — the only way to a `CaseRef`, which every use case on a case
+/// takes — opens a case to its project's team, administrators, the operator and Embargo
+/// itself, and answers everyone else exactly as for a case that does not exist.
+async fn the_one_door_opens_a_case_only_to_its_team(kind: Kind) {
+    use embargo::service::{Caller, ServiceError, access};
+    let app = TestApp::spawn(kind).await;
+    crate::support::add_example_projects(&app.state.db, &["demo", "cpython"]).await;
+    let db = &app.state.db;
+    let mail = format!(
+        "From: {REPORTER}\r\nTo: security@demo.example\r\nSubject: Door {SECRET}\r\nMessage-ID: <door@example.net>\r\n\r\nDetails.\r\n"
+    );
+    let a = match ingest::ingest(db, &app.state.cfg, None, mail.as_bytes(), None)
+        .await
+        .unwrap()
+    {
+        ingest::Outcome::NewCase(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let member = |email: &str, project: Option<&'static str>, admin: bool| {
+        let email = email.to_owned();
+        let app = &app;
+        async move {
+            let user = app.user(&email, PW, admin).await;
+            if let Some(p) = project {
+                service::projects::add_member(
+                    &app.state.db,
+                    &Actor::Cli,
+                    &p.parse().unwrap(),
+                    &email.parse().unwrap(),
+                    "team".parse().unwrap(),
+                )
+                .await
+                .unwrap();
+            }
+            Caller::member(&user)
+        }
+    };
+    let team = member("team@demo.example", Some("demo"), false).await;
+    let other = member("team@cpython.example", Some("cpython"), false).await;
+    let nobody = member("nobody@example.net", None, false).await;
+    let admin = member("admin@example.net", None, true).await;
+    for (who, caller) in [
+        ("team member", &team),
+        ("administrator", &admin),
+        ("operator", &Caller::Operator),
+        ("Embargo", &Caller::System),
+    ] {
+        let case = access::open(db, caller, a)
+            .await
+            .unwrap_or_else(|e| panic!("{who}: {e}"));
+        assert_eq!((case.id(), case.caller()), (a, caller), "{who}");
+        assert_eq!(case.actor(), &caller.actor(), "{who}");
+    }
+    let missing = match access::open(db, &team, a + 1000).await {
+        Err(ServiceError::NotFound(m)) => m,
+        other => panic!("a missing case: {other:?}"),
+    };
+    for (who, caller) in [
+        ("team of another project", other),
+        ("account on no team", nobody),
+        (
+            "collaborator of this very case (their door is their link)",
+            Caller::Guest {
+                invitation: 1,
+                case_id: a,
+            },
+        ),
+        (
+            "reporter of this very case (their door is their link)",
+            Caller::Reporter { case_id: a },
+        ),
+    ] {
+        match access::open(db, &caller, a).await {
+            Err(ServiceError::NotFound(m)) => assert_eq!(
+                m.replace(&a.to_string(), "N"),
+                missing.replace(&(a + 1000).to_string(), "N"),
+                "{who}: the same answer as for a missing case"
+            ),
+            other => panic!("{who}: {other:?}"),
+        }
+    }
+}
 
 /// Routes a case-or-project access rule does not govern, each with why: public
 /// pages and capability links (tested in their own modules), signing in and the
@@ -221,9 +307,13 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
         ingest::Outcome::NewCase(id) => id,
         other => panic!("{other:?}"),
     };
-    service::cases::team_note(&app.state.db, &Actor::Cli, 1, a, &format!("note {SECRET}"))
-        .await
-        .unwrap();
+    service::cases::team_note(
+        &app.state.db,
+        &crate::support::case_for(&app.state.db, &Actor::Cli, None::<i64>, a).await,
+        &format!("note {SECRET}"),
+    )
+    .await
+    .unwrap();
     let reporter = app.client();
     let csrf = app.csrf(&reporter, "/p/demo/report").await;
     let r = reporter
@@ -249,9 +339,7 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
     let (_, guest_link) = service::guests::invite(
         &app.state.db,
         &app.state.cfg,
-        &Actor::Cli,
-        None,
-        b,
+        &crate::support::case_for(&app.state.db, &Actor::Cli, None::<i64>, b).await,
         &service::guests::Invitation {
             email: "guest@upstream.example".into(),
             name: "Guest".into(),

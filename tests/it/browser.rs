@@ -387,9 +387,13 @@ async fn applicant_joins_the_list_and_receives_the_next_pre_notification() {
     embargo::service::disclosure::pre_notify_now(
         &desk.app.state.db,
         &desk.app.state.cfg,
-        &embargo::domain::actor::Actor::Cli,
-        None,
-        case,
+        &crate::support::case_for(
+            &desk.app.state.db,
+            &embargo::domain::actor::Actor::Cli,
+            None::<i64>,
+            case,
+        )
+        .await,
     )
     .await
     .unwrap();

@@ -153,9 +153,7 @@ impl Desk {
         triage::decide(
             db,
             &self.cfg,
-            &lead,
-            Some(self.lead),
-            id,
+            &crate::support::case_for(db, &lead, Some(self.lead), id).await,
             &triage::Decision {
                 verdict: triage::Verdict::Accept,
                 answers: vec![],
@@ -166,8 +164,7 @@ impl Desk {
         .unwrap();
         triage::set_severity(
             db,
-            &lead,
-            id,
+            &crate::support::case_for(db, &lead, None::<i64>, id).await,
             &triage::SeverityInput {
                 level: "High".into(),
                 cvss3: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N".into(),
@@ -177,14 +174,16 @@ impl Desk {
         )
         .await
         .unwrap();
-        triage::set_affected(db, &lead, id, "4.2..4.2.17\n5.2..5.2.3")
-            .await
-            .unwrap();
+        triage::set_affected(
+            db,
+            &crate::support::case_for(db, &lead, None::<i64>, id).await,
+            "4.2..4.2.17\n5.2..5.2.3",
+        )
+        .await
+        .unwrap();
         let patch = fixes::attach(
             db,
-            &lead,
-            Some(self.lead),
-            id,
+            &crate::support::case_for(db, &lead, Some(self.lead), id).await,
             &fixes::NewPatch {
                 branch: "main".into(),
                 title: "Check order_by aliases".into(),
@@ -196,12 +195,16 @@ impl Desk {
         let reviewer_id = self.lead + 1;
         fixes::review(
             db,
-            &Actor::User {
-                id: reviewer_id,
-                email: "reviewer@djangoproject.com".into(),
-            },
-            Some(reviewer_id),
-            id,
+            &crate::support::case_for(
+                db,
+                &Actor::User {
+                    id: reviewer_id,
+                    email: "reviewer@djangoproject.com".into(),
+                },
+                Some(reviewer_id),
+                id,
+            )
+            .await,
             patch,
             "approved",
             "looks right",
@@ -210,8 +213,7 @@ impl Desk {
         .unwrap();
         advisories::save_draft(
             db,
-            &lead,
-            id,
+            &crate::support::case_for(db, &lead, None::<i64>, id).await,
             &embargo::store::advisories::Draft {
                 title: format!("Potential SQL injection in QuerySet.order_by() {marker}"),
                 summary: format!("order_by() accepted crafted column aliases {marker}"),
@@ -236,12 +238,16 @@ impl Desk {
         let plan = disclosure::schedule(
             &self.t.db,
             &self.cfg,
-            &Actor::User {
-                id: self.lead,
-                email: "lead@djangoproject.com".into(),
-            },
-            Some(self.lead),
-            case,
+            &crate::support::case_for(
+                &self.t.db,
+                &Actor::User {
+                    id: self.lead,
+                    email: "lead@djangoproject.com".into(),
+                },
+                Some(self.lead),
+                case,
+            )
+            .await,
             &disclosure::ScheduleInput {
                 date: at.strftime("%Y-%m-%d").to_string(),
                 time: at.strftime("%H:%M:%S").to_string(),
@@ -364,11 +370,15 @@ async fn django_process_end_to_end() {
     let marker = "zq7marker";
     let case = desk.ready_case(marker).await;
     assert_eq!(
-        disclosure::schedule_of(db, case)
-            .await
-            .unwrap()
-            .cve_id
-            .as_deref(),
+        disclosure::schedule_of(
+            db,
+            &crate::support::case_for(db, &embargo::domain::actor::Actor::Cli, None::<i64>, case)
+                .await
+        )
+        .await
+        .unwrap()
+        .cve_id
+        .as_deref(),
         Some("CVE-2026-40001")
     );
     let server = desk.serve();
@@ -599,10 +609,11 @@ async fn django_process_end_to_end() {
     // The audit trail has each step once.
     let steps = desk.t.scalar("SELECT COUNT(*) FROM audit_events WHERE action IN ('case.pre_announce', 'case.pre_notify', 'case.publish')").await;
     assert_eq!(steps, 3);
-    let state: String = embargo::service::cases::case_row(db, case)
+    let state: String = crate::support::case_for(db, &Actor::System, None::<i64>, case)
         .await
-        .unwrap()
-        .state;
+        .row()
+        .state
+        .clone();
     assert_eq!(state, "published");
 }
 
@@ -737,9 +748,7 @@ async fn nothing_leaks_before_publication(kind: Kind) {
     triage::decide(
         db,
         &desk.cfg,
-        &actor,
-        Some(desk.lead),
-        c,
+        &crate::support::case_for(db, &actor, Some(desk.lead), c).await,
         &triage::Decision {
             verdict: triage::Verdict::Reject(triage::RejectReason::NotVulnerability),
             answers: vec![],
@@ -750,24 +759,37 @@ async fn nothing_leaks_before_publication(kind: Kind) {
     .unwrap();
     // fixing
     let c = desk.ready_case(&markers[3]).await;
-    triage::act(db, &actor, c, embargo::domain::case::Action::StartFix, "")
-        .await
-        .unwrap();
+    triage::act(
+        db,
+        &crate::support::case_for(db, &actor, None::<i64>, c).await,
+        embargo::domain::case::Action::StartFix,
+        "",
+    )
+    .await
+    .unwrap();
     // scheduled (far ahead)
     let c = desk.ready_case(&markers[4]).await;
     desk.schedule_in(c, 30 * 86_400).await;
     // pre-announced
     let c = desk.ready_case(&markers[5]).await;
     desk.schedule_in(c, 31 * 86_400).await;
-    disclosure::pre_announce_now(db, &desk.cfg, &actor, c)
-        .await
-        .unwrap();
+    disclosure::pre_announce_now(
+        db,
+        &desk.cfg,
+        &crate::support::case_for(db, &actor, None::<i64>, c).await,
+    )
+    .await
+    .unwrap();
     // pre-notified
     let c = desk.ready_case(&markers[6]).await;
     desk.schedule_in(c, 32 * 86_400).await;
-    disclosure::pre_notify_now(db, &desk.cfg, &actor, Some(desk.lead), c)
-        .await
-        .unwrap();
+    disclosure::pre_notify_now(
+        db,
+        &desk.cfg,
+        &crate::support::case_for(db, &actor, Some(desk.lead), c).await,
+    )
+    .await
+    .unwrap();
     // public fix (decided, not yet published)
     let c = mail_report(
         db,
@@ -781,9 +803,7 @@ async fn nothing_leaks_before_publication(kind: Kind) {
     triage::decide(
         db,
         &desk.cfg,
-        &actor,
-        Some(desk.lead),
-        c,
+        &crate::support::case_for(db, &actor, Some(desk.lead), c).await,
         &triage::Decision {
             verdict: triage::Verdict::PublicFix,
             answers: vec![],
@@ -920,8 +940,7 @@ async fn conflicting_transitions_race_and_every_audited_path_is_allowed(kind: Ki
             disclosure::publish_now(
                 &db,
                 &cfg,
-                &me,
-                case,
+                &crate::support::case_for(&db, &me, None::<i64>, case).await,
                 Some("a test publishes before the date"),
             )
             .await
@@ -936,9 +955,7 @@ async fn conflicting_transitions_race_and_every_audited_path_is_allowed(kind: Ki
             disclosure::schedule(
                 &db,
                 &cfg,
-                &me,
-                Some(lead_id),
-                case,
+                &crate::support::case_for(&db, &me, Some(lead_id), case).await,
                 &disclosure::ScheduleInput {
                     date: at.strftime("%Y-%m-%d").to_string(),
                     time: "12:00".into(),
@@ -952,15 +969,25 @@ async fn conflicting_transitions_race_and_every_audited_path_is_allowed(kind: Ki
         }));
         let (db, me) = (desk.t.db.clone(), lead.clone());
         tasks.push(tokio::spawn(async move {
-            triage::act(&db, &me, case, Action::Unschedule, "")
-                .await
-                .map(|_| format!("unschedule {round}"))
+            triage::act(
+                &db,
+                &crate::support::case_for(&db, &me, None::<i64>, case).await,
+                Action::Unschedule,
+                "",
+            )
+            .await
+            .map(|_| format!("unschedule {round}"))
         }));
         let (db, me) = (desk.t.db.clone(), lead.clone());
         tasks.push(tokio::spawn(async move {
-            triage::act(&db, &me, case, Action::Close, "")
-                .await
-                .map(|_| format!("close {round}"))
+            triage::act(
+                &db,
+                &crate::support::case_for(&db, &me, None::<i64>, case).await,
+                Action::Close,
+                "",
+            )
+            .await
+            .map(|_| format!("close {round}"))
         }));
     }
     let mut won = 0;
@@ -1018,8 +1045,7 @@ async fn conflicting_transitions_race_and_every_audited_path_is_allowed(kind: Ki
         disclosure::publish_now(
             &desk.t.db,
             &desk.cfg,
-            &lead,
-            next,
+            &crate::support::case_for(&desk.t.db, &lead, None::<i64>, next).await,
             Some("a test publishes before the date"),
         )
         .await
@@ -1052,8 +1078,7 @@ async fn advisory_ids_are_never_handed_out_twice(kind: Kind) {
             disclosure::publish_now(
                 db,
                 &desk.cfg,
-                &lead,
-                case,
+                &crate::support::case_for(db, &lead, None::<i64>, case).await,
                 Some("a test publishes before the date"),
             )
             .await
@@ -1081,8 +1106,7 @@ async fn advisory_ids_are_never_handed_out_twice(kind: Kind) {
             disclosure::publish_now(
                 db,
                 &desk.cfg,
-                &lead,
-                case,
+                &crate::support::case_for(db, &lead, None::<i64>, case).await,
                 Some("a test publishes before the date"),
             )
             .await
@@ -1121,8 +1145,7 @@ async fn f4_public_search_reads_only_what_was_published(kind: Kind) {
     let id = disclosure::publish_now(
         db,
         &desk.cfg,
-        &lead,
-        case,
+        &crate::support::case_for(db, &lead, None::<i64>, case).await,
         Some("a test publishes before the date"),
     )
     .await
@@ -1131,12 +1154,18 @@ async fn f4_public_search_reads_only_what_was_published(kind: Kind) {
         embargo::domain::case::Action::Close,
         embargo::domain::case::Action::Reopen,
     ] {
-        triage::act(db, &lead, case, action, "").await.unwrap();
+        triage::act(
+            db,
+            &crate::support::case_for(db, &lead, None::<i64>, case).await,
+            action,
+            "",
+        )
+        .await
+        .unwrap();
     }
     advisories::save_draft(
         db,
-        &lead,
-        case,
+        &crate::support::case_for(db, &lead, None::<i64>, case).await,
         &embargo::store::advisories::Draft {
             title: "zqxbypas: a second, embargoed bypass".into(),
             summary: "zqxbypas summary under embargo".into(),
@@ -1250,9 +1279,13 @@ async fn f5_one_unusable_key_does_not_stop_the_pre_notification(kind: Kind) {
         .await;
     let case = desk.ready_case("fanout").await;
     desk.schedule_in(case, 30 * 86_400).await;
-    disclosure::pre_notify_now(db, &desk.cfg, &lead, Some(desk.lead), case)
-        .await
-        .unwrap();
+    disclosure::pre_notify_now(
+        db,
+        &desk.cfg,
+        &crate::support::case_for(db, &lead, Some(desk.lead), case).await,
+    )
+    .await
+    .unwrap();
     let to = |who: &str, purpose: &str| {
         format!(
             "SELECT COUNT(*) FROM outbox WHERE purpose = '{purpose}' AND recipients LIKE '%{who}%'"
@@ -1354,10 +1387,15 @@ async fn unschedule_and_bad_input(kind: Kind) {
         (bad("2099-01-01", "14:00", "Mars/Olympus"), "IANA time zone"),
         (bad("2001-01-01", "14:00", "UTC"), "in the past"),
     ] {
-        let err = disclosure::schedule(db, &desk.cfg, &actor, Some(desk.lead), case, &input)
-            .await
-            .unwrap_err()
-            .to_string();
+        let err = disclosure::schedule(
+            db,
+            &desk.cfg,
+            &crate::support::case_for(db, &actor, Some(desk.lead), case).await,
+            &input,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
         assert!(err.contains(expect), "{err}");
     }
     assert_eq!(
@@ -1373,8 +1411,7 @@ async fn unschedule_and_bad_input(kind: Kind) {
     );
     let state = triage::act(
         db,
-        &actor,
-        case,
+        &crate::support::case_for(db, &actor, None::<i64>, case).await,
         embargo::domain::case::Action::Unschedule,
         "fix not ready",
     )
@@ -1388,32 +1425,56 @@ async fn unschedule_and_bad_input(kind: Kind) {
         0
     );
     assert!(
-        disclosure::schedule_of(db, case)
-            .await
-            .unwrap()
-            .disclose_at
-            .is_none()
+        disclosure::schedule_of(
+            db,
+            &crate::support::case_for(db, &embargo::domain::actor::Actor::Cli, None::<i64>, case)
+                .await
+        )
+        .await
+        .unwrap()
+        .disclose_at
+        .is_none()
     );
     // A bad reference keeps the saved draft as it was.
-    let before = advisories::draft(db, case).await.unwrap();
+    let before = advisories::draft(
+        db,
+        &crate::support::case_for(db, &embargo::domain::actor::Actor::Cli, None::<i64>, case).await,
+    )
+    .await
+    .unwrap();
     let mut d = before.clone();
     d.title = "changed".into();
     d.refs = "not a link".into();
-    let err = advisories::save_draft(db, &actor, case, &d)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = advisories::save_draft(
+        db,
+        &crate::support::case_for(db, &actor, None::<i64>, case).await,
+        &d,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("one link per line"), "{err}");
     assert_eq!(
-        advisories::draft(db, case).await.unwrap().title,
+        advisories::draft(
+            db,
+            &crate::support::case_for(db, &embargo::domain::actor::Actor::Cli, None::<i64>, case)
+                .await
+        )
+        .await
+        .unwrap()
+        .title,
         before.title
     );
     d.refs = String::new();
     d.fixed = "5.2.x".into();
-    let err = advisories::save_draft(db, &actor, case, &d)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = advisories::save_draft(
+        db,
+        &crate::support::case_for(db, &actor, None::<i64>, case).await,
+        &d,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("fixed version on line 1"), "{err}");
     // A bad CVE ID refuses the whole import.
     let err = advisories::import_cve_ids(db, &Actor::Cli, "django", "CVE-2026-50001\nCVE-26-1")

@@ -124,9 +124,7 @@ impl Desk {
         disclosure::schedule(
             &self.app.state.db,
             &self.app.state.cfg,
-            &Actor::Cli,
-            None,
-            case,
+            &crate::support::case_for(&self.app.state.db, &Actor::Cli, None::<i64>, case).await,
             &disclosure::ScheduleInput {
                 date: at.strftime("%Y-%m-%d").to_string(),
                 time: time.into(),
@@ -642,9 +640,7 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
     disclosure::pre_notify_now(
         &desk.app.state.db,
         &desk.app.state.cfg,
-        &Actor::Cli,
-        None,
-        case,
+        &crate::support::case_for(&desk.app.state.db, &Actor::Cli, None::<i64>, case).await,
     )
     .await
     .unwrap();
@@ -679,9 +675,7 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
     disclosure::pre_notify_now(
         &desk.app.state.db,
         &desk.app.state.cfg,
-        &Actor::Cli,
-        None,
-        other,
+        &crate::support::case_for(&desk.app.state.db, &Actor::Cli, None::<i64>, other).await,
     )
     .await
     .unwrap();
@@ -803,17 +797,24 @@ async fn member_list_is_in_no_public_route_and_no_mail_header(kind: Kind) {
     .await
     .unwrap();
     let case = desk.scheduled_case().await;
-    disclosure::pre_announce_now(db, &desk.app.state.cfg, &Actor::Cli, case)
-        .await
-        .unwrap();
-    disclosure::pre_notify_now(db, &desk.app.state.cfg, &Actor::Cli, None, case)
-        .await
-        .unwrap();
+    disclosure::pre_announce_now(
+        db,
+        &desk.app.state.cfg,
+        &crate::support::case_for(db, &Actor::Cli, None::<i64>, case).await,
+    )
+    .await
+    .unwrap();
+    disclosure::pre_notify_now(
+        db,
+        &desk.app.state.cfg,
+        &crate::support::case_for(db, &Actor::Cli, None::<i64>, case).await,
+    )
+    .await
+    .unwrap();
     disclosure::publish_now(
         db,
         &desk.app.state.cfg,
-        &Actor::Cli,
-        case,
+        &crate::support::case_for(db, &Actor::Cli, None::<i64>, case).await,
         Some("a test publishes before the date"),
     )
     .await
@@ -978,9 +979,13 @@ async fn announce_list_double_opt_in_and_one_click_unsubscribe(kind: Kind) {
 
     // The pre-announcement reaches the subscriber, alone, with the list headers.
     let case = desk.scheduled_case().await;
-    disclosure::pre_announce_now(&desk.app.state.db, &desk.app.state.cfg, &Actor::Cli, case)
-        .await
-        .unwrap();
+    disclosure::pre_announce_now(
+        &desk.app.state.db,
+        &desk.app.state.cfg,
+        &crate::support::case_for(&desk.app.state.db, &Actor::Cli, None::<i64>, case).await,
+    )
+    .await
+    .unwrap();
     let mails = desk.deliver().await;
     let mine: Vec<&Received> = mails
         .iter()
@@ -1050,14 +1055,17 @@ async fn announce_list_double_opt_in_and_one_click_unsubscribe(kind: Kind) {
         .scalar("SELECT id FROM cases WHERE state = 'fixing' ORDER BY id LIMIT 1")
         .await;
     desk.schedule_in_days(other, 12, "09:00").await;
-    disclosure::pre_announce_now(&desk.app.state.db, &desk.app.state.cfg, &Actor::Cli, other)
-        .await
-        .unwrap();
+    disclosure::pre_announce_now(
+        &desk.app.state.db,
+        &desk.app.state.cfg,
+        &crate::support::case_for(&desk.app.state.db, &Actor::Cli, None::<i64>, other).await,
+    )
+    .await
+    .unwrap();
     disclosure::publish_now(
         &desk.app.state.db,
         &desk.app.state.cfg,
-        &Actor::Cli,
-        case,
+        &crate::support::case_for(&desk.app.state.db, &Actor::Cli, None::<i64>, case).await,
         Some("a test publishes before the date"),
     )
     .await

@@ -730,18 +730,26 @@ async fn f2_mail_intake_is_not_a_decryption_oracle(kind: Kind) {
         );
     }
     // The team confirms the victim of case 2: now they get their link.
-    service::cases::confirm_reporter(db, cfg, &Actor::Cli, 1, case2)
-        .await
-        .unwrap();
+    service::cases::confirm_reporter(
+        db,
+        cfg,
+        &crate::support::case_for(db, &Actor::Cli, None::<i64>, case2).await,
+    )
+    .await
+    .unwrap();
     let victim_mail = app
         .db
         .blobs(&format!("SELECT raw FROM outbox WHERE recipients LIKE '%{VICTIM}%' AND purpose = 'acknowledgement' ORDER BY id"))
         .await;
     assert!(String::from_utf8_lossy(victim_mail.last().unwrap()).contains("/c/"));
     assert!(
-        service::cases::confirm_reporter(db, cfg, &Actor::Cli, 1, case2)
-            .await
-            .is_err()
+        service::cases::confirm_reporter(
+            db,
+            cfg,
+            &crate::support::case_for(db, &Actor::Cli, None::<i64>, case2).await
+        )
+        .await
+        .is_err()
     );
 }
 
@@ -757,9 +765,7 @@ async fn f9_invitations_carry_no_case_text(kind: Kind) {
             service::guests::invite(
                 &db,
                 &cfg,
-                &Actor::Cli,
-                None,
-                case,
+                &crate::support::case_for(&db, &Actor::Cli, None::<i64>, case).await,
                 &service::guests::Invitation {
                     email: email.into(),
                     name: "Guest".into(),

@@ -493,3 +493,35 @@ pub async fn mail_report(
         other => panic!("not taken in as a new case: {other:?}"),
     }
 }
+
+/// Case `id` opened through the one door (`service::access::open`) as the caller an older
+/// test named by actor and account: the account `user` when given (a team member, as in
+/// the web pages), else the operator (`Actor::Cli`) or Embargo itself (`Actor::System`).
+pub async fn case_for(
+    db: &Db,
+    actor: &embargo::domain::actor::Actor,
+    user: impl Into<Option<i64>>,
+    id: i64,
+) -> embargo::service::CaseRef {
+    use embargo::domain::actor::Actor;
+    use embargo::service::Caller;
+    let user = user.into().or(match actor {
+        Actor::User { id, .. } => Some(*id),
+        _ => None,
+    });
+    let caller = match (user, actor) {
+        (Some(uid), _) => {
+            let mut c = db.acquire().await.unwrap();
+            let row = embargo::store::users::by_id(c.conn(), uid)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("no account {uid}"));
+            Caller::member(&row)
+        }
+        (None, Actor::System) => Caller::System,
+        (None, _) => Caller::Operator,
+    };
+    embargo::service::access::open(db, &caller, id)
+        .await
+        .unwrap_or_else(|e| panic!("case #{id} for {caller:?}: {e}"))
+}

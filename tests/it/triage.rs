@@ -147,9 +147,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
     let err = triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        Some(d.lead),
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), a).await,
         &Decision {
             verdict: Verdict::Reject(RejectReason::NotVulnerability),
             answers: vec![],
@@ -169,9 +167,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
     let err = triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        Some(d.lead),
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), a).await,
         &Decision {
             verdict: Verdict::Reject(RejectReason::NotVulnerability),
             answers: Desk::answers(false),
@@ -186,9 +182,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
     let to = triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        Some(d.lead),
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), a).await,
         &Decision {
             verdict: Verdict::Reject(RejectReason::NotVulnerability),
             answers: Desk::answers(false),
@@ -219,9 +213,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
     let err = triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        Some(d.lead),
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), a).await,
         &Decision {
             verdict: Verdict::Accept,
             answers: Desk::answers(true),
@@ -236,15 +228,18 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
             .contains("a case that is rejected cannot be accepted"),
         "{err}"
     );
-    triage::act(&d.t.db, &actor(), a, Action::Reopen, "new information")
-        .await
-        .unwrap();
+    triage::act(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        Action::Reopen,
+        "new information",
+    )
+    .await
+    .unwrap();
     let to = triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        Some(d.lead),
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), a).await,
         &Decision {
             verdict: Verdict::Accept,
             answers: Desk::answers(true),
@@ -265,9 +260,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
     let err = triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        Some(d.lead),
-        b,
+        &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), b).await,
         &Decision {
             verdict: Verdict::Duplicate(b),
             answers: vec![],
@@ -280,9 +273,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
     triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        Some(d.lead),
-        b,
+        &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), b).await,
         &Decision {
             verdict: Verdict::Duplicate(a),
             answers: vec![],
@@ -305,9 +296,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
     triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        Some(d.lead),
-        c,
+        &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), c).await,
         &Decision {
             verdict: Verdict::Spam,
             answers: vec![],
@@ -351,16 +340,19 @@ async fn severity_input_is_checked(kind: Kind) {
     ];
     let before = d.audit_count().await;
     for (input, want) in cases {
-        let err = triage::set_severity(&d.t.db, &actor(), a, &input)
-            .await
-            .unwrap_err();
+        let err = triage::set_severity(
+            &d.t.db,
+            &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+            &input,
+        )
+        .await
+        .unwrap_err();
         assert!(err.to_string().contains(want), "{err} (want {want})");
     }
     assert_eq!(d.audit_count().await, before);
     triage::set_severity(
         &d.t.db,
-        &actor(),
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
         &set(
             "moderate",
             "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N",
@@ -402,9 +394,7 @@ async fn inbox_orders_by_clock_filters_and_searches(kind: Kind) {
     triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        Some(d.lead),
-        c,
+        &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), c).await,
         &Decision {
             verdict: Verdict::Spam,
             answers: vec![],
@@ -442,9 +432,13 @@ async fn inbox_orders_by_clock_filters_and_searches(kind: Kind) {
             .is_empty()
     );
     // Team notes are searchable by the team.
-    service::cases::team_note(&d.t.db, &actor(), d.lead, a, "constant-time compare needed")
-        .await
-        .unwrap();
+    service::cases::team_note(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), d.lead, a).await,
+        "constant-time compare needed",
+    )
+    .await
+    .unwrap();
     let q = InboxFilter {
         query: Some("constant-time"),
         ..all.clone()
@@ -480,12 +474,20 @@ async fn inbox_orders_by_clock_filters_and_searches(kind: Kind) {
             .is_empty()
     );
     // Assignment filter.
-    triage::assign(&d.t.db, &actor(), a, Some(d.lead))
-        .await
-        .unwrap();
-    let err = triage::assign(&d.t.db, &actor(), a, Some(d.other))
-        .await
-        .unwrap_err();
+    triage::assign(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        Some(d.lead),
+    )
+    .await
+    .unwrap();
+    let err = triage::assign(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        Some(d.other),
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("only a member"), "{err}");
     let q = InboxFilter {
         assignee: Some(d.lead),
@@ -518,9 +520,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                 0 => triage::decide(
                     &d.t.db,
                     &d.cfg,
-                    &actor(),
-                    Some(d.lead),
-                    id,
+                    &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), id).await,
                     &Decision {
                         verdict: Verdict::Accept,
                         answers: Desk::answers(true),
@@ -532,9 +532,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                 1 => triage::decide(
                     &d.t.db,
                     &d.cfg,
-                    &actor(),
-                    Some(d.lead),
-                    id,
+                    &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), id).await,
                     &Decision {
                         verdict: Verdict::Reject(RejectReason::OutOfScope),
                         answers: Desk::answers(false),
@@ -546,9 +544,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                 2 => triage::decide(
                     &d.t.db,
                     &d.cfg,
-                    &actor(),
-                    Some(d.lead),
-                    id,
+                    &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), id).await,
                     &Decision {
                         verdict: Verdict::Spam,
                         answers: vec![],
@@ -560,9 +556,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                 3 => triage::decide(
                     &d.t.db,
                     &d.cfg,
-                    &actor(),
-                    Some(d.lead),
-                    id,
+                    &crate::support::case_for(&d.t.db, &actor(), Some(d.lead), id).await,
                     &Decision {
                         verdict: Verdict::PublicFix,
                         answers: Desk::answers(true),
@@ -571,22 +565,41 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                 )
                 .await
                 .map(|s| (Action::PublicFix, s)),
-                4 => triage::act(&d.t.db, &actor(), id, Action::StartFix, "")
-                    .await
-                    .map(|s| (Action::StartFix, s)),
-                5 => triage::act(&d.t.db, &actor(), id, Action::Close, "")
-                    .await
-                    .map(|s| (Action::Close, s)),
-                6 => triage::act(&d.t.db, &actor(), id, Action::Reopen, "")
-                    .await
-                    .map(|s| (Action::Reopen, s)),
-                7 => triage::act(&d.t.db, &actor(), id, Action::Unschedule, "")
-                    .await
-                    .map(|s| (Action::Unschedule, s)),
+                4 => triage::act(
+                    &d.t.db,
+                    &crate::support::case_for(&d.t.db, &actor(), None::<i64>, id).await,
+                    Action::StartFix,
+                    "",
+                )
+                .await
+                .map(|s| (Action::StartFix, s)),
+                5 => triage::act(
+                    &d.t.db,
+                    &crate::support::case_for(&d.t.db, &actor(), None::<i64>, id).await,
+                    Action::Close,
+                    "",
+                )
+                .await
+                .map(|s| (Action::Close, s)),
+                6 => triage::act(
+                    &d.t.db,
+                    &crate::support::case_for(&d.t.db, &actor(), None::<i64>, id).await,
+                    Action::Reopen,
+                    "",
+                )
+                .await
+                .map(|s| (Action::Reopen, s)),
+                7 => triage::act(
+                    &d.t.db,
+                    &crate::support::case_for(&d.t.db, &actor(), None::<i64>, id).await,
+                    Action::Unschedule,
+                    "",
+                )
+                .await
+                .map(|s| (Action::Unschedule, s)),
                 _ => triage::set_severity(
                     &d.t.db,
-                    &actor(),
-                    id,
+                    &crate::support::case_for(&d.t.db, &actor(), None::<i64>, id).await,
                     &SeverityInput {
                         level: "High".into(),
                         ..Default::default()
@@ -705,9 +718,13 @@ async fn strikes_ban_at_the_threshold_and_an_admin_lifts_it(kind: Kind) {
             other => panic!("{other:?}"),
         }
     }
-    let err = service::conduct::strike(&d.t.db, &actor(), None, cases[0], "  ")
-        .await
-        .unwrap_err();
+    let err = service::conduct::strike(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, cases[0]).await,
+        "  ",
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.to_string().contains("say what the reporter did"),
         "{err}"
@@ -717,9 +734,7 @@ async fn strikes_ban_at_the_threshold_and_an_admin_lifts_it(kind: Kind) {
         let before = d.audit_count().await;
         let out = service::conduct::strike(
             &d.t.db,
-            &actor(),
-            None,
-            *id,
+            &crate::support::case_for(&d.t.db, &actor(), None::<i64>, *id).await,
             &format!("ignored the policy, time {i}"),
         )
         .await
@@ -770,9 +785,13 @@ async fn strikes_ban_at_the_threshold_and_an_admin_lifts_it(kind: Kind) {
         ingest::Outcome::NewCase(id) => id,
         other => panic!("{other:?}"),
     };
-    let out = service::conduct::strike(&d.t.db, &actor(), None, id, "again")
-        .await
-        .unwrap();
+    let out = service::conduct::strike(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, id).await,
+        "again",
+    )
+    .await
+    .unwrap();
     assert_eq!((out.strikes, out.banned), (1, false));
 }
 
@@ -780,16 +799,24 @@ async fn affected_versions_are_assessed_against_the_support_policy(kind: Kind) {
     let d = Desk::new(kind).await;
     let a = d.report(1, "Crash in the config loader").await;
     let before = d.audit_count().await;
-    let err = triage::set_affected(&d.t.db, &actor(), a, "2.0.0..2.1.3\n2.x")
-        .await
-        .unwrap_err();
+    let err = triage::set_affected(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        "2.0.0..2.1.3\n2.x",
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("line 2 (`2.x`)"), "{err}");
     assert_eq!(d.audit_count().await, before);
 
     // Released series: the supported ones are listed, with the fix inside each.
-    let view = triage::set_affected(&d.t.db, &actor(), a, "2.0.0..2.1.3")
-        .await
-        .unwrap();
+    let view = triage::set_affected(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        "2.0.0..2.1.3",
+    )
+    .await
+    .unwrap();
     let assessment = view.assessment.unwrap();
     let series: Vec<(String, Option<String>)> = assessment
         .supported
@@ -806,16 +833,24 @@ async fn affected_versions_are_assessed_against_the_support_policy(kind: Kind) {
     assert_eq!(d.audit_count().await, before + 1);
 
     // Only a prerelease of the development series: the policy's public-fix path.
-    let view = triage::set_affected(&d.t.db, &actor(), a, "3.0.0-alpha.1..")
-        .await
-        .unwrap();
+    let view = triage::set_affected(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        "3.0.0-alpha.1..",
+    )
+    .await
+    .unwrap();
     let assessment = view.assessment.unwrap();
     assert!(assessment.public_fix, "{assessment:?}");
     assert!(assessment.supported.iter().all(|s| s.series != "2.1"));
     // Cleared.
-    let view = triage::set_affected(&d.t.db, &actor(), a, "  \n")
-        .await
-        .unwrap();
+    let view = triage::set_affected(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        "  \n",
+    )
+    .await
+    .unwrap();
     assert!(view.assessment.is_none());
     assert_eq!(d.case(a).await.affected, None);
 }
@@ -890,9 +925,13 @@ async fn reminders_go_out_before_and_after_a_clock_no_more_often_than_the_policy
         0,
         "overdue, but reminded less than a day ago"
     );
-    triage::assign(&d.t.db, &actor(), a, Some(d.lead))
-        .await
-        .unwrap();
+    triage::assign(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        Some(d.lead),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         sweep(due + 86_400).await,
         1,
@@ -921,9 +960,7 @@ async fn reminders_go_out_before_and_after_a_clock_no_more_often_than_the_policy
     triage::decide(
         &d.t.db,
         &d.cfg,
-        &actor(),
-        None,
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
         &Decision {
             verdict: Verdict::Reject(RejectReason::OutOfScope),
             answers: Desk::answers(false),
@@ -962,17 +999,21 @@ async fn the_upstream_track_prompts_the_policy_remedy_after_the_deadline(kind: K
         ingest::Outcome::NewCase(id) => id,
         other => panic!("{other:?}"),
     };
-    let err = service::upstream::record(&d.t.db, &actor(), None, a, "contacted", "mailed them")
-        .await
-        .unwrap_err();
+    let err = service::upstream::record(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        "contacted",
+        "mailed them",
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.to_string().contains("mark the case as an upstream"),
         "{err}"
     );
     service::upstream::set(
         &d.t.db,
-        &actor(),
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
         "templib",
         "maintainer@templib.example",
     )
@@ -980,16 +1021,21 @@ async fn the_upstream_track_prompts_the_policy_remedy_after_the_deadline(kind: K
     .unwrap();
     service::upstream::record(
         &d.t.db,
-        &actor(),
-        None,
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
         "contacted",
         "mailed the maintainer",
     )
     .await
     .unwrap();
     let now = store::now();
-    let track = service::upstream::track(&d.t.db, a, now).await.unwrap();
+    let track = service::upstream::track(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &embargo::domain::actor::Actor::Cli, None::<i64>, a)
+            .await,
+        now,
+    )
+    .await
+    .unwrap();
     let deadline = track.facts.upstream_deadline_at.unwrap();
     assert_eq!(
         deadline - track.facts.upstream_contacted_at.unwrap(),
@@ -999,18 +1045,21 @@ async fn the_upstream_track_prompts_the_policy_remedy_after_the_deadline(kind: K
     assert!(track.prompt.is_none());
     service::upstream::record(
         &d.t.db,
-        &actor(),
-        None,
-        a,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
         "answer",
         "they are looking at it",
     )
     .await
     .unwrap();
     // Past the deadline without a release: the policy's remedies, in order.
-    let track = service::upstream::track(&d.t.db, a, deadline + 1)
-        .await
-        .unwrap();
+    let track = service::upstream::track(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &embargo::domain::actor::Actor::Cli, None::<i64>, a)
+            .await,
+        deadline + 1,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         track.prompt,
         Some(vec![
@@ -1027,15 +1076,25 @@ async fn the_upstream_track_prompts_the_policy_remedy_after_the_deadline(kind: K
         vec!["contacted", "answer"]
     );
     // Upstream releases: no more prompt.
-    service::upstream::record(&d.t.db, &actor(), None, a, "released", "templib 4.2.1")
-        .await
-        .unwrap();
+    service::upstream::record(
+        &d.t.db,
+        &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+        "released",
+        "templib 4.2.1",
+    )
+    .await
+    .unwrap();
     assert!(
-        service::upstream::track(&d.t.db, a, deadline + 1)
-            .await
-            .unwrap()
-            .prompt
-            .is_none()
+        service::upstream::track(
+            &d.t.db,
+            &crate::support::case_for(&d.t.db, &embargo::domain::actor::Actor::Cli, None::<i64>, a)
+                .await,
+            deadline + 1
+        )
+        .await
+        .unwrap()
+        .prompt
+        .is_none()
     );
     assert_eq!(
         d.t.scalar("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'case.upstream_%'")

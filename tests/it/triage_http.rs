@@ -579,9 +579,7 @@ async fn collaborators_see_their_case_only(kind: Kind) {
     let b = d.report(2, "A different secret issue").await;
     service::cases::team_note(
         &d.app.state.db,
-        &Actor::Cli,
-        1,
-        a,
+        &crate::support::case_for(&d.app.state.db, &Actor::Cli, None::<i64>, a).await,
         "TEAM-ONLY: suspect the vendor patch",
     )
     .await
@@ -891,9 +889,7 @@ async fn patches_are_checked_reviewed_by_another_member_and_superseded(kind: Kin
     embargo::service::triage::decide(
         &d.app.state.db,
         &d.app.state.cfg,
-        &Actor::Cli,
-        None,
-        a,
+        &crate::support::case_for(&d.app.state.db, &Actor::Cli, None::<i64>, a).await,
         &embargo::service::triage::Decision {
             verdict: embargo::service::triage::Verdict::Accept,
             answers: ["untrusted-input", "not-documented"]
@@ -961,9 +957,18 @@ async fn patches_are_checked_reviewed_by_another_member_and_superseded(kind: Kin
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let reviewed = embargo::service::fixes::reviewed(&d.app.state.db, a)
-        .await
-        .unwrap();
+    let reviewed = embargo::service::fixes::reviewed(
+        &d.app.state.db,
+        &crate::support::case_for(
+            &d.app.state.db,
+            &embargo::domain::actor::Actor::Cli,
+            None::<i64>,
+            a,
+        )
+        .await,
+    )
+    .await
+    .unwrap();
     assert_eq!(reviewed.iter().map(|p| p.id).collect::<Vec<_>>(), vec![p1]);
     assert_eq!(reviewed[0].author_user_id, Some(alice_id));
 
@@ -1020,10 +1025,19 @@ async fn patches_are_checked_reviewed_by_another_member_and_superseded(kind: Kin
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(
-        embargo::service::fixes::reviewed(&d.app.state.db, a)
+        embargo::service::fixes::reviewed(
+            &d.app.state.db,
+            &crate::support::case_for(
+                &d.app.state.db,
+                &embargo::domain::actor::Actor::Cli,
+                None::<i64>,
+                a
+            )
             .await
-            .unwrap()
-            .is_empty()
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
     // The private branch link.
     let r = post(

@@ -2,14 +2,14 @@
 //! assignment and lifecycle steps; plus CVSS scoring. Cases of projects the caller
 //! is not on the team of answer 404, like cases that do not exist.
 
-use super::{ApiJson, ApiPath, ApiQuery, ApiUser};
+use super::{ApiCase, ApiJson, ApiQuery, ApiUser};
 use crate::domain::case::Action;
 use crate::domain::cvss;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::service::triage::{self, Decision, RejectReason, SeverityInput, ThreatAnswer, Verdict};
 use crate::service::{self, ServiceError};
-use crate::store::{self, users::UserRow};
+use crate::store::{self};
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -109,28 +109,6 @@ pub async fn list(
     ))
 }
 
-/// The case if the caller is on its project's team.
-pub(super) async fn visible(
-    state: &AppState,
-    user: &UserRow,
-    id: i64,
-) -> Result<store::cases::CaseRow, ApiError> {
-    let mut c = state.db.acquire().await.map_err(ServiceError::from)?;
-    let case = store::cases::by_id(c.conn(), id)
-        .await
-        .map_err(ServiceError::from)?;
-    drop(c);
-    match case {
-        Some(case)
-            if service::projects::is_team(&state.db, case.project_id, user.id, user.is_admin)
-                .await? =>
-        {
-            Ok(case)
-        }
-        _ => Err(ApiError::NotFound(format!("case #{id}"))),
-    }
-}
-
 /// A message as the team sees it.
 #[derive(Serialize)]
 pub struct MessageView {
@@ -178,11 +156,14 @@ pub struct CaseView {
 /// `GET /api/v1/cases/{id}`.
 pub async fn show(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
 ) -> Result<Json<CaseView>, ApiError> {
-    visible(&state, &user, id).await?;
-    let (case, messages, _) = service::cases::team_view(&state.db, id).await?;
+    view_of(&state, &case).await
+}
+
+/// A case as the API shows it, read now.
+async fn view_of(state: &AppState, opened: &service::CaseRef) -> Result<Json<CaseView>, ApiError> {
+    let (case, messages, _) = service::cases::team_view(&state.db, opened).await?;
     let project = service::projects::by_id(&state.db, case.project_id).await?;
     Ok(Json(CaseView {
         id: case.id,
@@ -254,11 +235,10 @@ pub struct StateView {
 /// `POST /api/v1/cases/{id}/decision`.
 pub async fn decide(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<StateView>, ApiError> {
-    visible(&state, &user, id).await?;
+    let id = case.id();
     let verdict = match body.verdict.as_str() {
         "accept" => Verdict::Accept,
         "reject" => Verdict::Reject(
@@ -284,9 +264,7 @@ pub async fn decide(
     let to = triage::decide(
         &state.db,
         &state.cfg,
-        &crate::service::login::actor_of(&user),
-        Some(user.id),
-        id,
+        &case,
         &Decision {
             verdict,
             answers: body.threat_model,
@@ -303,19 +281,11 @@ pub async fn decide(
 /// `PUT /api/v1/cases/{id}/severity`.
 pub async fn severity(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<SeverityInput>,
 ) -> Result<Json<CaseView>, ApiError> {
-    visible(&state, &user, id).await?;
-    triage::set_severity(
-        &state.db,
-        &crate::service::login::actor_of(&user),
-        id,
-        &body,
-    )
-    .await?;
-    show(State(state), ApiUser(user), ApiPath(id)).await
+    triage::set_severity(&state.db, &case, &body).await?;
+    view_of(&state, &case).await
 }
 
 /// A lifecycle step.
@@ -329,23 +299,15 @@ pub struct StepBody {
 /// `POST /api/v1/cases/{id}/actions`: start-fix, unschedule, close, reopen.
 pub async fn step(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<StepBody>,
 ) -> Result<Json<StateView>, ApiError> {
-    visible(&state, &user, id).await?;
+    let id = case.id();
     let action: Action = body
         .action
         .parse()
         .map_err(|e: String| ApiError::Service(ServiceError::Invalid(e)))?;
-    let to = triage::act(
-        &state.db,
-        &crate::service::login::actor_of(&user),
-        id,
-        action,
-        &body.note,
-    )
-    .await?;
+    let to = triage::act(&state.db, &case, action, &body.note).await?;
     Ok(Json(StateView {
         id,
         state: to.as_str().into(),
@@ -361,19 +323,11 @@ pub struct AssignBody {
 /// `PUT /api/v1/cases/{id}/assignee`.
 pub async fn assign(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<AssignBody>,
 ) -> Result<Json<CaseView>, ApiError> {
-    visible(&state, &user, id).await?;
-    triage::assign(
-        &state.db,
-        &crate::service::login::actor_of(&user),
-        id,
-        body.user_id,
-    )
-    .await?;
-    show(State(state), ApiUser(user), ApiPath(id)).await
+    triage::assign(&state.db, &case, body.user_id).await?;
+    view_of(&state, &case).await
 }
 
 /// CVSS scoring request.

@@ -2,7 +2,7 @@
 //! patches and reviews, the upstream track, project freeze and bans, CWE lookup.
 //! Cases and projects the caller is not on the team of answer 404.
 
-use super::cases::visible;
+use super::ApiCase;
 use super::{ApiJson, ApiPath, ApiQuery, ApiUser};
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -22,11 +22,9 @@ fn ts(t: Option<i64>) -> Value {
 /// `GET /api/v1/cases/{id}/guests`.
 pub async fn guests(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let rows = service::guests::of_case(&state.db, id).await?;
+    let rows = service::guests::of_case(&state.db, &case).await?;
     Ok(Json(json!(rows
         .into_iter()
         .map(|g| json!({"id": g.id, "email": g.email, "name": g.name, "role": g.role, "invited_at": g.invited_at, "removed_at": ts(g.removed_at), "last_seen_at": ts(g.last_seen_at)}))
@@ -36,31 +34,20 @@ pub async fn guests(
 /// `POST /api/v1/cases/{id}/guests`: invite (the link is mailed, and returned once).
 pub async fn invite(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<service::guests::Invitation>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let (gid, link) = service::guests::invite(
-        &state.db,
-        &state.cfg,
-        &actor_of(&user),
-        Some(user.id),
-        id,
-        &body,
-    )
-    .await?;
+    let (gid, link) = service::guests::invite(&state.db, &state.cfg, &case, &body).await?;
     Ok(Json(json!({"id": gid, "link": link})))
 }
 
 /// `DELETE /api/v1/cases/{id}/guests/{guest}`.
 pub async fn remove_guest(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath((id, guest)): ApiPath<(i64, i64)>,
+    ApiCase(_, case): ApiCase,
+    ApiPath((_, guest)): ApiPath<(i64, i64)>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    service::guests::remove(&state.db, &actor_of(&user), id, guest).await?;
+    service::guests::remove(&state.db, &case, guest).await?;
     Ok(Json(json!({"id": guest, "removed": true})))
 }
 
@@ -73,14 +60,10 @@ pub struct StrikeBody {
 /// `POST /api/v1/cases/{id}/strikes`.
 pub async fn strike(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<StrikeBody>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let out =
-        service::conduct::strike(&state.db, &actor_of(&user), Some(user.id), id, &body.reason)
-            .await?;
+    let out = service::conduct::strike(&state.db, &case, &body.reason).await?;
     Ok(Json(
         json!({"strikes": out.strikes, "threshold": out.threshold, "banned": out.banned}),
     ))
@@ -95,12 +78,10 @@ pub struct AffectedBody {
 /// `PUT /api/v1/cases/{id}/affected`: lines in the project's scheme; answers the assessment.
 pub async fn affected(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<AffectedBody>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let view = service::triage::set_affected(&state.db, &actor_of(&user), id, &body.text).await?;
+    let view = service::triage::set_affected(&state.db, &case, &body.text).await?;
     Ok(Json(json!({
         "lines": view.lines,
         "assessment": view.assessment.map(|a| json!({
@@ -116,11 +97,9 @@ pub async fn affected(
 /// `GET /api/v1/cases/{id}/patches`.
 pub async fn patches(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let rows = service::fixes::of_case(&state.db, id).await?;
+    let rows = service::fixes::of_case(&state.db, &case).await?;
     Ok(Json(json!(rows
         .into_iter()
         .map(|(p, r)| json!({
@@ -136,12 +115,10 @@ pub async fn patches(
 /// `POST /api/v1/cases/{id}/patches`.
 pub async fn attach(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<service::fixes::NewPatch>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let pid = service::fixes::attach(&state.db, &actor_of(&user), Some(user.id), id, &body).await?;
+    let pid = service::fixes::attach(&state.db, &case, &body).await?;
     Ok(Json(json!({"id": pid})))
 }
 
@@ -156,21 +133,11 @@ pub struct ReviewBody {
 /// `POST /api/v1/cases/{id}/patches/{patch}/reviews`.
 pub async fn review(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath((id, patch)): ApiPath<(i64, i64)>,
+    ApiCase(_, case): ApiCase,
+    ApiPath((_, patch)): ApiPath<(i64, i64)>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    service::fixes::review(
-        &state.db,
-        &actor_of(&user),
-        Some(user.id),
-        id,
-        patch,
-        &body.verdict,
-        &body.note,
-    )
-    .await?;
+    service::fixes::review(&state.db, &case, patch, &body.verdict, &body.note).await?;
     Ok(Json(json!({"patch": patch, "verdict": body.verdict})))
 }
 
@@ -185,11 +152,13 @@ pub struct UpstreamBody {
 /// `GET /api/v1/cases/{id}/upstream`.
 pub async fn upstream(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let t = service::upstream::track(&state.db, id, crate::store::now()).await?;
+    track_of(&state, &case).await
+}
+
+async fn track_of(state: &AppState, case: &service::CaseRef) -> Result<Json<Value>, ApiError> {
+    let t = service::upstream::track(&state.db, case, crate::store::now()).await?;
     Ok(Json(json!({
         "name": t.facts.upstream_name, "contact": t.facts.upstream_contact,
         "contacted_at": t.facts.upstream_contacted_at, "deadline_at": t.facts.upstream_deadline_at,
@@ -202,13 +171,11 @@ pub async fn upstream(
 /// `PUT /api/v1/cases/{id}/upstream`.
 pub async fn set_upstream(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<UpstreamBody>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    service::upstream::set(&state.db, &actor_of(&user), id, &body.name, &body.contact).await?;
-    upstream(State(state), ApiUser(user), ApiPath(id)).await
+    service::upstream::set(&state.db, &case, &body.name, &body.contact).await?;
+    track_of(&state, &case).await
 }
 
 /// An upstream entry.
@@ -221,21 +188,11 @@ pub struct UpstreamEventBody {
 /// `POST /api/v1/cases/{id}/upstream/events`.
 pub async fn upstream_event(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<UpstreamEventBody>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    service::upstream::record(
-        &state.db,
-        &actor_of(&user),
-        Some(user.id),
-        id,
-        &body.kind,
-        &body.body,
-    )
-    .await?;
-    upstream(State(state), ApiUser(user), ApiPath(id)).await
+    service::upstream::record(&state.db, &case, &body.kind, &body.body).await?;
+    track_of(&state, &case).await
 }
 
 pub(super) async fn team_project(

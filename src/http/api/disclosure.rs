@@ -2,12 +2,11 @@
 //! (pre-announce, pre-notify, publish), CVE assignment, and a project's scheduled jobs.
 //! Cases and projects the caller is not on the team of answer 404.
 
-use super::cases::visible;
+use super::ApiCase;
 use super::{ApiJson, ApiPath, ApiQuery, ApiUser};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::service::disclosure::{self, Outcome, ScheduleInput};
-use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
 use crate::store::advisories::Draft;
 use axum::Json;
@@ -17,20 +16,10 @@ use serde_json::{Value, json};
 /// `POST /api/v1/cases/{id}/schedule`.
 pub async fn schedule(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<ScheduleInput>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let plan = disclosure::schedule(
-        &state.db,
-        &state.cfg,
-        &actor_of(&user),
-        Some(user.id),
-        id,
-        &body,
-    )
-    .await?;
+    let plan = disclosure::schedule(&state.db, &state.cfg, &case, &body).await?;
     Ok(Json(json!({
         "disclose_at": plan.disclose_at,
         "zone": plan.zone,
@@ -43,26 +32,22 @@ pub async fn schedule(
 /// `GET /api/v1/cases/{id}/advisory`: the draft, or the published advisory.
 pub async fn advisory(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    if let Some(a) = service::advisories::of_case(&state.db, id).await? {
+    if let Some(a) = service::advisories::of_case(&state.db, &case).await? {
         return Ok(Json(json!({"published": true, "advisory": a})));
     }
-    let d = service::advisories::draft(&state.db, id).await?;
+    let d = service::advisories::draft(&state.db, &case).await?;
     Ok(Json(json!({"published": false, "draft": d})))
 }
 
 /// `PUT /api/v1/cases/{id}/advisory`: save the draft.
 pub async fn save_advisory(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<Draft>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    service::advisories::save_draft(&state.db, &actor_of(&user), id, &body).await?;
+    service::advisories::save_draft(&state.db, &case, &body).await?;
     Ok(Json(json!({"saved": true})))
 }
 
@@ -77,27 +62,20 @@ pub struct StepQuery {
 /// `POST /cases/{id}/disclosure/{step}`.
 pub async fn step(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath((id, step)): ApiPath<(i64, String)>,
+    ApiCase(_, case): ApiCase,
+    ApiPath((_, step)): ApiPath<(i64, String)>,
     ApiQuery(q): ApiQuery<StepQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let actor = actor_of(&user);
     let done = |o: Outcome| match o {
         Outcome::Done { messages } => json!({"done": true, "messages": messages}),
         Outcome::Skipped(why) => json!({"done": false, "why": why}),
     };
     let body = match step.as_str() {
-        "pre-announce" => {
-            done(disclosure::pre_announce_now(&state.db, &state.cfg, &actor, id).await?)
-        }
-        "pre-notify" => done(
-            disclosure::pre_notify_now(&state.db, &state.cfg, &actor, Some(user.id), id).await?,
-        ),
+        "pre-announce" => done(disclosure::pre_announce_now(&state.db, &state.cfg, &case).await?),
+        "pre-notify" => done(disclosure::pre_notify_now(&state.db, &state.cfg, &case).await?),
         "publish" => {
             let adv =
-                disclosure::publish_now(&state.db, &state.cfg, &actor, id, q.reason.as_deref())
-                    .await?;
+                disclosure::publish_now(&state.db, &state.cfg, &case, q.reason.as_deref()).await?;
             json!({"done": true, "advisory": adv})
         }
         other => {
@@ -113,11 +91,9 @@ pub async fn step(
 /// `POST /api/v1/cases/{id}/cve`: assign the next free ID of the project's pool.
 pub async fn assign_cve(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiCase(_, case): ApiCase,
 ) -> Result<Json<Value>, ApiError> {
-    visible(&state, &user, id).await?;
-    let cve = service::advisories::assign_cve(&state.db, &actor_of(&user), id).await?;
+    let cve = service::advisories::assign_cve(&state.db, &case).await?;
     Ok(Json(json!({"cve": cve})))
 }
 

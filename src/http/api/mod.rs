@@ -123,6 +123,41 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> 
     }
 }
 
+/// The case named by the path's `{id}`, opened for the token's owner through
+/// [`service::access::open`] — the one door to a case (404 for a member outside the
+/// project, as for a missing case).
+pub struct ApiCase(pub UserRow, pub service::CaseRef);
+
+impl FromRequestParts<AppState> for ApiCase {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ApiUser(user) = ApiUser::from_request_parts(parts, state).await?;
+        let raw = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let given = raw
+            .iter()
+            .find(|(name, _)| *name == "id")
+            .map(|(_, v)| v.to_owned())
+            .unwrap_or_default();
+        if !crate::http::url::is_plain_segment(&given) {
+            return Err(ApiError::NotFound("the `id` given in the path".into()));
+        }
+        let id: i64 = given.parse().map_err(|_| {
+            ApiError::BadRequest(format!("`{given}` is not a case number (a whole number)"))
+        })?;
+        match service::access::open(&state.db, &service::Caller::member(&user), id).await {
+            Ok(case) => Ok(Self(user, case)),
+            Err(ServiceError::NotFound(_)) => Err(ApiError::NotFound(format!("case #{id}"))),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 /// Query parameters; a malformed one is a JSON 400 naming it.
 pub struct ApiQuery<T>(pub T);
 

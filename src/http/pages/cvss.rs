@@ -94,8 +94,7 @@ pub async fn calculator(
     if !q.contains_key("AV")
         && let Some(id) = q.get("case").and_then(|c| c.parse::<i64>().ok())
     {
-        super::team::visible_case(&state, &s, id).await?;
-        let (case, _, _) = crate::service::cases::team_view(&state.db, id).await?;
+        let case = super::open_case(&state, &s, id).await?.row().clone();
         let stored = if version == "4.0" {
             case.cvss4
         } else {
@@ -186,8 +185,7 @@ pub async fn calculator(
     // query, so a crafted link must not turn the button into a blind change.
     let mut replaces = String::new();
     if let Some(id) = case_id {
-        super::team::visible_case(&state, &s, id).await?;
-        let (case, _, _) = crate::service::cases::team_view(&state.db, id).await?;
+        let case = super::open_case(&state, &s, id).await?.row().clone();
         keep_level = case.severity.unwrap_or_default();
         keep_cvss3 = case.cvss3.unwrap_or_default();
         keep_cvss4 = case.cvss4.unwrap_or_default();

@@ -3,14 +3,12 @@
 //! assignment — and the view of it the case page renders.
 
 use super::PageForm;
-use super::PagePath;
-use super::team::visible_case;
+use super::{MemberCase, PagePath};
+
 use crate::domain::case::{Action, CaseState};
 use crate::http::AppState;
 use crate::http::error::PageError;
-use crate::http::session::TeamUser;
 use crate::service::disclosure::{self, ScheduleInput};
-use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
 use crate::store::advisories::Draft;
 use askama::Template;
@@ -61,13 +59,14 @@ fn utc(t: i64) -> String {
 /// Build the view for a case in `case_state`.
 pub async fn view(
     state: &AppState,
-    case_id: i64,
+    opened: &service::CaseRef,
     case_state: CaseState,
     default_zone: &str,
 ) -> Result<DisclosureView, PageError> {
+    let case_id = opened.id();
     let allowed = |a: Action| case_state.apply(a).is_ok();
-    let s = disclosure::schedule_of(&state.db, case_id).await?;
-    let draft = service::advisories::draft(&state.db, case_id).await?;
+    let s = disclosure::schedule_of(&state.db, opened).await?;
+    let draft = service::advisories::draft(&state.db, opened).await?;
     let jobs = disclosure::jobs(&state.db, None, Some(case_id), false).await?;
     let zone = s
         .disclose_zone
@@ -100,7 +99,7 @@ pub async fn view(
             done.push((what.to_owned(), utc(t)));
         }
     }
-    let advisory = service::advisories::of_case(&state.db, case_id)
+    let advisory = service::advisories::of_case(&state.db, opened)
         .await?
         .map(|a| a.id);
     Ok(DisclosureView {
@@ -126,7 +125,7 @@ pub async fn view(
         // track and workaround): the rule is asked only then.
         can_publish: allowed(Action::Publish)
             && (case_state != CaseState::Fixing
-                || disclosure::can_publish(&state.db, case_id).await.is_ok()),
+                || disclosure::can_publish(&state.db, opened).await.is_ok()),
         can_schedule: allowed(Action::Schedule),
     })
 }
@@ -134,12 +133,11 @@ pub async fn view(
 /// `POST /team/cases/{id}/advisory`: save the draft.
 pub async fn save_draft(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<Draft>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::advisories::save_draft(&state.db, &actor_of(&s.user), id, &form).await?;
+    let id = case.id();
+    service::advisories::save_draft(&state.db, &case, &form).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")))
 }
 
@@ -159,17 +157,14 @@ pub struct ScheduleForm {
 /// `POST /team/cases/{id}/schedule`.
 pub async fn schedule(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<ScheduleForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
+    let id = case.id();
     disclosure::schedule(
         &state.db,
         &state.cfg,
-        &actor_of(&s.user),
-        Some(s.user.id),
-        id,
+        &case,
         &ScheduleInput {
             date: form.date,
             time: form.time,
@@ -215,12 +210,13 @@ async fn confirm_page(
     state: &AppState,
     s: &crate::service::login::ActiveSession,
     csrf: String,
-    id: i64,
+    opened: &service::CaseRef,
     step: &str,
     reason: String,
     error: Option<String>,
 ) -> Result<ConfirmStep, PageError> {
-    let (case, _, _) = service::cases::team_view(&state.db, id).await?;
+    let id = opened.id();
+    let (case, _, _) = service::cases::team_view(&state.db, opened).await?;
     let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
     let action = match step {
         "pre-announce" => Action::PreAnnounce,
@@ -231,7 +227,7 @@ async fn confirm_page(
     // A step the case cannot take gets no confirmation page (and no button) but the
     // reason, in words.
     let impossible = if action == Action::Publish {
-        disclosure::can_publish(&state.db, id)
+        disclosure::can_publish(&state.db, opened)
             .await
             .err()
             .map(|e| e.to_string())
@@ -265,7 +261,7 @@ async fn confirm_page(
             None,
         ),
         "publish" => {
-            let plan = disclosure::publish_plan(&state.db, id).await?;
+            let plan = disclosure::publish_plan(&state.db, opened).await?;
             let mut happens = vec!["The advisory becomes public (archive, page, feed, OSV, CVE and CSAF exports), the disclosure notices are mailed, and the reporter is told. The embargo ends.".to_owned()];
             if plan.early {
                 happens.push(format!(
@@ -303,12 +299,11 @@ async fn confirm_page(
 /// `GET /team/cases/{id}/disclosure/{step}`: the confirmation page.
 pub async fn confirm_step(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
+    MemberCase(s, case): MemberCase,
     crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
-    PagePath((id, step)): PagePath<(i64, String)>,
+    PagePath((_, step)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
-    visible_case(&state, &s, id).await?;
-    let page = confirm_page(&state, &s, csrf, id, &step, String::new(), None).await?;
+    let page = confirm_page(&state, &s, csrf, &case, &step, String::new(), None).await?;
     Ok(super::render(&page)?.into_response())
 }
 
@@ -326,12 +321,11 @@ pub struct StepForm {
 /// once confirmed; an unconfirmed post is sent to the confirmation page.
 pub async fn step(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
+    MemberCase(s, case): MemberCase,
     crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PagePath((id, step)): PagePath<(i64, String)>,
     PageForm(form): PageForm<StepForm>,
 ) -> Result<Response, PageError> {
-    visible_case(&state, &s, id).await?;
     if !matches!(step.as_str(), "pre-announce" | "pre-notify" | "publish") {
         return Err(ServiceError::Invalid(format!(
             "unknown step `{step}`; use pre-announce, pre-notify or publish"
@@ -341,25 +335,22 @@ pub async fn step(
     if form.confirm != "yes" {
         return Ok(Redirect::to(&format!("/team/cases/{id}/disclosure/{step}")).into_response());
     }
-    let actor = actor_of(&s.user);
     let result = match step.as_str() {
-        "pre-announce" => disclosure::pre_announce_now(&state.db, &state.cfg, &actor, id)
+        "pre-announce" => disclosure::pre_announce_now(&state.db, &state.cfg, &case)
             .await
             .map(|_| ()),
-        "pre-notify" => {
-            disclosure::pre_notify_now(&state.db, &state.cfg, &actor, Some(s.user.id), id)
-                .await
-                .map(|_| ())
-        }
+        "pre-notify" => disclosure::pre_notify_now(&state.db, &state.cfg, &case)
+            .await
+            .map(|_| ()),
         _ => {
             // The page's own wording for the one thing a person can forget here.
-            let plan = disclosure::publish_plan(&state.db, id).await?;
+            let plan = disclosure::publish_plan(&state.db, &case).await?;
             if plan.early && form.reason.trim().is_empty() {
                 Err(ServiceError::Invalid(
                     "Give the reason for publishing early.".into(),
                 ))
             } else {
-                disclosure::publish_now(&state.db, &state.cfg, &actor, id, Some(&form.reason))
+                disclosure::publish_now(&state.db, &state.cfg, &case, Some(&form.reason))
                     .await
                     .map(|_| ())
             }
@@ -370,7 +361,7 @@ pub async fn step(
         // Stay on the confirmation page, with what was typed and what to fix.
         Err(ServiceError::Invalid(m) | ServiceError::Conflict(m)) => {
             let reason = form.reason.trim().to_owned();
-            let page = confirm_page(&state, &s, csrf, id, &step, reason, Some(m)).await?;
+            let page = confirm_page(&state, &s, csrf, &case, &step, reason, Some(m)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, super::render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -380,11 +371,10 @@ pub async fn step(
 /// `POST /team/cases/{id}/cve`: assign a CVE ID from the pool.
 pub async fn cve(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(_form): PageForm<std::collections::HashMap<String, String>>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::advisories::assign_cve(&state.db, &actor_of(&s.user), id).await?;
+    let id = case.id();
+    service::advisories::assign_cve(&state.db, &case).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")))
 }

@@ -178,6 +178,52 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePat
     }
 }
 
+/// The case named by the path's `{id}`, opened for the signed-in member through
+/// [`crate::service::access::open`] — the one door to a case. A handler that works on a
+/// case takes this instead of the id: there is no way to reach a case's use cases
+/// without it, and a member outside the project gets the same 404 as for a missing case.
+pub struct MemberCase(
+    pub crate::service::login::ActiveSession,
+    pub crate::service::CaseRef,
+);
+
+impl FromRequestParts<AppState> for MemberCase {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let crate::http::session::TeamUser(s) =
+            crate::http::session::TeamUser::from_request_parts(parts, state).await?;
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| PageError::NotFound)?;
+        let id: i64 = raw
+            .iter()
+            .find(|(name, _)| *name == "id")
+            .and_then(|(_, v)| v.parse().ok())
+            .ok_or(PageError::NotFound)?;
+        let case = open_case(state, &s, id).await?;
+        Ok(Self(s, case))
+    }
+}
+
+/// A case for the signed-in member, through the one door (for a case named elsewhere
+/// than the path, e.g. the CVSS calculator's `?case=`).
+pub(crate) async fn open_case(
+    state: &AppState,
+    s: &crate::service::login::ActiveSession,
+    id: i64,
+) -> Result<crate::service::CaseRef, PageError> {
+    let caller = crate::service::Caller::member(&s.user);
+    match crate::service::access::open(&state.db, &caller, id).await {
+        Ok(case) => Ok(case),
+        Err(crate::service::ServiceError::NotFound(_)) => Err(PageError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A form body; a malformed one is a 400 page that says which field is wrong.
 pub struct PageForm<T>(pub T);
 

@@ -1,13 +1,12 @@
 //! The team's pages: dashboard, project team view, audit trail.
 
-use super::PagePath;
+use super::{MemberCase, PagePath};
 use super::{Nav, PageForm, render};
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
 use crate::http::session::TeamUser;
 use crate::http::url;
-use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
 use crate::store::{
     self,
@@ -392,11 +391,11 @@ pub(super) async fn visible_project(
     Ok(project)
 }
 
-/// The case, if the member may see it (404 otherwise, so case numbers leak nothing).
-pub(super) async fn visible_case(
+/// Everything the case page shows of an opened case: the case, its thread, its
+/// attachments and its project.
+pub(super) async fn case_view(
     state: &AppState,
-    s: &crate::service::login::ActiveSession,
-    id: i64,
+    opened: &service::CaseRef,
 ) -> Result<
     (
         store::cases::CaseRow,
@@ -406,14 +405,7 @@ pub(super) async fn visible_case(
     ),
     PageError,
 > {
-    let (case, messages, attachments) = match service::cases::team_view(&state.db, id).await {
-        Ok(v) => v,
-        Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    if !service::projects::is_team(&state.db, case.project_id, s.user.id, s.user.is_admin).await? {
-        return Err(PageError::NotFound);
-    }
+    let (case, messages, attachments) = service::cases::team_view(&state.db, opened).await?;
     let project = service::projects::by_id(&state.db, case.project_id).await?;
     Ok((case, messages, attachments, project))
 }
@@ -421,11 +413,10 @@ pub(super) async fn visible_case(
 /// `GET /team/cases/{id}`.
 pub async fn case(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
+    MemberCase(s, opened): MemberCase,
     CsrfToken(csrf): CsrfToken,
-    PagePath(id): PagePath<i64>,
 ) -> Result<Html<String>, PageError> {
-    let (case, messages, attachments, project) = visible_case(&state, &s, id).await?;
+    let (case, messages, attachments, project) = case_view(&state, &opened).await?;
     let users = service::accounts::list(&state.db).await?;
     let members = service::projects::members(&state.db, project.id).await?;
     let triage = triage_view(&case, &project, &members)?;
@@ -434,7 +425,7 @@ pub async fn case(
             .map(|u| u.display_name.clone())
             .unwrap_or_else(|| "the command line".into())
     };
-    let patches = service::fixes::of_case(&state.db, case.id)
+    let patches = service::fixes::of_case(&state.db, &opened)
         .await?
         .into_iter()
         .map(|(p, reviews)| PatchLine {
@@ -476,7 +467,7 @@ pub async fn case(
             b
         })
         .unwrap_or_default();
-    let track = service::upstream::track(&state.db, case.id, store::now()).await?;
+    let track = service::upstream::track(&state.db, &opened, store::now()).await?;
     let upstream = UpstreamView {
         name: track.facts.upstream_name.clone().unwrap_or_default(),
         contact: track.facts.upstream_contact.clone().unwrap_or_default(),
@@ -508,7 +499,7 @@ pub async fn case(
             }
         }),
     };
-    let guests = service::guests::of_case(&state.db, case.id)
+    let guests = service::guests::of_case(&state.db, &opened)
         .await?
         .into_iter()
         .map(|g| GuestLine {
@@ -548,7 +539,7 @@ pub async fn case(
         .unwrap_or_else(|| "UTC".into());
     let case_state: crate::domain::case::CaseState =
         case.state.parse().map_err(ServiceError::Internal)?;
-    let disclosure = super::disclosure::view(&state, case.id, case_state, &zone).await?;
+    let disclosure = super::disclosure::view(&state, &opened, case_state, &zone).await?;
     render(&TeamCase {
         nav: Nav::new(&s.user, csrf),
         case_id: case.id,
@@ -743,45 +734,35 @@ pub struct TextForm {
 /// `POST /team/cases/{id}/reply`: to the reporter.
 pub async fn case_reply(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<TextForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::cases::team_reply(
-        &state.db,
-        &state.cfg,
-        &actor_of(&s.user),
-        s.user.id,
-        id,
-        &form.text,
-    )
-    .await?;
+    let id = case.id();
+    service::cases::team_reply(&state.db, &state.cfg, &case, &form.text).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
 /// `POST /team/cases/{id}/note`: team only.
 pub async fn case_note(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<TextForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::cases::team_note(&state.db, &actor_of(&s.user), s.user.id, id, &form.text).await?;
+    let id = case.id();
+    service::cases::team_note(&state.db, &case, &form.text).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
 /// `POST /team/cases/{id}/spam`.
 pub async fn case_spam(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
+    MemberCase(s, opened): MemberCase,
     CsrfToken(csrf): CsrfToken,
-    PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<super::Confirmed>,
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
-    let (case, _, _, project) = visible_case(&state, &s, id).await?;
+    let (case, _, _, project) = case_view(&state, &opened).await?;
+    let id = case.id;
     if !f.yes() {
         return Ok(render(&super::Confirm {
             nav: Nav::new(&s.user, csrf),
@@ -802,9 +783,7 @@ pub async fn case_spam(
     service::triage::decide(
         &state.db,
         &state.cfg,
-        &actor_of(&s.user),
-        Some(s.user.id),
-        id,
+        &opened,
         &service::triage::Decision {
             verdict: service::triage::Verdict::Spam,
             answers: Vec::new(),
@@ -871,31 +850,20 @@ pub async fn audit(
 /// unbound encrypted report wrote it, and sends them the case's link.
 pub async fn case_confirm_reporter(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::cases::confirm_reporter(&state.db, &state.cfg, &actor_of(&s.user), s.user.id, id)
-        .await?;
+    let id = case.id();
+    service::cases::confirm_reporter(&state.db, &state.cfg, &case).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
 /// `POST /team/cases/{id}/acknowledge`: the team's acknowledgement with a personal message.
 pub async fn case_acknowledge(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<TextForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::cases::acknowledge(
-        &state.db,
-        &state.cfg,
-        &actor_of(&s.user),
-        s.user.id,
-        id,
-        &form.text,
-    )
-    .await?;
+    let id = case.id();
+    service::cases::acknowledge(&state.db, &state.cfg, &case, &form.text).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }

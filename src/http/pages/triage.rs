@@ -3,8 +3,8 @@
 //! lifecycle steps. Each posts, then redirects back to the case.
 
 use super::PageForm;
-use super::PagePath;
-use super::team::{visible_case, visible_project};
+use super::team::visible_project;
+use super::{MemberCase, PagePath};
 use crate::domain::case::Action;
 use crate::http::AppState;
 use crate::http::error::PageError;
@@ -74,33 +74,23 @@ fn decision_from(form: &HashMap<String, String>) -> Result<Decision, ServiceErro
 /// `POST /team/cases/{id}/decide`.
 pub async fn decide(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<HashMap<String, String>>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
+    let id = case.id();
     let decision = decision_from(&form)?;
-    triage::decide(
-        &state.db,
-        &state.cfg,
-        &actor_of(&s.user),
-        Some(s.user.id),
-        id,
-        &decision,
-    )
-    .await?;
+    triage::decide(&state.db, &state.cfg, &case, &decision).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
 /// `POST /team/cases/{id}/severity`.
 pub async fn severity(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<SeverityInput>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    triage::set_severity(&state.db, &actor_of(&s.user), id, &form).await?;
+    let id = case.id();
+    triage::set_severity(&state.db, &case, &form).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -115,13 +105,12 @@ pub struct StepForm {
 /// `POST /team/cases/{id}/step`: start fix, unschedule, close, reopen.
 pub async fn step(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<StepForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
+    let id = case.id();
     let action: Action = form.action.parse().map_err(ServiceError::Invalid)?;
-    triage::act(&state.db, &actor_of(&s.user), id, action, &form.note).await?;
+    triage::act(&state.db, &case, action, &form.note).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -135,11 +124,10 @@ pub struct AssignForm {
 /// `POST /team/cases/{id}/assign`: a member's id, or empty for nobody.
 pub async fn assign(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<AssignForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
+    let id = case.id();
     let assignee = match form.assignee.trim() {
         "" => None,
         t => Some(
@@ -147,27 +135,18 @@ pub async fn assign(
                 .map_err(|_| ServiceError::Invalid("choose a team member".into()))?,
         ),
     };
-    service::triage::assign(&state.db, &actor_of(&s.user), id, assignee).await?;
+    service::triage::assign(&state.db, &case, assignee).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
 /// `POST /team/cases/{id}/guests`: invite a collaborator.
 pub async fn invite(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<service::guests::Invitation>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::guests::invite(
-        &state.db,
-        &state.cfg,
-        &actor_of(&s.user),
-        Some(s.user.id),
-        id,
-        &form,
-    )
-    .await?;
+    let id = case.id();
+    service::guests::invite(&state.db, &state.cfg, &case, &form).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -178,12 +157,11 @@ pub struct Empty {}
 /// `POST /team/cases/{id}/guests/{guest}/remove`.
 pub async fn remove_guest(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
+    MemberCase(_, case): MemberCase,
     PagePath((id, guest)): PagePath<(i64, i64)>,
     PageForm(_): PageForm<Empty>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::guests::remove(&state.db, &actor_of(&s.user), id, guest).await?;
+    service::guests::remove(&state.db, &case, guest).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -196,12 +174,11 @@ pub struct ShareForm {
 /// `POST /team/cases/{id}/shared`: a message to the case's collaborators.
 pub async fn share(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<ShareForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::guests::team_message(&state.db, &actor_of(&s.user), s.user.id, id, &form.text).await?;
+    let id = case.id();
+    service::guests::team_message(&state.db, &case, &form.text).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -214,19 +191,11 @@ pub struct StrikeForm {
 /// `POST /team/cases/{id}/strike`: a strike against the case's reporter.
 pub async fn strike(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<StrikeForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::conduct::strike(
-        &state.db,
-        &actor_of(&s.user),
-        Some(s.user.id),
-        id,
-        &form.reason,
-    )
-    .await?;
+    let id = case.id();
+    service::conduct::strike(&state.db, &case, &form.reason).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -265,12 +234,11 @@ pub struct AffectedForm {
 /// `POST /team/cases/{id}/affected`.
 pub async fn affected(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<AffectedForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::triage::set_affected(&state.db, &actor_of(&s.user), id, &form.text).await?;
+    let id = case.id();
+    service::triage::set_affected(&state.db, &case, &form.text).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -344,12 +312,11 @@ pub async fn freeze(
 /// `POST /team/cases/{id}/patches`.
 pub async fn attach_patch(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<service::fixes::NewPatch>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::fixes::attach(&state.db, &actor_of(&s.user), Some(s.user.id), id, &form).await?;
+    let id = case.id();
+    service::fixes::attach(&state.db, &case, &form).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -364,37 +331,26 @@ pub struct ReviewForm {
 /// `POST /team/cases/{id}/patches/{patch}/review`.
 pub async fn review_patch(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
+    MemberCase(_, case): MemberCase,
     PagePath((id, patch)): PagePath<(i64, i64)>,
     PageForm(form): PageForm<ReviewForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::fixes::review(
-        &state.db,
-        &actor_of(&s.user),
-        Some(s.user.id),
-        id,
-        patch,
-        &form.verdict,
-        &form.note,
-    )
-    .await?;
+    service::fixes::review(&state.db, &case, patch, &form.verdict, &form.note).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
 /// `GET /team/cases/{id}/patches/{patch}.patch`: the diff as text.
 pub async fn download_patch(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
+    MemberCase(_, case): MemberCase,
     PagePath((id, file)): PagePath<(i64, String)>,
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
-    visible_case(&state, &s, id).await?;
     let pid: i64 = file
         .strip_suffix(".patch")
         .and_then(|n| n.parse().ok())
         .ok_or(PageError::NotFound)?;
-    let patch = service::fixes::of_case(&state.db, id)
+    let patch = service::fixes::of_case(&state.db, &case)
         .await?
         .into_iter()
         .find(|(p, _)| p.id == pid)
@@ -431,12 +387,11 @@ pub struct BranchForm {
 /// `POST /team/cases/{id}/branch`.
 pub async fn branch(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<BranchForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::fixes::set_branch_url(&state.db, &actor_of(&s.user), id, &form.url).await?;
+    let id = case.id();
+    service::fixes::set_branch_url(&state.db, &case, &form.url).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -451,12 +406,11 @@ pub struct UpstreamForm {
 /// `POST /team/cases/{id}/upstream`.
 pub async fn upstream(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<UpstreamForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::upstream::set(&state.db, &actor_of(&s.user), id, &form.name, &form.contact).await?;
+    let id = case.id();
+    service::upstream::set(&state.db, &case, &form.name, &form.contact).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
@@ -470,19 +424,10 @@ pub struct UpstreamEventForm {
 /// `POST /team/cases/{id}/upstream/record`.
 pub async fn upstream_record(
     State(state): State<AppState>,
-    TeamUser(s): TeamUser,
-    PagePath(id): PagePath<i64>,
+    MemberCase(_, case): MemberCase,
     PageForm(form): PageForm<UpstreamEventForm>,
 ) -> Result<Redirect, PageError> {
-    visible_case(&state, &s, id).await?;
-    service::upstream::record(
-        &state.db,
-        &actor_of(&s.user),
-        Some(s.user.id),
-        id,
-        &form.kind,
-        &form.body,
-    )
-    .await?;
+    let id = case.id();
+    service::upstream::record(&state.db, &case, &form.kind, &form.body).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
