@@ -5,6 +5,7 @@
 //! as `embargo worker`; any number of workers may share one database.
 
 use crate::config::Config;
+use crate::domain::retry::{Next, RetryPolicy};
 use crate::store::{self, Db, StoreError};
 use futures_util::StreamExt;
 use lettre::address::Envelope;
@@ -16,6 +17,16 @@ use std::time::Duration;
 const BATCH_PER_SLOT: i64 = 4;
 /// Longest retry delay (seconds).
 const MAX_BACKOFF: i64 = 3600;
+
+/// The outbox's retry policy (`outbox_retry_base`, doubling to an hour,
+/// `outbox_max_attempts`): the one policy of both leased queues.
+fn retry_policy(retry_base: i64, max_attempts: i64) -> RetryPolicy {
+    RetryPolicy {
+        base: retry_base,
+        cap: MAX_BACKOFF,
+        max_attempts,
+    }
+}
 
 /// Why a worker could not start.
 #[derive(Debug, thiserror::Error)]
@@ -44,11 +55,9 @@ pub struct Round {
     pub failed: usize,
 }
 
-/// Delay before attempt `attempts + 1`: base × 2^(attempts − 1), capped.
+/// Delay before attempt `attempts + 1`: base × 2^(attempts − 1), capped at an hour.
 pub fn backoff(base: i64, attempts: i64) -> i64 {
-    let exp = u32::try_from((attempts - 1).clamp(0, 20)).unwrap_or(20);
-    base.saturating_mul(2i64.saturating_pow(exp))
-        .min(MAX_BACKOFF)
+    retry_policy(base, i64::MAX).delay(attempts)
 }
 
 impl Worker {
@@ -150,9 +159,13 @@ impl Worker {
                 }
             }
             Err(e) => {
-                let give_up = e.is_permanent() || m.attempts >= self.max_attempts;
+                let policy = retry_policy(self.retry_base, self.max_attempts);
+                let retry_at = match policy.after_failure(m.attempts, e.is_permanent(), now) {
+                    Next::RetryAt(t) => Some(t),
+                    Next::GiveUp => None,
+                };
+                let give_up = retry_at.is_none();
                 let error = e.to_string();
-                let retry_at = (!give_up).then(|| now + backoff(self.retry_base, m.attempts));
                 store::outbox::mark_attempt_failed(c.conn(), m.id, &self.id, &error, retry_at)
                     .await?;
                 if give_up {

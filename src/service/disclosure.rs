@@ -21,6 +21,7 @@ use crate::domain::advisory::Advisory;
 use crate::domain::case::{Action, CaseState};
 use crate::domain::export::csaf;
 use crate::domain::policy::Policy;
+use crate::domain::retry::{Next, RetryPolicy};
 use crate::domain::schedule::{self, Plan};
 use crate::mail::compose::{self, Attachment, Outgoing, Protection};
 use crate::pgp::{PublicKey, SecretKey};
@@ -38,8 +39,6 @@ pub const PUBLISH: &str = "publish";
 
 /// How long a claimed job is held before another process may take it over.
 const LEASE_SECONDS: i64 = 600;
-/// A failed job is tried again after this long.
-const RETRY_SECONDS: i64 = 60;
 /// Firing later than this counts as late (and says so).
 const LATE_AFTER_SECONDS: i64 = 30;
 
@@ -1403,7 +1402,9 @@ pub struct Fired {
     pub outcome: Result<Outcome, String>,
 }
 
-/// Fire every due job (each once); failures are retried a minute later.
+/// Fire every due job (each once). A failure is retried under
+/// [`RetryPolicy::DISCLOSURE_JOBS`]; after the last attempt the job has failed, and the
+/// case and the team are told.
 pub async fn run_due(
     db: &Db,
     cfg: &Config,
@@ -1418,16 +1419,26 @@ pub async fn run_due(
     for job in jobs {
         let outcome = run_one(db, cfg, worker, &job).await;
         if let Err(e) = &outcome {
-            tracing::warn!(job = job.id, case = job.case_id, kind = %job.kind, error = %e, "disclosure step failed; retrying in a minute");
-            let mut c = db.acquire().await?;
-            store::disclosure::failed(
-                c.conn(),
-                job.id,
-                worker,
-                &e.to_string(),
-                store::now() + RETRY_SECONDS,
-            )
-            .await?;
+            let error = e.to_string();
+            let next =
+                RetryPolicy::DISCLOSURE_JOBS.after_failure(job.attempts, false, store::now());
+            let retry_at = match next {
+                Next::RetryAt(t) => {
+                    tracing::warn!(job = job.id, case = job.case_id, kind = %job.kind, attempts = job.attempts, %error, retry_in = t - store::now(), "disclosure step failed; will retry");
+                    Some(t)
+                }
+                Next::GiveUp => {
+                    tracing::error!(job = job.id, case = job.case_id, kind = %job.kind, attempts = job.attempts, %error, "disclosure step failed for good; the team is told");
+                    None
+                }
+            };
+            {
+                let mut c = db.acquire().await?;
+                store::disclosure::failed(c.conn(), job.id, worker, &error, retry_at).await?;
+            }
+            if retry_at.is_none() {
+                tell_team_step_failed(db, cfg, &job, &error).await?;
+            }
         } else {
             let late_by = (store::now() - job.due_at).max(0);
             if late_by > LATE_AFTER_SECONDS {
@@ -1442,6 +1453,68 @@ pub async fn run_due(
         });
     }
     Ok(fired)
+}
+
+/// A step failed for good: a note on the case and a mail to every team member, saying
+/// what did not happen and what to do (nothing is retried any more).
+async fn tell_team_step_failed(
+    db: &Db,
+    cfg: &Config,
+    job: &Job,
+    error: &str,
+) -> Result<(), ServiceError> {
+    let step = match job.kind.as_str() {
+        PRE_ANNOUNCE => "pre-announcement",
+        PRE_NOTIFY => "pre-notification",
+        PUBLISH => "publication",
+        other => other,
+    };
+    let (project, team) = {
+        let mut c = db.acquire().await?;
+        let project = store::projects::by_id(c.conn(), job.project_id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("project {}", job.project_id)))?;
+        let team = store::projects::members(c.conn(), job.project_id).await?;
+        (project, team)
+    };
+    let patience = RetryPolicy::DISCLOSURE_JOBS.patience() / 60;
+    let text = format!(
+        "The scheduled {step} of case #{case} did not happen: it failed {attempts} times over about {patience} minutes, and Embargo has stopped trying.\n\nLast error: {error}\n\nFix the cause, then take the step by hand from the case page (or `embargo advisory {cmd} {case}` on the server), or schedule the case again.",
+        case = job.case_id,
+        attempts = job.attempts,
+        cmd = job.kind,
+    );
+    let mut tx = db.begin().await?;
+    super::cases::system_note_in(&mut tx, job.case_id, &text, None).await?;
+    for m in &team {
+        let link = cfg.link(&format!("/team/cases/{}", job.case_id));
+        super::mail::enqueue(
+            &mut tx,
+            cfg,
+            &super::mail::team_message(
+                cfg,
+                &project,
+                &m.email,
+                &format!("The scheduled {step} of case #{} failed", job.case_id),
+                format!("{text}\n\n{link}\n"),
+            ),
+            &super::mail::Protect::None,
+            Some(project.id),
+            "team-notification",
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::System,
+        "disclosure.step_failed",
+        ("case", &job.case_id.to_string()),
+        Some(job.project_id),
+        json!({"job": job.id, "kind": job.kind, "attempts": job.attempts, "error": error}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn run_one(db: &Db, cfg: &Config, worker: &str, job: &Job) -> Result<Outcome, ServiceError> {

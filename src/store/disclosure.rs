@@ -3,7 +3,8 @@
 //! A job is claimed under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the write
 //! lock on SQLite) and finished by [`finish`] *in the same transaction as its
 //! effect*, conditionally on still holding the lease: two processes can both claim
-//! an expired lease, but only one can commit the effect.
+//! an expired lease, but only one can commit the effect. The claim is
+//! [`super::lease`], shared with the outbox.
 
 use super::{Conn, StoreError};
 use crate::on_conn;
@@ -101,7 +102,7 @@ pub async fn clear_schedule(c: Conn<'_>, case_id: i64, now: i64) -> Result<(), S
             .bind(case_id)
             .execute(&mut *c)
             .await?;
-        sqlx::query("UPDATE disclosure_jobs SET status = 'cancelled', fired_at = $1 WHERE case_id = $2 AND status IN ('pending', 'running')")
+        sqlx::query("UPDATE disclosure_jobs SET status = 'cancelled', fired_at = $1 WHERE case_id = $2 AND status IN ('pending', 'running', 'failed')")
             .bind(now)
             .bind(case_id)
             .execute(&mut *c)
@@ -232,9 +233,6 @@ pub async fn add_job(
     })
 }
 
-const CLAIM_PG: &str = "UPDATE disclosure_jobs SET status = 'running', attempts = attempts + 1, lease_until = $1, leased_by = $2 WHERE id IN (SELECT id FROM disclosure_jobs WHERE (status = 'pending' AND due_at <= $3) OR (status = 'running' AND lease_until < $3) ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id, case_id, project_id, kind, due_at, schedule_version, status, attempts, fired_at, late_seconds, last_error";
-const CLAIM_SQLITE: &str = "UPDATE disclosure_jobs SET status = 'running', attempts = attempts + 1, lease_until = $1, leased_by = $2 WHERE id IN (SELECT id FROM disclosure_jobs WHERE (status = 'pending' AND due_at <= $3) OR (status = 'running' AND lease_until < $3) ORDER BY due_at, id LIMIT $4) RETURNING id, case_id, project_id, kind, due_at, schedule_version, status, attempts, fired_at, late_seconds, last_error";
-
 /// Claim due jobs for `worker` until `lease_until`.
 pub async fn claim(
     c: Conn<'_>,
@@ -243,22 +241,15 @@ pub async fn claim(
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<Job>, StoreError> {
-    match c {
-        Conn::Postgres(c) => Ok(sqlx::query_as(CLAIM_PG)
-            .bind(lease_until)
-            .bind(worker)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *c)
-            .await?),
-        Conn::Sqlite(c) => Ok(sqlx::query_as(CLAIM_SQLITE)
-            .bind(lease_until)
-            .bind(worker)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *c)
-            .await?),
-    }
+    super::lease::claim(
+        c,
+        &super::lease::DISCLOSURE_JOBS,
+        worker,
+        now,
+        lease_until,
+        limit,
+    )
+    .await
 }
 
 /// Finish a claimed job as `done` or `cancelled`; `false` if `worker` no longer holds it.
@@ -285,17 +276,17 @@ pub async fn finish(
     })
 }
 
-/// A claimed job failed: due again at `retry_at`.
+/// A claimed job failed: due again at `retry_at`, or failed for good (`None`).
 pub async fn failed(
     c: Conn<'_>,
     id: i64,
     worker: &str,
     error: &str,
-    retry_at: i64,
+    retry_at: Option<i64>,
 ) -> Result<(), StoreError> {
     on_conn!(c, |c| {
-        sqlx::query("UPDATE disclosure_jobs SET status = 'pending', due_at = $1, last_error = $2, lease_until = NULL WHERE id = $3 AND leased_by = $4 AND status = 'running'")
-            .bind(retry_at)
+        sqlx::query("UPDATE disclosure_jobs SET status = CASE WHEN $1 > 0 THEN 'pending' ELSE 'failed' END, due_at = CASE WHEN $1 > 0 THEN $1 ELSE due_at END, last_error = $2, lease_until = NULL WHERE id = $3 AND leased_by = $4 AND status = 'running'")
+            .bind(retry_at.unwrap_or(0))
             .bind(error)
             .bind(id)
             .bind(worker)
@@ -324,7 +315,7 @@ pub async fn jobs(
         });
     }
     if !all {
-        sql.push_str(" AND status IN ('pending', 'running')");
+        sql.push_str(" AND status IN ('pending', 'running', 'failed')");
     }
     sql.push_str(" ORDER BY due_at, id LIMIT 1000");
     on_conn!(c, |c| {

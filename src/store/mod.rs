@@ -25,6 +25,7 @@ pub mod disclosure;
 pub mod group;
 pub mod guests;
 pub mod keys;
+pub mod lease;
 pub mod list_requests;
 pub mod members;
 pub mod outbox;

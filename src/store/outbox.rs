@@ -4,7 +4,8 @@
 //! Workers claim due messages by lease: the claim is one atomic statement —
 //! `FOR UPDATE SKIP LOCKED` on PostgreSQL so concurrent workers take
 //! different rows; on SQLite the single writer lock does the same. A claimed
-//! message whose lease expires (its worker died) is due again.
+//! message whose lease expires (its worker died) is due again. The protocol is
+//! [`super::lease`], shared with the disclosure jobs.
 
 use super::{Conn, StoreError};
 use crate::on_conn;
@@ -105,9 +106,6 @@ pub async fn count_to(
     })
 }
 
-const CLAIM_PG: &str = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $1, leased_by = $2 WHERE id IN (SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id, message_id, envelope_from, recipients, raw, attempts";
-const CLAIM_SQLITE: &str = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $1, leased_by = $2 WHERE id IN (SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3) ORDER BY id LIMIT $4) RETURNING id, message_id, envelope_from, recipients, raw, attempts";
-
 /// Claim up to `limit` due messages for `worker` until `lease_until`.
 pub async fn claim(
     c: Conn<'_>,
@@ -116,22 +114,7 @@ pub async fn claim(
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<Claimed>, StoreError> {
-    match c {
-        Conn::Postgres(c) => Ok(sqlx::query_as(CLAIM_PG)
-            .bind(lease_until)
-            .bind(worker)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *c)
-            .await?),
-        Conn::Sqlite(c) => Ok(sqlx::query_as(CLAIM_SQLITE)
-            .bind(lease_until)
-            .bind(worker)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *c)
-            .await?),
-    }
+    super::lease::claim(c, &super::lease::OUTBOX, worker, now, lease_until, limit).await
 }
 
 /// Mark sent; `false` if this worker no longer holds the lease.

@@ -917,7 +917,130 @@ crate::on_both_backends!(
     f5_one_unusable_key_does_not_stop_the_pre_notification,
     advisory_ids_are_never_handed_out_twice,
     conflicting_transitions_race_and_every_audited_path_is_allowed,
+    a_step_that_keeps_failing_is_given_up_and_the_team_told,
 );
+
+/// Disclosure jobs follow the one retry policy of the leased queues (issue #17): a
+/// step that keeps failing is retried with a growing delay, then marked failed after
+/// `RetryPolicy::DISCLOSURE_JOBS.max_attempts` attempts (not retried every minute
+/// forever), and the case and every team member are told once.
+async fn a_step_that_keeps_failing_is_given_up_and_the_team_told(kind: Kind) {
+    use embargo::domain::retry::RetryPolicy;
+    let desk = Desk::new(kind).await;
+    let db = &desk.t.db;
+    let case = desk.ready_case("stuckmarker").await;
+    let at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(2))
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::UTC);
+    disclosure::schedule(
+        db,
+        &desk.cfg,
+        &crate::support::case_for(db, &Actor::Cli, Some(desk.lead), case).await,
+        &disclosure::ScheduleInput {
+            date: at.strftime("%Y-%m-%d").to_string(),
+            time: at.strftime("%H:%M:%S").to_string(),
+            zone: "UTC".into(),
+            exploited: String::new(),
+            auto_publish: false,
+        },
+    )
+    .await
+    .unwrap();
+    // Nothing can sign the pre-notification any more.
+    desk.t
+        .exec("UPDATE openpgp_keys SET retired_at = 1 WHERE owner_kind IN ('project', 'user')")
+        .await;
+    let max = RetryPolicy::DISCLOSURE_JOBS.max_attempts;
+    let mut due_times = Vec::new();
+    for round in 0..max + 3 {
+        // Far enough ahead that every retry is due.
+        let now = embargo::store::now() + 30 * 86_400;
+        let fired = disclosure::run_due(db, &desk.cfg, "w1", now).await.unwrap();
+        let pre_notify: Vec<_> = fired
+            .iter()
+            .filter(|f| f.job.kind == "pre-notify")
+            .collect();
+        if round >= max {
+            assert!(
+                pre_notify.is_empty(),
+                "round {round}: a failed job is not claimed again"
+            );
+            continue;
+        }
+        assert_eq!(pre_notify.len(), 1, "round {round}");
+        let err = pre_notify[0].outcome.as_ref().unwrap_err();
+        assert!(err.contains("no key to sign with"), "{err}");
+        due_times.push(
+            desk.t
+                .scalar("SELECT due_at FROM disclosure_jobs WHERE kind = 'pre-notify'")
+                .await
+                - embargo::store::now(),
+        );
+    }
+    // Growing delays (a minute, doubling, capped), then failed with its last error.
+    assert!(due_times[0] <= 60 && due_times[0] >= 55, "{due_times:?}");
+    assert!(due_times[1] >= 115 && due_times[2] >= 235, "{due_times:?}");
+    assert_eq!(
+        desk.t
+            .scalar("SELECT COUNT(*) FROM disclosure_jobs WHERE kind = 'pre-notify' AND status = 'failed' AND last_error LIKE '%no key to sign with%'")
+            .await,
+        1
+    );
+    assert_eq!(
+        desk.t
+            .scalar("SELECT attempts FROM disclosure_jobs WHERE kind = 'pre-notify'")
+            .await,
+        max
+    );
+    // Told once: a note on the case, a mail to each team member, one audit event.
+    assert_eq!(
+        desk.t
+            .scalar(&format!("SELECT COUNT(*) FROM case_messages WHERE case_id = {case} AND author = 'system' AND body LIKE '%pre-notification of case #{case} did not happen%'"))
+            .await,
+        1
+    );
+    let members = desk
+        .t
+        .scalar(&format!("SELECT COUNT(*) FROM memberships WHERE project_id = (SELECT project_id FROM cases WHERE id = {case})"))
+        .await;
+    assert!(members >= 1);
+    let subject = format!("The scheduled pre-notification of case #{case} failed");
+    let mails: Vec<(String, String)> = desk
+        .t
+        .blobs("SELECT raw FROM outbox WHERE purpose = 'team-notification'")
+        .await
+        .iter()
+        .filter_map(|raw| {
+            let m = mail_parser::MessageParser::default().parse(raw)?;
+            Some((
+                m.subject()?.to_owned(),
+                m.body_text(0).map(|b| b.into_owned()).unwrap_or_default(),
+            ))
+        })
+        .filter(|(s, _)| s.contains(&subject))
+        .collect();
+    assert_eq!(mails.len() as i64, members, "one mail per team member");
+    assert!(
+        mails[0].1.contains("Last error: no key to sign with"),
+        "{}",
+        mails[0].1
+    );
+    assert_eq!(
+        desk.t
+            .scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'disclosure.step_failed' AND details LIKE '%pre-notify%'")
+            .await,
+        1
+    );
+    // The case page lists the failed step with its error.
+    let (_, out, _) = crate::support::run_cli(
+        &desk.t.url_text,
+        desk.t.dir.path(),
+        &["schedule", "list"],
+        None,
+    );
+    assert!(out.contains("failed"), "{out}");
+}
 
 /// Every state write is compare-and-set (issue #17): a "Schedule" submitted while
 /// the case is being published can no longer put a published case back to
