@@ -21,7 +21,93 @@ on_both_backends!(
     rolled_back_transactions_leave_nothing,
     concurrent_writers_keep_their_own_outcomes,
     migrations_are_idempotent,
+    the_database_refuses_unknown_states,
 );
+
+/// State and status columns take only the values the code knows (migration 0018): every
+/// `CaseState` is accepted, anything else is refused by the database itself — so no path,
+/// present or future, can store a state the transition table does not have.
+async fn the_database_refuses_unknown_states(kind: Kind) {
+    use embargo::domain::case::CaseState;
+    let app = crate::support::TestApp::spawn(kind).await;
+    crate::support::add_example_projects(&app.state.db, &["demo"]).await;
+    let mail = "From: someone@example.net\r\nTo: security@demo.example\r\nSubject: A report\r\nMessage-ID: <checks@example.net>\r\n\r\nDetails.\r\n";
+    let case = match embargo::service::ingest::ingest(
+        &app.state.db,
+        &app.state.cfg,
+        None,
+        mail.as_bytes(),
+        None,
+    )
+    .await
+    .unwrap()
+    {
+        embargo::service::ingest::Outcome::NewCase(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let t = &app.db;
+    for state in CaseState::ALL {
+        let s = state.as_str();
+        assert_eq!(
+            t.try_exec(&format!("UPDATE cases SET state = '{s}' WHERE id = {case}"))
+                .await,
+            Ok(1),
+            "{s}"
+        );
+    }
+    let refused = |sql: String| async move {
+        let r = t.try_exec(&sql).await;
+        assert!(r.is_err(), "accepted: {sql}");
+        let e = r.unwrap_err();
+        assert!(e.to_lowercase().contains("check"), "{sql}: {e}");
+    };
+    refused(format!(
+        "UPDATE cases SET state = 'bogus' WHERE id = {case}"
+    ))
+    .await;
+    refused(format!(
+        "UPDATE cases SET state = 'Published' WHERE id = {case}"
+    ))
+    .await;
+    refused(format!(
+        "UPDATE case_messages SET visibility = 'everyone' WHERE case_id = {case}"
+    ))
+    .await;
+    refused("UPDATE outbox SET status = 'lost'".to_owned()).await;
+    let job = |kind: &str, status: &str| {
+        format!(
+            "INSERT INTO disclosure_jobs (case_id, project_id, kind, due_at, schedule_version, status, attempts, created_at) SELECT id, project_id, '{kind}', 0, 0, '{status}', 0, 0 FROM cases WHERE id = {case}"
+        )
+    };
+    refused(job("leak", "pending")).await;
+    refused(job("publish", "maybe")).await;
+    assert_eq!(t.try_exec(&job("publish", "failed")).await, Ok(1));
+    // Tables still empty here: their rule exists (a constraint, or on SQLite the
+    // insert and update triggers).
+    for (table, column) in [
+        ("list_requests", "status"),
+        ("announce_subscribers", "status"),
+        ("openpgp_keys", "owner_kind"),
+    ] {
+        let sql = match kind {
+            Kind::Sqlite => format!(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '{table}_{column}_check_%'"
+            ),
+            Kind::Postgres => format!(
+                "SELECT COUNT(*) * 2 FROM pg_constraint WHERE conname = '{table}_{column}_check' AND conrelid = '{table}'::regclass"
+            ),
+        };
+        assert_eq!(t.scalar(&sql).await, 2, "{table}.{column}");
+    }
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM cases WHERE id = {case} AND state = 'closed'"
+        ))
+        .await,
+        1,
+        "the refused writes changed nothing"
+    );
+}
 
 async fn users_are_unique_by_address(kind: Kind) {
     let t = TestDb::new(kind).await;

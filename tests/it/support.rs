@@ -93,6 +93,21 @@ impl TestDb {
         }
     }
 
+    /// Run one statement directly; the database's refusal as text.
+    pub async fn try_exec(&self, sql: &str) -> Result<u64, String> {
+        let r = match &self.db {
+            Db::Sqlite(p, ..) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Db::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        };
+        r.map_err(|e| e.to_string())
+    }
+
     /// Run one statement directly (to tamper with data or age a session).
     pub async fn exec(&self, sql: &str) {
         match &self.db {
