@@ -7,12 +7,8 @@
 //! API. [`cli`] and `main.rs` are the operator's entry points.
 
 pub mod auth;
+pub mod background;
 pub mod cli;
-pub mod cli_case;
-pub mod cli_disclosure;
-pub mod cli_lists;
-pub mod cli_mail;
-pub mod cli_policy;
 pub mod config;
 pub mod demo;
 pub mod domain;

@@ -1,14 +1,56 @@
 //! `embargo policy …`: check a policy file, render its SECURITY.md or
 //! security.txt, list supported versions. These read files only; no database.
 
-use crate::cli::{PolicyCommand, RenderFormat, read_policy_file};
+use super::service_err;
 use crate::config::Config;
 use crate::domain::policy::document::{RenderContext, security_policy, security_txt};
 use crate::domain::policy::support::series_on;
 use crate::domain::policy::{Policy, PolicyError};
+use crate::service::ServiceError;
+use anyhow::Context;
 use anyhow::anyhow;
+use clap::Subcommand;
 use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// `embargo policy …`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file; exit 1 listing every problem with its line, column and key.
+    Check {
+        /// Policy file (TOML).
+        file: PathBuf,
+    },
+    /// Render what a policy tells the world.
+    Render {
+        /// Policy file (TOML).
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "security-md")]
+        format: RenderFormat,
+        /// Date for the supported-versions table (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
+    /// The supported release series and their status on a date.
+    Supported {
+        /// Policy file (TOML).
+        file: PathBuf,
+        /// The date (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
+}
+
+/// What `policy render` produces.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RenderFormat {
+    /// A SECURITY.md (CommonMark).
+    SecurityMd,
+    /// An RFC 9116 security.txt.
+    SecurityTxt,
+}
 
 fn today() -> jiff::civil::Date {
     jiff::Timestamp::now()
@@ -123,5 +165,18 @@ pub fn run(cmd: PolicyCommand, cfg: &Config) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Read a policy file, naming it in the error.
+pub fn read_policy_file(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the policy file {}", path.display()))
+}
+
+pub(super) fn policy_err(path: &std::path::Path, err: ServiceError) -> anyhow::Error {
+    match err {
+        ServiceError::Invalid(text) => anyhow!("{}: {text}", path.display()),
+        other => service_err(other),
     }
 }
