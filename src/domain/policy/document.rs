@@ -218,10 +218,30 @@ fn status_word(s: SeriesStatus) -> &'static str {
 
 /// The whole SECURITY.md / policy page for a policy.
 pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
+    let name = &p.project.name;
+    let sections = [
+        reporting(p, ctx),
+        what_to_include(p, ctx),
+        scope(p, ctx),
+        what_happens_next(p, ctx),
+        supported_versions(p, ctx),
+        severity(p, ctx),
+        disclosure(p, ctx),
+        notification_list(p, ctx),
+        staying_informed(p, ctx),
+    ]
+    .concat();
+
+    Document {
+        title: format!("Security policy for {name}"),
+        sections,
+    }
+}
+
+/// Reporting a vulnerability: the channels, the acknowledgement, the languages.
+fn reporting(p: &Policy, ctx: &RenderContext) -> Vec<Section> {
     let mut sections = Vec::new();
     let name = &p.project.name;
-
-    // Reporting.
     let mut blocks = Vec::new();
     let mut intro = vec![t(format!(
         "Please report security vulnerabilities in {name} privately."
@@ -334,7 +354,12 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
         blocks,
     });
 
-    // What to include.
+    sections
+}
+
+/// What a report must and should contain.
+fn what_to_include(p: &Policy, _ctx: &RenderContext) -> Vec<Section> {
+    let mut sections = Vec::new();
     let r = &p.reports;
     let mut blocks = Vec::new();
     if !r.require.is_empty() {
@@ -385,7 +410,12 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
         blocks,
     });
 
-    // Scope.
+    sections
+}
+
+/// Scope: what the threat model covers and excludes.
+fn scope(p: &Policy, _ctx: &RenderContext) -> Vec<Section> {
+    let mut sections = Vec::new();
     let mut blocks = Vec::new();
     if !p.scope.covers.is_empty() {
         blocks.push(text_para("This policy covers:"));
@@ -445,7 +475,13 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
         });
     }
 
-    // What happens next.
+    sections
+}
+
+/// What happens next: the clocks and steps after a report.
+fn what_happens_next(p: &Policy, _ctx: &RenderContext) -> Vec<Section> {
+    let mut sections = Vec::new();
+    let name = &p.project.name;
     let mut steps: Vec<Vec<Inline>> = Vec::new();
     let k = &p.clocks;
     if let Some(d) = k.acknowledge {
@@ -547,7 +583,12 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
         blocks,
     });
 
-    // Supported versions.
+    sections
+}
+
+/// Supported versions: the series and their status today.
+fn supported_versions(p: &Policy, ctx: &RenderContext) -> Vec<Section> {
+    let mut sections = Vec::new();
     let v = &p.versions;
     let mut blocks = Vec::new();
     if let Some(rule) = &v.rule {
@@ -623,7 +664,12 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
         blocks,
     });
 
-    // Severity.
+    sections
+}
+
+/// Severity: the levels, CVSS and CWE.
+fn severity(p: &Policy, _ctx: &RenderContext) -> Vec<Section> {
+    let mut sections = Vec::new();
     let s = &p.severity;
     let mut blocks = Vec::new();
     if !s.levels.is_empty() {
@@ -663,7 +709,13 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
         });
     }
 
-    // Disclosure.
+    sections
+}
+
+/// Disclosure: embargo bounds, dates and announcements.
+fn disclosure(p: &Policy, ctx: &RenderContext) -> Vec<Section> {
+    let mut sections = Vec::new();
+    let name = &p.project.name;
     let e = &p.embargo;
     let a = &p.announcements;
     let mut blocks = Vec::new();
@@ -801,7 +853,12 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
         blocks,
     });
 
-    // Notification list.
+    sections
+}
+
+/// The advance notification list: who may join and how.
+fn notification_list(p: &Policy, ctx: &RenderContext) -> Vec<Section> {
+    let mut sections = Vec::new();
     if let Some(nl) = &p.notification_list {
         let mut blocks = Vec::new();
         let mut intro = String::from(
@@ -877,7 +934,14 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
         });
     }
 
-    // Announcements.
+    sections
+}
+
+/// Announcements, and the code of conduct.
+fn staying_informed(p: &Policy, _ctx: &RenderContext) -> Vec<Section> {
+    let mut sections = Vec::new();
+    let name = &p.project.name;
+    let a = &p.announcements;
     if !a.lists.is_empty() {
         let mut items = Vec::new();
         for l in &a.lists {
@@ -903,11 +967,7 @@ pub fn security_policy(p: &Policy, ctx: &RenderContext) -> Document {
             blocks: vec![para(vec![t("Vulnerability reporting is subject to the code of conduct, even though communication is private: "), link(coc.clone(), coc.clone())])],
         });
     }
-
-    Document {
-        title: format!("Security policy for {name}"),
-        sections,
-    }
+    sections
 }
 
 fn md_escape(s: &str) -> String {
