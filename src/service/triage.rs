@@ -98,7 +98,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    fn action(&self) -> Action {
+    /// The transition this verdict takes.
+    pub fn action(&self) -> Action {
         match self {
             Self::Accept => Action::Accept,
             Self::Reject(_) => Action::Reject,

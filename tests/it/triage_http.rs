@@ -19,7 +19,109 @@ on_both_backends!(
     a_security_release_freeze_is_visible_and_announced_without_details,
     patches_are_checked_reviewed_by_another_member_and_superseded,
     the_cvss_calculator_builds_scores_and_saves_a_vector,
+    rejecting_a_report_asks_first,
 );
+
+/// Rejecting (like closing as a duplicate) ends the case and mails the reporter: the page
+/// asks first, saying who is told, and changes nothing until confirmed; the confirmation
+/// posts the same decision again, checklist and note included.
+async fn rejecting_a_report_asks_first(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let (lead, _) = d.member("lead@example.org", "demo").await;
+    let a = d.report(7, "Version shown in the footer").await;
+    let page = lead
+        .get(d.app.url(&format!("/team/cases/{a}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let decision_mails = || async {
+        d.app
+            .db
+            .scalar("SELECT COUNT(*) FROM outbox WHERE purpose = 'decision' AND recipients LIKE '%r7@example.net%'")
+            .await
+    };
+    let r = lead
+        .post(d.app.url(&format!("/team/cases/{a}/decide")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("verdict", "reject"),
+            ("reason", "documented-behaviour"),
+            ("check.untrusted-input", "not-met"),
+            ("check_note.untrusted-input", "needs a local account"),
+            ("check.not-documented", "not-met"),
+            ("note", "The footer shows the version by design."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains(&format!("Reject case #{a} as documented behaviour?")),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains("r7@example.net"),
+        "says who is told: {confirm}"
+    );
+    assert!(confirm.contains("This cannot be undone."), "{confirm}");
+    assert!(
+        confirm.contains("name=\"check_note.untrusted-input\" value=\"needs a local account\""),
+        "the checklist is carried: {confirm}"
+    );
+    assert_eq!(
+        d.app.db.scalar(&format!("SELECT COUNT(*) FROM cases WHERE id = {a} AND state IN ('received', 'acknowledged')")).await,
+        1,
+        "nothing changed before the confirmation"
+    );
+    assert_eq!(decision_mails().await, 0);
+    // The confirmation form posts it all again, with confirm=yes.
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let form = &confirm[confirm.find("<form method=\"post\"").unwrap()..];
+    let form = &form[..form.find("</form>").unwrap()];
+    for input in form.split("<input").skip(1) {
+        let attr = |name: &str| {
+            let start = input.find(&format!("{name}=\""))? + name.len() + 2;
+            let end = input[start..].find('"')? + start;
+            Some(
+                input[start..end]
+                    .replace("&#x27;", "'")
+                    .replace("&quot;", "\"")
+                    .replace("&amp;", "&"),
+            )
+        };
+        fields.push((attr("name").unwrap(), attr("value").unwrap()));
+    }
+    assert!(fields.contains(&("confirm".into(), "yes".into())));
+    let r = lead
+        .post(d.app.url(&format!("/team/cases/{a}/decide")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        d.app.db.scalar(&format!("SELECT COUNT(*) FROM cases WHERE id = {a} AND state = 'rejected' AND decision_reason = 'documented-behaviour'")).await,
+        1
+    );
+    assert_eq!(decision_mails().await, 1, "the reporter is told once");
+    // A step the case can no longer take gets no confirmation page.
+    let r = lead
+        .post(d.app.url(&format!("/team/cases/{a}/decide")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("verdict", "duplicate"),
+            ("duplicate_of", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}
 
 struct Desk {
     app: TestApp,
@@ -708,12 +810,30 @@ async fn collaborators_see_their_case_only(kind: Kind) {
         .scalar("SELECT id FROM case_guests WHERE email = 'maint@upstream.example'")
         .await;
     let csrf = csrf_in(&team_page);
+    let remove = d
+        .app
+        .url(&format!("/team/cases/{a}/guests/{guest_id}/remove"));
+    // Asked first: who loses access, and nothing happens yet.
     let r = lead
-        .post(
-            d.app
-                .url(&format!("/team/cases/{a}/guests/{guest_id}/remove")),
-        )
+        .post(remove.clone())
         .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains("Remove maint@upstream.example from case")
+            && confirm.contains("their private link stops working"),
+        "{confirm}"
+    );
+    assert_eq!(
+        guest.get(d.app.url(&link)).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let r = lead
+        .post(remove)
+        .form(&[("csrf_token", csrf.as_str()), ("confirm", "yes")])
         .send()
         .await
         .unwrap();

@@ -71,16 +71,62 @@ fn decision_from(form: &HashMap<String, String>) -> Result<Decision, ServiceErro
     })
 }
 
-/// `POST /team/cases/{id}/decide`.
+/// `POST /team/cases/{id}/decide`. Rejecting and closing as a duplicate end the case and
+/// mail the reporter: they are asked first, with the form posted again once confirmed.
 pub async fn decide(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<HashMap<String, String>>,
-) -> Result<Redirect, PageError> {
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
     let id = case.id();
     let decision = decision_from(&form)?;
+    if let Err(e) = case.state().apply(decision.verdict.action()) {
+        return Err(ServiceError::Conflict(e.to_string()).into());
+    }
+    let ends_case = match &decision.verdict {
+        Verdict::Reject(reason) => Some(format!("Reject case #{id} as {}?", reason.describe())),
+        Verdict::Duplicate(of) => Some(format!("Close case #{id} as a duplicate of #{of}?")),
+        _ => None,
+    };
+    if let Some(title) = ends_case
+        && field(&form, "confirm") != "yes"
+    {
+        let told = match &case.row().reporter_email {
+            Some(addr) => format!(
+                "The reporter ({addr}) is told by mail at once, with your note; the mail cannot be taken back."
+            ),
+            None => "The reporter left no address, so nobody is told.".to_owned(),
+        };
+        let mut hidden: Vec<(String, String)> = form
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "confirm"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        hidden.sort();
+        return Ok(super::render(&super::Confirm {
+            nav: super::Nav::new(&s.user, csrf),
+            title,
+            paragraphs: vec![
+                format!("“{}” leaves the inbox. {told}", case.row().summary),
+                "The case can be reopened later; it stays in the audit trail.".to_owned(),
+            ],
+            irreversible: case.row().reporter_email.is_some(),
+            action: format!("/team/cases/{id}/decide"),
+            hidden,
+            button: if matches!(decision.verdict, Verdict::Reject(_)) {
+                "Reject the report".into()
+            } else {
+                "Close as a duplicate".into()
+            },
+            back: format!("/team/cases/{id}"),
+            back_to: "the case".into(),
+        })?
+        .into_response());
+    }
     triage::decide(&state.db, &state.cfg, &case, &decision).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(Redirect::to(&format!("/team/cases/{id}")).into_response())
 }
 
 /// `POST /team/cases/{id}/severity`.
@@ -150,19 +196,39 @@ pub async fn invite(
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
-/// An empty form.
-#[derive(serde::Deserialize)]
-pub struct Empty {}
-
-/// `POST /team/cases/{id}/guests/{guest}/remove`.
+/// `POST /team/cases/{id}/guests/{guest}/remove`: asked first (their link stops working).
 pub async fn remove_guest(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PagePath((id, guest)): PagePath<(i64, i64)>,
-    PageForm(_): PageForm<Empty>,
-) -> Result<Redirect, PageError> {
+    PageForm(f): PageForm<super::Confirmed>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    if !f.yes() {
+        let who = service::guests::of_case(&state.db, &case)
+            .await?
+            .into_iter()
+            .find(|g| g.id == guest && g.removed_at.is_none())
+            .ok_or(PageError::NotFound)?;
+        return Ok(super::render(&super::Confirm {
+            nav: super::Nav::new(&s.user, csrf),
+            title: format!("Remove {} from case #{id}?", who.email),
+            paragraphs: vec![format!(
+                "{} ({}) loses access at once: their private link stops working. To let them back in, invite them again (they get a new link).",
+                who.name, who.role
+            )],
+            irreversible: false,
+            action: format!("/team/cases/{id}/guests/{guest}/remove"),
+            hidden: Vec::new(),
+            button: "Remove the collaborator".into(),
+            back: format!("/team/cases/{id}"),
+            back_to: "the case".into(),
+        })?
+        .into_response());
+    }
     service::guests::remove(&state.db, &case, guest).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(Redirect::to(&format!("/team/cases/{id}")).into_response())
 }
 
 /// The shared-message form.
