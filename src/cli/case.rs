@@ -3,7 +3,6 @@
 //! audited with the actor `cli`.
 
 use crate::config::Config;
-use crate::domain::actor::Actor;
 use crate::domain::case::Action;
 use crate::service::triage::{self, Decision, RejectReason, SeverityInput, ThreatAnswer, Verdict};
 use crate::service::{self, ServiceError};
@@ -139,7 +138,6 @@ fn parse_check(text: &str) -> anyhow::Result<ThreatAnswer> {
 
 /// Run a case command.
 pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
-    let actor = Actor::Cli;
     match cmd {
         CaseCommand::List {
             project,
@@ -327,7 +325,7 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
         }
         CaseCommand::Unban { project, email } => {
             let p = service::projects::find(db, &project).await.map_err(err)?;
-            service::conduct::lift_ban(db, &actor, true, &p, &email)
+            service::conduct::lift_ban(db, &super::operator_project(db, &p.slug).await?, &email)
                 .await
                 .map_err(err)?;
             println!("the ban on {email} in {project} is lifted");

@@ -409,9 +409,10 @@ pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
             );
         }
         MembersCommand::List { project, all } => {
-            let members = service::members::list(db, &project, !all)
-                .await
-                .map_err(err)?;
+            let members =
+                service::members::list(db, &super::operator_project(db, &project).await?, !all)
+                    .await
+                    .map_err(err)?;
             println!("email\tname\torganisation\tgroup\tkey\tstatus");
             for m in members {
                 println!(
@@ -435,9 +436,14 @@ pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
             reason,
         } => {
             let email: EmailAddress = email.parse().map_err(|e| anyhow!("--email: {e}"))?;
-            service::members::revoke(db, &actor, &project, &email, reason.as_deref())
-                .await
-                .map_err(err)?;
+            service::members::revoke(
+                db,
+                &super::operator_project(db, &project).await?,
+                &email,
+                reason.as_deref(),
+            )
+            .await
+            .map_err(err)?;
             println!("member {email} revoked");
         }
         MembersCommand::Key {
@@ -448,9 +454,14 @@ pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
             let email: EmailAddress = email.parse().map_err(|e| anyhow!("--email: {e}"))?;
             let bytes =
                 std::fs::read(&key).map_err(|e| anyhow!("cannot read {}: {e}", key.display()))?;
-            let fp = service::members::set_key(db, &actor, &project, &email, &bytes)
-                .await
-                .map_err(err)?;
+            let fp = service::members::set_key(
+                db,
+                &super::operator_project(db, &project).await?,
+                &email,
+                &bytes,
+            )
+            .await
+            .map_err(err)?;
             println!("member {email}: key {fp}");
         }
     }
@@ -459,7 +470,6 @@ pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
 
 /// Run a CVE command.
 pub async fn cve(cmd: CveCommand, db: &Db) -> anyhow::Result<ExitCode> {
-    let actor = Actor::Cli;
     match cmd {
         CveCommand::Import { project, file } => {
             let text = if file == "-" {
@@ -467,9 +477,13 @@ pub async fn cve(cmd: CveCommand, db: &Db) -> anyhow::Result<ExitCode> {
             } else {
                 std::fs::read_to_string(&file).map_err(|e| anyhow!("cannot read {file}: {e}"))?
             };
-            let n = service::advisories::import_cve_ids(db, &actor, &project, &text)
-                .await
-                .map_err(err)?;
+            let n = service::advisories::import_cve_ids(
+                db,
+                &super::operator_project(db, &project).await?,
+                &text,
+            )
+            .await
+            .map_err(err)?;
             println!("{n} CVE ID(s) added to {project}'s pool");
         }
         CveCommand::Assign { case } => {
@@ -479,9 +493,10 @@ pub async fn cve(cmd: CveCommand, db: &Db) -> anyhow::Result<ExitCode> {
             println!("case #{case}: {id}");
         }
         CveCommand::Pool { project } => {
-            for (id, case) in service::advisories::cve_pool(db, &project)
-                .await
-                .map_err(err)?
+            for (id, case) in
+                service::advisories::cve_pool(db, &super::operator_project(db, &project).await?)
+                    .await
+                    .map_err(err)?
             {
                 match case {
                     Some(c) => println!("{id}\tcase #{c}"),

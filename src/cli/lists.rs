@@ -3,7 +3,6 @@
 //! line (actor `cli`). The members themselves are `embargo members …`.
 
 use crate::config::Config;
-use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
 use crate::service::list_requests::{self, Decision};
 use crate::service::{self, ServiceError};
@@ -114,19 +113,25 @@ fn when(t: i64) -> String {
 
 /// Run a requests command.
 pub async fn requests(cmd: RequestsCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
-    let actor = Actor::Cli;
     let decide = |project: String, id: i64, d: Decision| async move {
-        let r = list_requests::decide(db, cfg, &actor, None, &project, id, &d)
-            .await
-            .map_err(err)?;
+        let r = list_requests::decide(
+            db,
+            cfg,
+            &super::operator_project(db, &project).await?,
+            id,
+            &d,
+        )
+        .await
+        .map_err(err)?;
         println!("request #{id}: {}", r.row.status);
         Ok::<_, anyhow::Error>(ExitCode::SUCCESS)
     };
     match cmd {
         RequestsCommand::List { project, all } => {
-            let queue = list_requests::queue(db, &project, !all)
-                .await
-                .map_err(err)?;
+            let queue =
+                list_requests::queue(db, &super::operator_project(db, &project).await?, !all)
+                    .await
+                    .map_err(err)?;
             println!("id\tstatus\tdecide by\tgroup\taddress\tname\tflags");
             for r in queue {
                 println!(
@@ -148,7 +153,7 @@ pub async fn requests(cmd: RequestsCommand, db: &Db, cfg: &Config) -> anyhow::Re
             Ok(ExitCode::SUCCESS)
         }
         RequestsCommand::Show { project, id } => {
-            let r = list_requests::request(db, &project, id)
+            let r = list_requests::request(db, &super::operator_project(db, &project).await?, id)
                 .await
                 .map_err(err)?;
             let row = &r.row;
@@ -200,15 +205,18 @@ pub async fn requests(cmd: RequestsCommand, db: &Db, cfg: &Config) -> anyhow::Re
 
 /// Run an announce command.
 pub async fn announce(cmd: AnnounceCommand, db: &Db) -> anyhow::Result<ExitCode> {
-    let actor = Actor::Cli;
     let parse = |e: &str| -> anyhow::Result<EmailAddress> {
         e.trim().parse().map_err(|e| anyhow!("--email: {e}"))
     };
     match cmd {
         AnnounceCommand::List { project, all } => {
-            let subs = service::announce::subscribers(db, &project, !all)
-                .await
-                .map_err(err)?;
+            let subs = service::announce::subscribers(
+                db,
+                &super::operator_project(db, &project).await?,
+                !all,
+            )
+            .await
+            .map_err(err)?;
             println!("email\tstatus");
             for s in subs {
                 println!("{}\t{}", s.email, s.status);
@@ -216,14 +224,18 @@ pub async fn announce(cmd: AnnounceCommand, db: &Db) -> anyhow::Result<ExitCode>
         }
         AnnounceCommand::Add { project, email } => {
             let email = parse(&email)?;
-            service::announce::add_confirmed(db, &actor, &project, &email)
-                .await
-                .map_err(err)?;
+            service::announce::add_confirmed(
+                db,
+                &super::operator_project(db, &project).await?,
+                &email,
+            )
+            .await
+            .map_err(err)?;
             println!("{email} subscribed to {project}'s announcements");
         }
         AnnounceCommand::Remove { project, email } => {
             let email = parse(&email)?;
-            service::announce::remove(db, &actor, &project, &email)
+            service::announce::remove(db, &super::operator_project(db, &project).await?, &email)
                 .await
                 .map_err(err)?;
             println!("{email} unsubscribed");

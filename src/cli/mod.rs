@@ -185,6 +185,13 @@ where
     text.parse::<T>().map_err(|e| anyhow!("{e}"))
 }
 
+/// The project, opened for the operator (the one door: `service::access::open_project`).
+async fn operator_project(db: &Db, slug: &str) -> anyhow::Result<service::ProjectRef> {
+    service::access::open_project(db, &service::Caller::Operator, slug)
+        .await
+        .map_err(service_err)
+}
+
 fn service_err(err: ServiceError) -> anyhow::Error {
     anyhow!("{err}")
 }

@@ -153,9 +153,14 @@ pub async fn run(cmd: ProjectCommand, cfg: &Config) -> anyhow::Result<ExitCode> 
             let p = service::projects::find(&db, &project)
                 .await
                 .map_err(service_err)?;
-            service::projects::set_freeze(&db, &actor, &p, true, public)
-                .await
-                .map_err(service_err)?;
+            service::projects::set_freeze(
+                &db,
+                &super::operator_project(&db, &p.slug).await?,
+                true,
+                public,
+            )
+            .await
+            .map_err(service_err)?;
             println!(
                 "{project}: security release in progress{}",
                 if public { " (public notice shown)" } else { "" }
@@ -165,9 +170,14 @@ pub async fn run(cmd: ProjectCommand, cfg: &Config) -> anyhow::Result<ExitCode> 
             let p = service::projects::find(&db, &project)
                 .await
                 .map_err(service_err)?;
-            service::projects::set_freeze(&db, &actor, &p, false, false)
-                .await
-                .map_err(service_err)?;
+            service::projects::set_freeze(
+                &db,
+                &super::operator_project(&db, &p.slug).await?,
+                false,
+                false,
+            )
+            .await
+            .map_err(service_err)?;
             println!("{project}: the freeze has ended");
         }
         ProjectCommand::Member(MemberCommand::Remove { project, email }) => {

@@ -9,7 +9,10 @@
 //! - **Embargo itself** (the disclosure scheduler, reminders, mail ingest, the demo).
 //!
 //! Everyone else gets [`ServiceError::NotFound`], the same answer as for a case that
-//! does not exist, so case numbers leak nothing. Guests and reporters do not come through
+//! does not exist, so case numbers leak nothing. The team's work on a *project* (the
+//! notification list and its requests, the announce list's subscribers, bans, the
+//! freeze, the CVE pool) has the same door: [`open_project`] gives a [`ProjectRef`] by
+//! the same rule, and those use cases take it. Guests and reporters do not come through
 //! this door at all: each reaches exactly one case through its private link
 //! (`service::guests::view`/`reply`, `service::cases::by_link`), and what they may do
 //! there is a short, separate list of functions. A page, API route, CLI command or mail
@@ -18,7 +21,7 @@
 use super::ServiceError;
 use crate::domain::actor::Actor;
 use crate::domain::case::CaseState;
-use crate::store::{self, Db, cases::CaseRow, users::UserRow};
+use crate::store::{self, Db, cases::CaseRow, projects::ProjectRow, users::UserRow};
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,5 +179,93 @@ pub async fn open(db: &Db, caller: &Caller, id: i64) -> Result<CaseRef, ServiceE
         caller: caller.clone(),
         row,
         state,
+    })
+}
+
+/// A project whose team work the caller may do. Only [`open_project`] makes one.
+#[derive(Debug, Clone)]
+pub struct ProjectRef {
+    caller: Caller,
+    actor: Actor,
+    row: ProjectRow,
+}
+
+impl ProjectRef {
+    /// The project's id.
+    pub fn id(&self) -> i64 {
+        self.row.id
+    }
+
+    /// The project as it was when opened.
+    pub fn row(&self) -> &ProjectRow {
+        &self.row
+    }
+
+    /// Who opened it.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The audit actor of the caller.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The caller's account, if any.
+    pub fn user_id(&self) -> Option<i64> {
+        self.caller.user_id()
+    }
+
+    /// Whether the caller may do what only administrators may (lift a ban): an
+    /// administrator, or the operator at the server.
+    pub fn admin(&self) -> bool {
+        matches!(
+            self.caller,
+            Caller::Member { admin: true, .. } | Caller::Operator | Caller::System
+        )
+    }
+}
+
+/// A project reference reads as its row (name, slug, policy).
+impl std::ops::Deref for ProjectRef {
+    type Target = ProjectRow;
+
+    fn deref(&self) -> &ProjectRow {
+        &self.row
+    }
+}
+
+/// The project named `slug`, if the caller may do its team's work (the rule of
+/// [`open`]); [`ServiceError::NotFound`] otherwise, as for a project that does not exist.
+pub async fn open_project(
+    db: &Db,
+    caller: &Caller,
+    slug: &str,
+) -> Result<ProjectRef, ServiceError> {
+    let not_found = || ServiceError::NotFound(format!("project `{slug}`"));
+    let mut c = db.acquire().await?;
+    let row = store::projects::by_slug(c.conn(), slug)
+        .await?
+        .ok_or_else(not_found)?;
+    let allowed = match caller {
+        Caller::Operator | Caller::System => true,
+        Caller::Member {
+            id: user, admin, ..
+        } => {
+            *admin
+                || store::projects::role_of(c.conn(), row.id, *user)
+                    .await?
+                    .is_some()
+        }
+        Caller::Guest { .. } | Caller::Reporter { .. } => false,
+    };
+    drop(c);
+    if !allowed {
+        return Err(not_found());
+    }
+    Ok(ProjectRef {
+        actor: caller.actor(),
+        caller: caller.clone(),
+        row,
     })
 }

@@ -3,9 +3,8 @@
 //! published advisories, exports, and the project's CVE ID pool.
 
 use super::cases::{case_row, project_of};
-use super::{CaseRef, ServiceError, audit};
+use super::{CaseRef, ProjectRef, ServiceError, audit};
 use crate::config::Config;
-use crate::domain::actor::Actor;
 use crate::domain::advisory::{self, Advisory, Credit, Cvss, Product, Range, Weakness};
 use crate::domain::case::CaseState;
 use crate::domain::export::{self, Format};
@@ -356,10 +355,11 @@ pub async fn export(db: &Db, id: &str, format: Format) -> Result<String, Service
 /// Import reserved CVE IDs into a project's pool; returns how many were new.
 pub async fn import_cve_ids(
     db: &Db,
-    actor: &Actor,
-    slug: &str,
+    project_ref: &ProjectRef,
     text: &str,
 ) -> Result<u64, ServiceError> {
+    let actor = project_ref.actor();
+    let slug = project_ref.slug.as_str();
     let project = super::projects::find(db, slug).await?;
     let ids: Vec<String> = text
         .split(|c: char| c.is_whitespace() || c == ',')
@@ -430,7 +430,11 @@ pub(super) async fn assign_on_acceptance(
 }
 
 /// The pool of a project: (id, case) pairs.
-pub async fn cve_pool(db: &Db, slug: &str) -> Result<Vec<(String, Option<i64>)>, ServiceError> {
+pub async fn cve_pool(
+    db: &Db,
+    project_ref: &ProjectRef,
+) -> Result<Vec<(String, Option<i64>)>, ServiceError> {
+    let slug = project_ref.slug.as_str();
     let project = super::projects::find(db, slug).await?;
     let mut c = db.acquire().await?;
     Ok(store::cve::pool(c.conn(), project.id).await?)

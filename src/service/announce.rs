@@ -14,7 +14,7 @@
 
 use super::disclosure::Mail;
 use super::mail::{Protect, enqueue};
-use super::{ServiceError, audit};
+use super::{ProjectRef, ServiceError, audit};
 use crate::config::Config;
 use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
@@ -244,9 +244,10 @@ async fn remove_row(
 /// Subscribers of a project (team, CLI and API only).
 pub async fn subscribers(
     db: &Db,
-    slug: &str,
+    project_ref: &ProjectRef,
     current: bool,
 ) -> Result<Vec<Subscriber>, ServiceError> {
+    let slug = project_ref.slug.as_str();
     let project = super::projects::find(db, slug).await?;
     let mut c = db.acquire().await?;
     Ok(store::announce::list(c.conn(), project.id, current).await?)
@@ -255,10 +256,11 @@ pub async fn subscribers(
 /// An operator adds a subscriber directly (moving an existing list in): confirmed at once.
 pub async fn add_confirmed(
     db: &Db,
-    actor: &Actor,
-    slug: &str,
+    project_ref: &ProjectRef,
     email: &EmailAddress,
 ) -> Result<(), ServiceError> {
+    let actor = project_ref.actor();
+    let slug = project_ref.slug.as_str();
     let project = super::projects::find(db, slug).await?;
     let now = store::now();
     let mut tx = db.begin().await?;
@@ -282,12 +284,13 @@ pub async fn add_confirmed(
 /// An operator removes a subscriber.
 pub async fn remove(
     db: &Db,
-    actor: &Actor,
-    slug: &str,
+    project_ref: &ProjectRef,
     email: &EmailAddress,
 ) -> Result<(), ServiceError> {
+    let actor = project_ref.actor();
+    let slug = project_ref.slug.as_str();
     let project = super::projects::find(db, slug).await?;
-    let sub = subscribers(db, slug, false)
+    let sub = subscribers(db, project_ref, false)
         .await?
         .into_iter()
         .find(|s| s.email == email.as_str())

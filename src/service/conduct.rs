@@ -5,10 +5,9 @@
 //! All of it is audited.
 
 use super::cases::{case_row, project_of};
-use super::{CaseRef, ServiceError, audit};
-use crate::domain::actor::Actor;
+use super::{CaseRef, ProjectRef, ServiceError, audit};
 use crate::pgp::PublicKey;
-use crate::store::{self, Db, projects::ProjectRow};
+use crate::store::{self, Db};
 use serde_json::json;
 
 /// What a strike led to.
@@ -116,13 +115,10 @@ pub async fn strike(
 }
 
 /// Lift a ban (administrators only).
-pub async fn lift_ban(
-    db: &Db,
-    actor: &Actor,
-    is_admin: bool,
-    project: &ProjectRow,
-    email: &str,
-) -> Result<(), ServiceError> {
+pub async fn lift_ban(db: &Db, project_ref: &ProjectRef, email: &str) -> Result<(), ServiceError> {
+    let actor = project_ref.actor();
+    let is_admin = project_ref.admin();
+    let project = project_ref.row();
     if !is_admin {
         return Err(ServiceError::Forbidden(
             "only an instance administrator can lift a ban".into(),
@@ -151,7 +147,11 @@ pub async fn lift_ban(
 }
 
 /// The project's bans.
-pub async fn bans(db: &Db, project_id: i64) -> Result<Vec<store::conduct::BanRow>, ServiceError> {
+pub async fn bans(
+    db: &Db,
+    project_ref: &ProjectRef,
+) -> Result<Vec<store::conduct::BanRow>, ServiceError> {
+    let project_id = project_ref.id();
     let mut c = db.acquire().await?;
     Ok(store::conduct::bans(c.conn(), project_id).await?)
 }

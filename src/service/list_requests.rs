@@ -12,7 +12,7 @@
 
 use super::keys;
 use super::mail::{Protect, enqueue};
-use super::{ServiceError, audit};
+use super::{ProjectRef, ServiceError, audit};
 use crate::auth::secret;
 use crate::config::Config;
 use crate::domain::actor::Actor;
@@ -592,7 +592,12 @@ async fn view(
 }
 
 /// The queue of a project (open requests, or all).
-pub async fn queue(db: &Db, slug: &str, open: bool) -> Result<Vec<RequestView>, ServiceError> {
+pub async fn queue(
+    db: &Db,
+    project_ref: &ProjectRef,
+    open: bool,
+) -> Result<Vec<RequestView>, ServiceError> {
+    let slug = project_ref.slug.as_str();
     let (project, _, list) = project_list(db, slug).await?;
     let (rows, members) = {
         let mut c = db.acquire().await?;
@@ -618,7 +623,12 @@ async fn row_of(db: &Db, project_id: i64, id: i64) -> Result<RequestRow, Service
 }
 
 /// One request of a project, with its flags and the attempts recorded for its address.
-pub async fn request(db: &Db, slug: &str, id: i64) -> Result<RequestView, ServiceError> {
+pub async fn request(
+    db: &Db,
+    project_ref: &ProjectRef,
+    id: i64,
+) -> Result<RequestView, ServiceError> {
+    let slug = project_ref.slug.as_str();
     let (project, _, list) = project_list(db, slug).await?;
     let row = row_of(db, project.id, id).await?;
     let members = {
@@ -633,12 +643,13 @@ pub async fn request(db: &Db, slug: &str, id: i64) -> Result<RequestView, Servic
 pub async fn decide(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    user_id: Option<i64>,
-    slug: &str,
+    project_ref: &ProjectRef,
     id: i64,
     d: &Decision,
 ) -> Result<RequestView, ServiceError> {
+    let actor = project_ref.actor();
+    let user_id = project_ref.user_id();
+    let slug = project_ref.slug.as_str();
     let (project, _, list) = project_list(db, slug).await?;
     let current = row_of(db, project.id, id).await?;
     if !matches!(current.status.as_str(), "pending" | "more-info") {
@@ -794,7 +805,7 @@ pub async fn decide(
     )
     .await?;
     tx.commit().await?;
-    request(db, slug, id).await
+    request(db, project_ref, id).await
 }
 
 /// Overdue open requests per project, for the dashboard: (project slug, count).
@@ -950,8 +961,9 @@ pub async fn by_mail(
 /// The request mails of a project, newest first (the team's page).
 pub async fn mails(
     db: &Db,
-    project_id: i64,
+    project_ref: &ProjectRef,
 ) -> Result<Vec<store::list_requests::MailRow>, ServiceError> {
+    let project_id = project_ref.id();
     let mut c = db.acquire().await?;
     Ok(store::list_requests::mails(c.conn(), project_id, 100).await?)
 }

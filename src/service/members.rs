@@ -6,7 +6,7 @@
 //! confirmation link mailed to their address (encrypted to the new key). The public key
 //! form answers the same whatever the address: it does not reveal who is on the list.
 
-use super::{ServiceError, audit, keys};
+use super::{ProjectRef, ServiceError, audit, keys};
 use crate::auth::secret;
 use crate::config::Config;
 use crate::domain::actor::Actor;
@@ -105,7 +105,12 @@ pub async fn add(db: &Db, actor: &Actor, a: &Addition<'_>) -> Result<Member, Ser
 }
 
 /// Members of a project (current only, or all including revoked).
-pub async fn list(db: &Db, slug: &str, current: bool) -> Result<Vec<Member>, ServiceError> {
+pub async fn list(
+    db: &Db,
+    project_ref: &ProjectRef,
+    current: bool,
+) -> Result<Vec<Member>, ServiceError> {
+    let slug = project_ref.slug.as_str();
     let project = super::projects::find(db, slug).await?;
     let mut c = db.acquire().await?;
     Ok(store::members::list(c.conn(), project.id, current).await?)
@@ -114,11 +119,12 @@ pub async fn list(db: &Db, slug: &str, current: bool) -> Result<Vec<Member>, Ser
 /// Revoke a member, with or without a reason; they receive nothing further.
 pub async fn revoke(
     db: &Db,
-    actor: &Actor,
-    slug: &str,
+    project_ref: &ProjectRef,
     email: &EmailAddress,
     reason: Option<&str>,
 ) -> Result<(), ServiceError> {
+    let actor = project_ref.actor();
+    let slug = project_ref.slug.as_str();
     let project = super::projects::find(db, slug).await?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let without_reason = super::advisories::policy_for(&project)?
@@ -347,11 +353,12 @@ pub async fn confirm_key_change(db: &Db, slug: &str, token: &str) -> Result<(), 
 /// The team or an operator sets a member's key directly.
 pub async fn set_key(
     db: &Db,
-    actor: &Actor,
-    slug: &str,
+    project_ref: &ProjectRef,
     email: &EmailAddress,
     key: &[u8],
 ) -> Result<String, ServiceError> {
+    let actor = project_ref.actor();
+    let slug = project_ref.slug.as_str();
     let project = super::projects::find(db, slug).await?;
     let (new, info) = keys::inspect_recipient_untrusted(key.to_vec()).await?;
     let armored = new.to_armored()?;

@@ -29,5 +29,5 @@ pub mod tokens;
 pub mod triage;
 pub mod upstream;
 
-pub use access::{Caller, CaseRef};
+pub use access::{Caller, CaseRef, ProjectRef};
 pub use error::ServiceError;

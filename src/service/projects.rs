@@ -1,6 +1,6 @@
 //! Projects and their security teams.
 
-use super::{ServiceError, audit};
+use super::{ProjectRef, ServiceError, audit};
 use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::policy::{Policy, PolicyError};
@@ -269,11 +269,12 @@ pub fn policy_of(project: &ProjectRow) -> Result<Option<Policy>, ServiceError> {
 /// end it. With `public`, the project's public page shows a notice without details.
 pub async fn set_freeze(
     db: &Db,
-    actor: &Actor,
-    project: &ProjectRow,
+    project_ref: &ProjectRef,
     on: bool,
     public: bool,
 ) -> Result<(), ServiceError> {
+    let actor = project_ref.actor();
+    let project = project_ref.row();
     if on == project.freeze_since.is_some() && public == project.freeze_public {
         return Err(ServiceError::Conflict(if on {
             format!("{} is already frozen for a security release", project.slug)

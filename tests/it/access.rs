@@ -45,7 +45,8 @@ on_both_backends!(
 
 /// `service::access::open` — the only way to a `CaseRef`, which every use case on a case
 /// takes — opens a case to its project's team, administrators, the operator and Embargo
-/// itself, and answers everyone else exactly as for a case that does not exist.
+/// itself, and answers everyone else exactly as for a case that does not exist;
+/// `open_project` (the `ProjectRef` of a project's team work) follows the same rule.
 async fn the_one_door_opens_a_case_only_to_its_team(kind: Kind) {
     use embargo::service::{Caller, ServiceError, access};
     let app = TestApp::spawn(kind).await;
@@ -95,6 +96,33 @@ async fn the_one_door_opens_a_case_only_to_its_team(kind: Kind) {
             .unwrap_or_else(|e| panic!("{who}: {e}"));
         assert_eq!((case.id(), case.caller()), (a, caller), "{who}");
         assert_eq!(case.actor(), &caller.actor(), "{who}");
+    }
+    // The same rule for a project's team work (list, bans, freeze, CVE pool).
+    for caller in [&team, &admin, &Caller::Operator, &Caller::System] {
+        let p = access::open_project(db, caller, "demo").await.unwrap();
+        assert_eq!((p.slug.as_str(), p.caller()), ("demo", caller));
+    }
+    assert!(
+        !access::open_project(db, &team, "demo")
+            .await
+            .unwrap()
+            .admin()
+    );
+    assert!(
+        access::open_project(db, &admin, "demo")
+            .await
+            .unwrap()
+            .admin()
+    );
+    for caller in [&other, &nobody, &Caller::Reporter { case_id: a }] {
+        match access::open_project(db, caller, "demo").await {
+            Err(ServiceError::NotFound(m)) => assert_eq!(m, "project `demo`"),
+            r => panic!("{caller:?}: {r:?}"),
+        }
+    }
+    match access::open_project(db, &team, "no-such-project").await {
+        Err(ServiceError::NotFound(m)) => assert_eq!(m, "project `no-such-project`"),
+        r => panic!("{r:?}"),
     }
     let missing = match access::open(db, &team, a + 1000).await {
         Err(ServiceError::NotFound(m)) => m,

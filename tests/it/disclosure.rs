@@ -321,9 +321,13 @@ async fn django_process_end_to_end() {
     let desk = Desk::new(Kind::Sqlite).await;
     let db = &desk.t.db;
     // The CVE pool: the ID is assigned on acceptance.
-    advisories::import_cve_ids(db, &Actor::Cli, "django", "CVE-2026-40001\nCVE-2026-40002")
-        .await
-        .unwrap();
+    advisories::import_cve_ids(
+        db,
+        &crate::support::project_for(db, &Actor::Cli, None::<i64>, "django").await,
+        "CVE-2026-40001\nCVE-2026-40002",
+    )
+    .await
+    .unwrap();
     // Two members with keys (RSA, Curve25519), one organisation without.
     let (gpg_a, gpg_b) = (Gpg::new(), Gpg::new());
     let fa = gpg_a.generate("Distro A <security@distro-a.example>", "rsa");
@@ -1600,10 +1604,28 @@ async fn unschedule_and_bad_input(kind: Kind) {
     .to_string();
     assert!(err.contains("fixed version on line 1"), "{err}");
     // A bad CVE ID refuses the whole import.
-    let err = advisories::import_cve_ids(db, &Actor::Cli, "django", "CVE-2026-50001\nCVE-26-1")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = advisories::import_cve_ids(
+        db,
+        &crate::support::project_for(db, &Actor::Cli, None::<i64>, "django").await,
+        "CVE-2026-50001\nCVE-26-1",
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("write it as CVE-2026-12345"), "{err}");
-    assert!(advisories::cve_pool(db, "django").await.unwrap().is_empty());
+    assert!(
+        advisories::cve_pool(
+            db,
+            &crate::support::project_for(
+                db,
+                &embargo::domain::actor::Actor::Cli,
+                None::<i64>,
+                "django"
+            )
+            .await
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    );
 }

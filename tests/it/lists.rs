@@ -404,9 +404,19 @@ async fn requests_with_problems_are_refused_and_recorded(kind: Kind) {
         .await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("We sent a confirmation link"), "{html}");
-    let queue = service::list_requests::queue(&desk.app.state.db, "demo", true)
-        .await
-        .unwrap();
+    let queue = service::list_requests::queue(
+        &desk.app.state.db,
+        &crate::support::project_for(
+            &desk.app.state.db,
+            &embargo::domain::actor::Actor::Cli,
+            None::<i64>,
+            "demo",
+        )
+        .await,
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(queue.len(), 1);
     assert!(
         queue[0]
@@ -790,8 +800,7 @@ async fn member_list_is_in_no_public_route_and_no_mail_header(kind: Kind) {
     // A subscriber too: the list's mail goes to each address alone.
     service::announce::add_confirmed(
         db,
-        &Actor::Cli,
-        "demo",
+        &crate::support::project_for(db, &Actor::Cli, None::<i64>, "demo").await,
         &"reader@public.example".parse().unwrap(),
     )
     .await

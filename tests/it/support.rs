@@ -540,3 +540,34 @@ pub async fn case_for(
         .await
         .unwrap_or_else(|e| panic!("case #{id} for {caller:?}: {e}"))
 }
+
+/// Project `slug` opened through the one door (`service::access::open_project`) as the
+/// caller an older test named by actor and account (see [`case_for`]).
+pub async fn project_for(
+    db: &Db,
+    actor: &embargo::domain::actor::Actor,
+    user: impl Into<Option<i64>>,
+    slug: &str,
+) -> embargo::service::ProjectRef {
+    use embargo::domain::actor::Actor;
+    use embargo::service::Caller;
+    let user = user.into().or(match actor {
+        Actor::User { id, .. } => Some(*id),
+        _ => None,
+    });
+    let caller = match (user, actor) {
+        (Some(uid), _) => {
+            let mut c = db.acquire().await.unwrap();
+            let row = embargo::store::users::by_id(c.conn(), uid)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("no account {uid}"));
+            Caller::member(&row)
+        }
+        (None, Actor::System) => Caller::System,
+        (None, _) => Caller::Operator,
+    };
+    embargo::service::access::open_project(db, &caller, slug)
+        .await
+        .unwrap_or_else(|e| panic!("project {slug} for {caller:?}: {e}"))
+}

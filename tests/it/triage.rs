@@ -761,25 +761,52 @@ async fn strikes_ban_at_the_threshold_and_an_admin_lifts_it(kind: Kind) {
     );
     let project = service::projects::find(&d.t.db, "cpython").await.unwrap();
     assert_eq!(
-        service::conduct::bans(&d.t.db, project.id)
+        service::conduct::bans(
+            &d.t.db,
+            &crate::support::project_for(
+                &d.t.db,
+                &embargo::domain::actor::Actor::Cli,
+                None::<i64>,
+                &project.slug
+            )
             .await
-            .unwrap()
-            .len(),
+        )
+        .await
+        .unwrap()
+        .len(),
         1
     );
-    // Only an administrator lifts it; then reports are taken in again and counting restarts.
-    let err = service::conduct::lift_ban(&d.t.db, &actor(), false, &project, "noisy@example.net")
-        .await
-        .unwrap_err();
+    // Only an administrator (or the operator) lifts it, not a team member; then reports
+    // are taken in again and counting restarts.
+    let err = service::conduct::lift_ban(
+        &d.t.db,
+        &crate::support::project_for(&d.t.db, &actor(), Some(d.other), &project.slug).await,
+        "noisy@example.net",
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, ServiceError::Forbidden(_)));
-    service::conduct::lift_ban(&d.t.db, &actor(), true, &project, "NOISY@example.net")
-        .await
-        .unwrap();
+    service::conduct::lift_ban(
+        &d.t.db,
+        &crate::support::project_for(&d.t.db, &actor(), None::<i64>, &project.slug).await,
+        "NOISY@example.net",
+    )
+    .await
+    .unwrap();
     assert!(
-        service::conduct::bans(&d.t.db, project.id)
+        service::conduct::bans(
+            &d.t.db,
+            &crate::support::project_for(
+                &d.t.db,
+                &embargo::domain::actor::Actor::Cli,
+                None::<i64>,
+                &project.slug
+            )
             .await
-            .unwrap()
-            .is_empty()
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
     let id = match report(10).await {
         ingest::Outcome::NewCase(id) => id,

@@ -6,9 +6,7 @@ use super::ApiCase;
 use super::{ApiJson, ApiPath, ApiQuery, ApiUser};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
-use crate::store::projects::ProjectRow;
 use crate::store::users::UserRow;
 use axum::Json;
 use axum::extract::State;
@@ -199,14 +197,10 @@ pub(super) async fn team_project(
     state: &AppState,
     user: &UserRow,
     slug: &str,
-) -> Result<ProjectRow, ApiError> {
-    match service::projects::find(&state.db, slug).await {
-        Ok(p) if service::projects::is_team(&state.db, p.id, user.id, user.is_admin).await? => {
-            Ok(p)
-        }
-        Ok(_) | Err(ServiceError::NotFound(_)) => {
-            Err(ApiError::NotFound(format!("project `{slug}`")))
-        }
+) -> Result<service::ProjectRef, ApiError> {
+    match service::access::open_project(&state.db, &service::Caller::member(user), slug).await {
+        Ok(p) => Ok(p),
+        Err(ServiceError::NotFound(_)) => Err(ApiError::NotFound(format!("project `{slug}`"))),
         Err(e) => Err(e.into()),
     }
 }
@@ -227,7 +221,7 @@ pub async fn freeze(
     ApiJson(body): ApiJson<FreezeBody>,
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
-    service::projects::set_freeze(&state.db, &actor_of(&user), &p, body.on, body.public).await?;
+    service::projects::set_freeze(&state.db, &p, body.on, body.public).await?;
     Ok(Json(
         json!({"project": slug, "frozen": body.on, "public_notice": body.on && body.public}),
     ))
@@ -240,7 +234,7 @@ pub async fn bans(
     ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
-    let rows = service::conduct::bans(&state.db, p.id).await?;
+    let rows = service::conduct::bans(&state.db, &p).await?;
     Ok(Json(json!(rows
         .into_iter()
         .map(|b| json!({"email": b.email, "key": b.fingerprint, "reason": b.reason, "created_at": b.created_at}))
@@ -261,7 +255,7 @@ pub async fn lift(
     ApiJson(body): ApiJson<LiftBody>,
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
-    service::conduct::lift_ban(&state.db, &actor_of(&user), user.is_admin, &p, &body.email).await?;
+    service::conduct::lift_ban(&state.db, &p, &body.email).await?;
     Ok(Json(json!({"email": body.email, "lifted": true})))
 }
 

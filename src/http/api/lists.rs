@@ -37,7 +37,7 @@ pub async fn requests(
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
     Ok(Json(json!(
-        list_requests::queue(&state.db, &p.slug, !q.all).await?
+        list_requests::queue(&state.db, &p, !q.all).await?
     )))
 }
 
@@ -49,7 +49,7 @@ pub async fn request(
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
     Ok(Json(json!(
-        list_requests::request(&state.db, &p.slug, id).await?
+        list_requests::request(&state.db, &p, id).await?
     )))
 }
 
@@ -61,16 +61,7 @@ pub async fn decide(
     ApiJson(d): ApiJson<Decision>,
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
-    let r = list_requests::decide(
-        &state.db,
-        &state.cfg,
-        &actor_of(&user),
-        Some(user.id),
-        &p.slug,
-        id,
-        &d,
-    )
-    .await?;
+    let r = list_requests::decide(&state.db, &state.cfg, &p, id, &d).await?;
     Ok(Json(json!(r)))
 }
 
@@ -96,7 +87,7 @@ pub async fn members(
     ApiQuery(q): ApiQuery<All>,
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
-    let members = service::members::list(&state.db, &p.slug, !q.all).await?;
+    let members = service::members::list(&state.db, &p, !q.all).await?;
     Ok(Json(Value::Array(
         members.iter().map(member_json).collect(),
     )))
@@ -156,14 +147,7 @@ pub async fn revoke(
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
     let address = email(&r.email)?;
-    service::members::revoke(
-        &state.db,
-        &actor_of(&user),
-        &p.slug,
-        &address,
-        r.reason.as_deref(),
-    )
-    .await?;
+    service::members::revoke(&state.db, &p, &address, r.reason.as_deref()).await?;
     Ok(Json(json!({"revoked": true})))
 }
 
@@ -183,14 +167,7 @@ pub async fn set_key(
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
     let address = email(&k.email)?;
-    let fp = service::members::set_key(
-        &state.db,
-        &actor_of(&user),
-        &p.slug,
-        &address,
-        k.public_key.as_bytes(),
-    )
-    .await?;
+    let fp = service::members::set_key(&state.db, &p, &address, k.public_key.as_bytes()).await?;
     Ok(Json(json!({"fingerprint": fp})))
 }
 
@@ -202,7 +179,7 @@ pub async fn subscribers(
     ApiQuery(q): ApiQuery<All>,
 ) -> Result<Json<Value>, ApiError> {
     let p = team_project(&state, &user, &slug).await?;
-    let subs = service::announce::subscribers(&state.db, &p.slug, !q.all).await?;
+    let subs = service::announce::subscribers(&state.db, &p, !q.all).await?;
     Ok(Json(Value::Array(
         subs.iter()
             .map(|s| json!({"email": s.email, "status": s.status, "since": s.confirmed_at.unwrap_or(s.created_at)}))

@@ -241,7 +241,9 @@ async fn confirm_page(
     if let Some(why) = impossible {
         return Err(ServiceError::Conflict(why).into());
     }
-    let members = service::members::list(&state.db, &case_project_slug(state, &case).await?, true)
+    let project =
+        super::team::visible_project(state, s, &case_project_slug(state, &case).await?).await?;
+    let members = service::members::list(&state.db, &project, true)
         .await?
         .len();
     let (title, happens, button, plan) = match step {

@@ -11,7 +11,6 @@ use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
 use crate::http::session::TeamUser;
 use crate::service::list_requests::{self, Decision, RequestView};
-use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
 use askama::Template;
 use axum::extract::State;
@@ -87,7 +86,7 @@ pub async fn page(
             .map(|g| g.name.clone())
             .unwrap_or_else(|| id.to_owned())
     };
-    let requests = list_requests::queue(&state.db, &project.slug, true)
+    let requests = list_requests::queue(&state.db, &project, true)
         .await?
         .into_iter()
         .map(|r| RequestLine {
@@ -102,7 +101,7 @@ pub async fn page(
             flags: r.flag_list.iter().map(|f| f.kind.clone()).collect(),
         })
         .collect();
-    let members = service::members::list(&state.db, &project.slug, false).await?;
+    let members = service::members::list(&state.db, &project, false).await?;
     let line = |m: &crate::store::members::Member| MemberLine {
         name: m.name.clone(),
         organisation: m.organisation.clone(),
@@ -129,10 +128,10 @@ pub async fn page(
         .filter(|m| m.revoked_at.is_some())
         .map(line)
         .collect();
-    let subscribers = service::announce::subscribers(&state.db, &project.slug, true)
+    let subscribers = service::announce::subscribers(&state.db, &project, true)
         .await?
         .len();
-    let mails = list_requests::mails(&state.db, project.id)
+    let mails = list_requests::mails(&state.db, &project)
         .await?
         .into_iter()
         .map(|m| MailLine {
@@ -149,8 +148,8 @@ pub async fn page(
         .collect();
     render(&ListPage {
         nav: Nav::new(&s.user, csrf),
-        name: project.name,
-        slug: project.slug,
+        name: project.name.clone(),
+        slug: project.slug.clone(),
         requests,
         groups,
         revoked,
@@ -184,7 +183,7 @@ pub async fn request(
     let (_, _, list) = list_requests::project_list(&state.db, &project.slug)
         .await
         .map_err(missing_list)?;
-    let r = list_requests::request(&state.db, &project.slug, id)
+    let r = list_requests::request(&state.db, &project, id)
         .await
         .map_err(missing_list)?;
     let group = list
@@ -203,7 +202,7 @@ pub async fn request(
         .collect();
     render(&RequestPage {
         nav: Nav::new(&s.user, csrf),
-        slug: project.slug,
+        slug: project.slug.clone(),
         due: r.row.decide_due_at.map(when),
         open: matches!(r.row.status.as_str(), "pending" | "more-info"),
         group,
@@ -291,16 +290,7 @@ pub async fn decide(
             .into());
         }
     };
-    list_requests::decide(
-        &state.db,
-        &state.cfg,
-        &actor_of(&s.user),
-        Some(s.user.id),
-        &project.slug,
-        id,
-        &d,
-    )
-    .await?;
+    list_requests::decide(&state.db, &state.cfg, &project, id, &d).await?;
     Ok(Redirect::to(&format!(
         "/team/projects/{}/list/requests/{id}",
         project.slug
@@ -353,13 +343,6 @@ pub async fn revoke(
         .trim()
         .parse()
         .map_err(|e| ServiceError::Invalid(format!("{e}")))?;
-    service::members::revoke(
-        &state.db,
-        &actor_of(&s.user),
-        &project.slug,
-        &email,
-        Some(&f.reason),
-    )
-    .await?;
+    service::members::revoke(&state.db, &project, &email, Some(&f.reason)).await?;
     Ok(Redirect::to(&format!("/team/projects/{}/list", project.slug)).into_response())
 }

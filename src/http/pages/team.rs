@@ -230,7 +230,7 @@ pub async fn project(
             },
         })
         .collect();
-    let bans = service::conduct::bans(&state.db, project.id)
+    let bans = service::conduct::bans(&state.db, &project)
         .await?
         .into_iter()
         .map(|b| BanLine {
@@ -250,8 +250,8 @@ pub async fn project(
         bans,
         is_admin: s.user.is_admin,
         nav: Nav::new(&s.user, csrf),
-        name: project.name,
-        slug: project.slug,
+        name: project.name.clone(),
+        slug: project.slug.clone(),
         members,
         cases,
     })
@@ -373,22 +373,19 @@ struct TriageView {
     scheme: String,
 }
 
-/// The project, if the member is on its team (or an administrator); 404 otherwise,
-/// so project names leak nothing.
+/// The project, if the member may do its team's work (404 otherwise): the one door,
+/// [`service::access::open_project`].
 pub(super) async fn visible_project(
     state: &AppState,
     s: &crate::service::login::ActiveSession,
     slug: &str,
-) -> Result<ProjectRow, PageError> {
-    let project = match service::projects::find(&state.db, slug).await {
-        Ok(p) => p,
-        Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    if !service::projects::is_team(&state.db, project.id, s.user.id, s.user.is_admin).await? {
-        return Err(PageError::NotFound);
+) -> Result<service::ProjectRef, PageError> {
+    let caller = service::Caller::member(&s.user);
+    match service::access::open_project(&state.db, &caller, slug).await {
+        Ok(p) => Ok(p),
+        Err(ServiceError::NotFound(_)) => Err(PageError::NotFound),
+        Err(e) => Err(e.into()),
     }
-    Ok(project)
 }
 
 /// Everything the case page shows of an opened case: the case, its thread, its

@@ -10,7 +10,6 @@ use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::session::TeamUser;
 use crate::http::url;
-use crate::service::login::actor_of;
 use crate::service::triage::{self, Decision, RejectReason, SeverityInput, ThreatAnswer, Verdict};
 use crate::service::{self, ServiceError};
 use axum::extract::State;
@@ -279,14 +278,7 @@ pub async fn lift_ban(
     PageForm(form): PageForm<LiftForm>,
 ) -> Result<Redirect, PageError> {
     let project = visible_project(&state, &s, &slug).await?;
-    service::conduct::lift_ban(
-        &state.db,
-        &actor_of(&s.user),
-        s.user.is_admin,
-        &project,
-        &form.email,
-    )
-    .await?;
+    service::conduct::lift_ban(&state.db, &project, &form.email).await?;
     Ok(Redirect::to(&url::path(&["team", "projects", &slug])))
 }
 
@@ -364,14 +356,7 @@ pub async fn freeze(
         })?
         .into_response());
     }
-    service::projects::set_freeze(
-        &state.db,
-        &actor_of(&s.user),
-        &project,
-        form.on,
-        form.public,
-    )
-    .await?;
+    service::projects::set_freeze(&state.db, &project, form.on, form.public).await?;
     Ok(Redirect::to(&url::path(&["team", "projects", &slug])).into_response())
 }
 
