@@ -12,7 +12,7 @@
 //! answer to "subscribe" is the same whatever the address's state: it does not reveal
 //! who is subscribed.
 
-use super::disclosure::Mail;
+use super::mail::Mail;
 use super::mail::{Protect, enqueue};
 use super::{ProjectRef, ServiceError, audit};
 use crate::config::Config;

@@ -50,6 +50,14 @@ pub fn team_message(
     }
 }
 
+/// A composed message and its Message-ID.
+pub(crate) struct Mail {
+    /// Its Message-ID (without angle brackets).
+    pub(crate) message_id: String,
+    /// The RFC 5322 bytes.
+    pub(crate) raw: Vec<u8>,
+}
+
 /// How to protect an outgoing message (owned keys, resolved by the caller).
 pub enum Protect {
     /// Plain.

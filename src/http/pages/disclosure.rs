@@ -241,8 +241,7 @@ async fn confirm_page(
     if let Some(why) = impossible {
         return Err(ServiceError::Conflict(why).into());
     }
-    let project =
-        super::team::visible_project(state, s, &case_project_slug(state, &case).await?).await?;
+    let project = super::visible_project(state, s, &case_project_slug(state, &case).await?).await?;
     let members = service::members::list(&state.db, &project, true)
         .await?
         .len();

@@ -4,7 +4,8 @@
 //! administrators) reach them; anyone else gets 404.
 
 use super::PagePath;
-use super::team::{visible_project, when};
+use super::team::when;
+use super::visible_project;
 use super::{Nav, PageForm, render};
 use crate::http::AppState;
 use crate::http::error::PageError;

@@ -224,6 +224,21 @@ pub(crate) async fn open_case(
     }
 }
 
+/// The project, if the member may do its team's work (404 otherwise): the one door,
+/// [`crate::service::access::open_project`].
+pub(crate) async fn visible_project(
+    state: &AppState,
+    s: &crate::service::login::ActiveSession,
+    slug: &str,
+) -> Result<crate::service::ProjectRef, PageError> {
+    let caller = crate::service::Caller::member(&s.user);
+    match crate::service::access::open_project(&state.db, &caller, slug).await {
+        Ok(p) => Ok(p),
+        Err(crate::service::ServiceError::NotFound(_)) => Err(PageError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A form body; a malformed one is a 400 page that says which field is wrong.
 pub struct PageForm<T>(pub T);
 

@@ -210,7 +210,7 @@ pub async fn project(
     CsrfToken(csrf): CsrfToken,
     PagePath(slug): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
-    let project = visible_project(&state, &s, &slug).await?;
+    let project = super::visible_project(&state, &s, &slug).await?;
     let members = service::projects::members(&state.db, project.id).await?;
     let cases = {
         let mut c = state.db.acquire().await?;
@@ -371,21 +371,6 @@ struct TriageView {
     affected_unsupported: Vec<String>,
     public_fix_hint: Option<String>,
     scheme: String,
-}
-
-/// The project, if the member may do its team's work (404 otherwise): the one door,
-/// [`service::access::open_project`].
-pub(super) async fn visible_project(
-    state: &AppState,
-    s: &crate::service::login::ActiveSession,
-    slug: &str,
-) -> Result<service::ProjectRef, PageError> {
-    let caller = service::Caller::member(&s.user);
-    match service::access::open_project(&state.db, &caller, slug).await {
-        Ok(p) => Ok(p),
-        Err(ServiceError::NotFound(_)) => Err(PageError::NotFound),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Everything the case page shows of an opened case: the case, its thread, its

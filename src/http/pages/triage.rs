@@ -3,7 +3,7 @@
 //! lifecycle steps. Each posts, then redirects back to the case.
 
 use super::PageForm;
-use super::team::visible_project;
+use super::visible_project;
 use super::{MemberCase, PagePath};
 use crate::domain::case::Action;
 use crate::http::AppState;

@@ -16,6 +16,7 @@
 //! [`pre_announce`], [`pre_notify`], [`publication`], [`jobs`] (the scheduler's pass,
 //! retries, failures) and [`text`] (every mail body, built from explicit fields).
 
+use super::mail::Mail;
 use super::{CaseRef, ServiceError, audit, keys};
 use crate::config::Config;
 use crate::domain::actor::Actor;
@@ -204,14 +205,6 @@ pub(super) fn compose_one(
         message_id,
         raw: compose::compose(&msg, protection)?,
     })
-}
-
-/// A composed message and its Message-ID.
-pub(crate) struct Mail {
-    /// Its Message-ID (without angle brackets).
-    pub(crate) message_id: String,
-    /// The RFC 5322 bytes.
-    pub(crate) raw: Vec<u8>,
 }
 
 pub(super) async fn enqueue_raw(
