@@ -1170,3 +1170,91 @@ pub async fn acknowledge(
     tx.commit().await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod mail_snapshots {
+    //! Snapshots of the mail bodies of intake (`cargo insta review` after a change).
+    use super::*;
+
+    #[test]
+    fn acknowledgement() {
+        insta::assert_snapshot!(
+            render(&AckBody {
+                name: Some("Ada"),
+                project: "Django",
+                case_id: 7,
+                decide: Some("7 days".into()),
+                target_fix: Some("90 days".into()),
+                disclose: Some("120 days".into()),
+                confidential: true,
+                link: "https://security.example.org/c/0123456789abcdef".into(),
+            })
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn acknowledgement_with_nothing_promised() {
+        insta::assert_snapshot!(
+            render(&AckBody {
+                name: None,
+                project: "Pylons",
+                case_id: 8,
+                decide: None,
+                target_fix: None,
+                disclose: None,
+                confidential: false,
+                link: "https://security.example.org/c/fedcba9876543210".into(),
+            })
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn new_report_to_a_member_with_a_key_and_without() {
+        let with_key = render(&NewReportBody {
+            reply: false,
+            project: "Django",
+            case_id: 7,
+            text: Some("The parser overflows on a long header."),
+            link: "https://security.example.org/team/cases/7".into(),
+        })
+        .unwrap();
+        let without_key = render(&NewReportBody {
+            reply: true,
+            project: "Django",
+            case_id: 7,
+            text: None,
+            link: "https://security.example.org/team/cases/7".into(),
+        })
+        .unwrap();
+        insta::assert_snapshot!(format!("{with_key}\n=====\n{without_key}"));
+    }
+
+    #[test]
+    fn team_reply() {
+        insta::assert_snapshot!(
+            render(&TeamReplyBody {
+                text: "Thank you: we reproduced it on 5.2 and are preparing a fix.",
+                project: "Django",
+                link: "https://security.example.org/c/0123456789abcdef".into(),
+            })
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn refusal() {
+        insta::assert_snapshot!(
+            render(&RefusalBody {
+                project: "CPython",
+                reasons: vec![
+                    "`report.pdf` has type application/pdf; CPython accepts only text/plain".into(),
+                    "the report has no versions tested".into(),
+                ],
+                resend: true,
+            })
+            .unwrap()
+        );
+    }
+}

@@ -88,12 +88,7 @@ pub(super) async fn tell_team_step_failed(
         (project, team)
     };
     let patience = RetryPolicy::DISCLOSURE_JOBS.patience() / 60;
-    let text = format!(
-        "The scheduled {step} of case #{case} did not happen: it failed {attempts} times over about {patience} minutes, and Embargo has stopped trying.\n\nLast error: {error}\n\nFix the cause, then take the step by hand from the case page (or `embargo advisory {cmd} {case}` on the server), or schedule the case again.",
-        case = job.case_id,
-        attempts = job.attempts,
-        cmd = job.kind,
-    );
+    let text = step_failed_text(job, error, patience);
     let mut tx = db.begin().await?;
     crate::service::cases::system_note_in(&mut tx, job.case_id, &text, None).await?;
     for m in &team {
@@ -106,7 +101,7 @@ pub(super) async fn tell_team_step_failed(
                 &project,
                 &m.email,
                 &format!("The scheduled {step} of case #{} failed", job.case_id),
-                format!("{text}\n\n{link}\n"),
+                format!("{}\n\n{link}\n", text.trim_end()),
             ),
             &crate::service::mail::Protect::None,
             Some(project.id),

@@ -44,17 +44,15 @@ pub(super) fn pre_announcement_text(
                 .to_string()
         })
         .unwrap_or_default();
-    format!(
-        "The {name} security team will release security fixes on {approx} ({zone}; {utc}).\n\n\
-         Number of issues: {n}\n\
-         Severity: {severity}\n\n\
-         The details will be published at that time at {archive}\n\
-         Until then they are confidential; this notice says everything that is public.\n",
-        name = project.name,
-        utc = utc(at),
-        severity = severity.join(", "),
-        archive = cfg.link(&format!("/p/{}/advisories", project.slug)),
-    )
+    render(&PreAnnouncement {
+        name: &project.name,
+        approx,
+        zone,
+        utc: utc(at),
+        count: n,
+        severity: severity.join(", "),
+        archive: cfg.link(&format!("/p/{}/advisories", project.slug)),
+    })
 }
 
 pub(super) fn pre_notification_text(
@@ -63,45 +61,22 @@ pub(super) fn pre_notification_text(
     disclose_at: i64,
     patches: &[store::patches::PatchRow],
 ) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "CONFIDENTIAL: {} security pre-notification\n\n\
-         You receive this as a member of the {} security notification list. The issue below\n\
-         is under embargo until the disclosure date: share it only with the people in your\n\
-         organisation who need it to prepare updates, and do not make anything public before then.\n\n\
-         Disclosure: {}\n            = {}\n\n",
-        src.project.name,
-        src.project.name,
-        show(disclose_at, &a.zone),
-        utc(disclose_at)
-    ));
-    out.push_str(&format!("Title: {}\n", a.title));
+    let mut facts = Vec::new();
     if let Some(cve) = &a.cve {
-        out.push_str(&format!("CVE: {cve}\n"));
+        facts.push(format!("CVE: {cve}"));
     }
     if let Some(level) = &a.severity {
-        out.push_str(&format!("Severity: {level}\n"));
+        facts.push(format!("Severity: {level}"));
     }
     for c in &a.cvss {
-        out.push_str(&format!(
-            "CVSS {}: {} ({} {})\n",
+        facts.push(format!(
+            "CVSS {}: {} ({} {})",
             c.version, c.vector, c.base_score, c.base_severity
         ));
     }
     if let Some(w) = &a.cwe {
-        out.push_str(&format!("Weakness: CWE-{} {}\n", w.id, w.name));
+        facts.push(format!("Weakness: CWE-{} {}", w.id, w.name));
     }
-    let section = |out: &mut String, head: &str, body: &str| {
-        if !body.trim().is_empty() {
-            out.push_str(&format!(
-                "\n{head}\n{}\n{}\n",
-                "-".repeat(head.len()),
-                body.trim()
-            ));
-        }
-    };
-    section(&mut out, "Summary", &a.summary);
-    section(&mut out, "Description", &a.description);
     let assessed = crate::service::triage::affected_of(&src.project, &src.case)
         .ok()
         .and_then(|v| v.assessment);
@@ -123,10 +98,6 @@ pub(super) fn pre_notification_text(
             .collect::<Vec<_>>()
             .join("\n"),
     };
-    section(&mut out, "Affected supported versions", &affected);
-    section(&mut out, "Fixed versions", &a.fixed.join("\n"));
-    section(&mut out, "Remedy", &a.remedy);
-    section(&mut out, "Workarounds", &a.workarounds);
     let patch_list: Vec<String> = patches
         .iter()
         .map(|p| {
@@ -136,42 +107,208 @@ pub(super) fn pre_notification_text(
             )
         })
         .collect();
-    section(
-        &mut out,
-        "Patches (attached, reviewed)",
-        &patch_list.join("\n"),
-    );
-    out.push_str(&format!(
-        "\nAttached: {}.csaf.json (CSAF 2.0, TLP:AMBER)\n",
-        a.id
-    ));
-    out
+    render(&PreNotification {
+        project: &src.project.name,
+        disclose_local: show(disclose_at, &a.zone),
+        disclose_utc: utc(disclose_at),
+        title: &a.title,
+        facts,
+        sections: sections(&[
+            ("Summary", &a.summary),
+            ("Description", &a.description),
+            ("Affected supported versions", &affected),
+            ("Fixed versions", &a.fixed.join("\n")),
+            ("Remedy", &a.remedy),
+            ("Workarounds", &a.workarounds),
+            ("Patches (attached, reviewed)", &patch_list.join("\n")),
+        ]),
+        id: &a.id,
+    })
 }
+
+/// The titled sections that have text: (title, its underline, the text).
+fn sections(parts: &[(&str, &str)]) -> Vec<(String, String, String)> {
+    parts
+        .iter()
+        .filter(|(_, body)| !body.trim().is_empty())
+        .map(|(head, body)| {
+            (
+                (*head).to_owned(),
+                "-".repeat(head.len()),
+                body.trim().to_owned(),
+            )
+        })
+        .collect()
+}
+
 /// The public disclosure notice: what the advisory page says, in short, with its link.
 pub(super) fn notice_text(a: &Advisory) -> String {
-    let mut out = format!(
-        "{} security advisory {}\n\n{}\n\n",
-        a.product.name, a.id, a.title
-    );
+    let mut facts = Vec::new();
     if let Some(cve) = &a.cve {
-        out.push_str(&format!("CVE: {cve}\n"));
+        facts.push(format!("CVE: {cve}"));
     }
     if let Some(s) = &a.severity {
-        out.push_str(&format!("Severity: {s}\n"));
+        facts.push(format!("Severity: {s}"));
     }
     for c in &a.cvss {
-        out.push_str(&format!(
-            "CVSS {}: {} ({})\n",
+        facts.push(format!(
+            "CVSS {}: {} ({})",
             c.version, c.vector, c.base_score
         ));
     }
-    out.push_str(&format!("\n{}\n", a.summary));
-    if !a.fixed.is_empty() {
-        out.push_str(&format!("\nFixed in: {}\n", a.fixed.join(", ")));
+    render(&Notice {
+        product: &a.product.name,
+        id: &a.id,
+        title: &a.title,
+        facts,
+        summary: &a.summary,
+        fixed: (!a.fixed.is_empty()).then(|| a.fixed.join(", ")),
+        workarounds: Some(a.workarounds.trim()).filter(|w| !w.is_empty()),
+        url: &a.url,
+    })
+}
+
+/// What a team is told when a scheduled step failed for good (a note on the case and,
+/// with the case's link, a mail to each member).
+pub(super) fn step_failed_text(job: &Job, error: &str, patience_minutes: i64) -> String {
+    let step = match job.kind.as_str() {
+        PRE_ANNOUNCE => "pre-announcement",
+        PRE_NOTIFY => "pre-notification",
+        PUBLISH => "publication",
+        other => other,
+    };
+    render(&StepFailed {
+        step,
+        case_id: job.case_id,
+        attempts: job.attempts,
+        minutes: patience_minutes,
+        error,
+        command: &job.kind,
+    })
+}
+
+fn render(t: &impl askama::Template) -> String {
+    // The templates are plain text over owned fields: rendering cannot fail short of
+    // running out of memory; an error would show in the snapshot tests.
+    t.render()
+        .unwrap_or_else(|e| format!("(mail template error: {e})"))
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/pre_announcement/body.txt")]
+struct PreAnnouncement<'a> {
+    name: &'a str,
+    approx: String,
+    zone: &'a str,
+    utc: String,
+    count: usize,
+    severity: String,
+    archive: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/pre_notification/body.txt")]
+struct PreNotification<'a> {
+    project: &'a str,
+    disclose_local: String,
+    disclose_utc: String,
+    title: &'a str,
+    facts: Vec<String>,
+    sections: Vec<(String, String, String)>,
+    id: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/notice/body.txt")]
+struct Notice<'a> {
+    product: &'a str,
+    id: &'a str,
+    title: &'a str,
+    facts: Vec<String>,
+    summary: &'a str,
+    fixed: Option<String>,
+    workarounds: Option<&'a str>,
+    url: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/step_failed/body.txt")]
+struct StepFailed<'a> {
+    step: &'a str,
+    case_id: i64,
+    attempts: i64,
+    minutes: i64,
+    error: &'a str,
+    command: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    //! Snapshots of every disclosure mail body (`cargo insta review` after a change).
+    use super::*;
+
+    #[test]
+    fn pre_announcement() {
+        insta::assert_snapshot!(render(&PreAnnouncement {
+            name: "Django",
+            approx: "Tuesday 2026-12-01, around 15:00 CET".into(),
+            zone: "Europe/Amsterdam",
+            utc: "2026-12-01 14:00:00 UTC".into(),
+            count: 2,
+            severity: "1 high, 1 moderate".into(),
+            archive: "https://security.example.org/p/django/advisories".into(),
+        }));
     }
-    if !a.workarounds.trim().is_empty() {
-        out.push_str(&format!("\nWorkarounds:\n{}\n", a.workarounds.trim()));
+
+    #[test]
+    fn pre_notification() {
+        insta::assert_snapshot!(render(&PreNotification {
+            project: "Django",
+            disclose_local: "Tuesday 2026-12-01 15:00 CET (Europe/Amsterdam)".into(),
+            disclose_utc: "2026-12-01 14:00:00 UTC".into(),
+            title: "Potential SQL injection in QuerySet.order_by()",
+            facts: vec![
+                "CVE: CVE-2026-40001".into(),
+                "Severity: High".into(),
+                "CVSS 3.1: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N (9.1 CRITICAL)".into(),
+                "Weakness: CWE-89 Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')".into(),
+            ],
+            sections: sections(&[
+                ("Summary", "order_by() passed column aliases to SQL unchecked."),
+                ("Description", ""),
+                ("Affected supported versions", "- 5.2 (security fixes only), fixed in 5.2.3\n- 4.2 (long-term support)"),
+                ("Fixed versions", "5.2.3\n4.2.17"),
+                ("Remedy", "Upgrade."),
+                ("Workarounds", "  "),
+                ("Patches (attached, reviewed)", "- main (Fix order_by, +1 -1): django/db/models/sql/query.py"),
+            ]),
+            id: "DJANGO-EMBARGOED-7",
+        }));
     }
-    out.push_str(&format!("\nThe full advisory: {}\n", a.url));
-    out
+
+    #[test]
+    fn notice() {
+        insta::assert_snapshot!(render(&Notice {
+            product: "Django",
+            id: "DJANGO-2026-001",
+            title: "Potential SQL injection in QuerySet.order_by()",
+            facts: vec!["CVE: CVE-2026-40001".into(), "Severity: High".into()],
+            summary: "order_by() passed column aliases to SQL unchecked.",
+            fixed: Some("5.2.3, 4.2.17".into()),
+            workarounds: None,
+            url: "https://security.example.org/p/django/advisories/DJANGO-2026-001",
+        }));
+    }
+
+    #[test]
+    fn step_failed() {
+        insta::assert_snapshot!(render(&StepFailed {
+            step: "pre-notification",
+            case_id: 7,
+            attempts: 12,
+            minutes: 211,
+            error: "no key to sign with: the sending member has no personal key and the project has none",
+            command: "pre-notify",
+        }));
+    }
 }
