@@ -110,17 +110,14 @@ pub async fn invite(
     let link = cfg.link(&format!("/g/{token}"));
     let note = inv.note.trim();
     // The case's summary stays out of the mail (F9): the link shows it.
-    let mut body = format!(
-        "Hello {name},\n\nThe {} security team invites you to work with them on a private security case (#{}).\n\n",
-        project.name, case.id
-    );
-    if !note.is_empty() {
-        body.push_str(note);
-        body.push_str("\n\n");
-    }
-    body.push_str(&format!(
-        "Open the case here (this link is personal: do not share it; it stops working when the team ends the collaboration):\n\n  {link}\n\nThe issue is under embargo: please keep everything about it confidential until it is disclosed.\n"
-    ));
+    let body = askama::Template::render(&InvitationBody {
+        name,
+        project: &project.name,
+        case_id: case.id,
+        note,
+        link: &link,
+    })
+    .map_err(|e| ServiceError::Internal(format!("mail template: {e}")))?;
     let msg = Outgoing {
         from: format!(
             "{} security team <{}>",
@@ -346,4 +343,38 @@ pub async fn team_message(db: &Db, case_ref: &CaseRef, text: &str) -> Result<(),
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/guest_invitation/body.txt")]
+struct InvitationBody<'a> {
+    name: &'a str,
+    project: &'a str,
+    case_id: i64,
+    note: &'a str,
+    link: &'a str,
+}
+
+#[cfg(test)]
+mod mail_snapshots {
+    //! The invitation's body (`cargo insta review` after a change).
+    use super::*;
+    use askama::Template;
+
+    #[test]
+    fn invitation_with_and_without_a_note() {
+        let with = InvitationBody {
+            name: "Mia Maintainer",
+            project: "Django",
+            case_id: 7,
+            note: "We would like your review of the fix for templib.",
+            link: "https://security.example.org/g/0123456789abcdef",
+        };
+        let without = InvitationBody { note: "", ..with };
+        insta::assert_snapshot!(format!(
+            "{}\n=====\n{}",
+            with.render().unwrap(),
+            without.render().unwrap()
+        ));
+    }
 }

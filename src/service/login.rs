@@ -162,10 +162,13 @@ async fn second_factor_failed(
                 from: cfg.mail_from.to_string(),
                 to: vec![user.email.clone()],
                 subject: "Sign-in stopped after wrong second-factor codes".into(),
-                text: format!(
-                    "Someone signed in to your Embargo account {} with your password, then entered {wrong} wrong second-factor codes (last from {ip}).\n\nThat sign-in was stopped, and the account refuses sign-ins for {minutes} minutes.\n\nIf this was not you, your password is known to someone else: change it as soon as you can, and tell your administrator.\n",
-                    user.email
-                ),
+                text: askama::Template::render(&SecondFactorLockBody {
+                    email: &user.email,
+                    wrong,
+                    ip,
+                    minutes,
+                })
+                .map_err(|e| ServiceError::Internal(format!("mail template: {e}")))?,
                 message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
                 in_reply_to: None,
                 reply_to: None,
@@ -378,5 +381,35 @@ pub fn actor_of(user: &UserRow) -> Actor {
     Actor::User {
         id: user.id,
         email: user.email.clone(),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/second_factor_lock/body.txt")]
+struct SecondFactorLockBody<'a> {
+    email: &'a str,
+    wrong: i64,
+    ip: &'a str,
+    minutes: u64,
+}
+
+#[cfg(test)]
+mod mail_snapshots {
+    //! The owner's warning after wrong second-factor codes (`cargo insta review`).
+    use super::*;
+    use askama::Template;
+
+    #[test]
+    fn second_factor_lock() {
+        insta::assert_snapshot!(
+            SecondFactorLockBody {
+                email: "lead@example.org",
+                wrong: 5,
+                ip: "203.0.113.9",
+                minutes: 15,
+            }
+            .render()
+            .unwrap()
+        );
     }
 }

@@ -160,16 +160,14 @@ async fn remind(
                 clock,
                 if overdue { "overdue" } else { "due soon" }
             ),
-            text: format!(
-                "Case #{} of {}: {line}\n\nOpen the case: {link}\n\nYou receive this reminder {}; it is repeated at most as often as the project's policy says (clocks.remind_every).\n",
-                case.id,
-                project.name,
-                if case.assignee_user_id.is_some() {
-                    "as the case's assignee"
-                } else {
-                    "as a member of the project's security team (the case has no assignee)"
-                }
-            ),
+            text: askama::Template::render(&ReminderBody {
+                case_id: case.id,
+                project: &project.name,
+                line: &line,
+                link: &link,
+                assigned: case.assignee_user_id.is_some(),
+            })
+            .map_err(|e| ServiceError::Internal(format!("mail template: {e}")))?,
             message_id: crate::mail::new_message_id(cfg.mail_from.domain()),
             in_reply_to: None,
             reply_to: None,
@@ -197,4 +195,41 @@ async fn remind(
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/reminder/body.txt")]
+struct ReminderBody<'a> {
+    case_id: i64,
+    project: &'a str,
+    line: &'a str,
+    link: &'a str,
+    assigned: bool,
+}
+
+#[cfg(test)]
+mod mail_snapshots {
+    //! The reminder's body (`cargo insta review` after a change).
+    use super::*;
+    use askama::Template;
+
+    #[test]
+    fn reminder_to_the_assignee_and_to_the_team() {
+        let assigned = ReminderBody {
+            case_id: 7,
+            project: "Django",
+            line: "the triage decision is overdue since 2026-12-01 14:00 UTC",
+            link: "https://security.example.org/team/cases/7",
+            assigned: true,
+        };
+        let team = ReminderBody {
+            assigned: false,
+            ..assigned
+        };
+        insta::assert_snapshot!(format!(
+            "{}\n=====\n{}",
+            assigned.render().unwrap(),
+            team.render().unwrap()
+        ));
+    }
 }
