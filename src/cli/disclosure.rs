@@ -238,9 +238,14 @@ pub async fn schedule(cmd: ScheduleCommand, db: &Db, cfg: &Config) -> anyhow::Re
             }
         }
         ScheduleCommand::List { project, all } => {
-            let jobs = disclosure::jobs(db, project.as_deref(), None, all)
-                .await
-                .map_err(err)?;
+            let jobs = match project.as_deref() {
+                Some(slug) => {
+                    disclosure::jobs_of_project(db, &super::operator_project(db, slug).await?, all)
+                        .await
+                }
+                None => disclosure::every_job(db, &service::Caller::Operator, all).await,
+            }
+            .map_err(err)?;
             println!("due (UTC)\tcase\tstep\tstatus\tnote");
             for j in jobs {
                 let mut note = String::new();
@@ -371,7 +376,6 @@ pub async fn advisory(cmd: AdvisoryCommand, db: &Db, cfg: &Config) -> anyhow::Re
 
 /// Run a members command.
 pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
-    let actor = Actor::Cli;
     match cmd {
         MembersCommand::Add {
             project,
@@ -387,9 +391,8 @@ pub async fn members(cmd: MembersCommand, db: &Db) -> anyhow::Result<ExitCode> {
                 .transpose()?;
             let m = service::members::add(
                 db,
-                &actor,
+                &super::operator_project(db, &project).await?,
                 &service::members::Addition {
-                    project: &project,
                     email: &email,
                     name: &name,
                     organisation: &organisation,

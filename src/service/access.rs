@@ -11,12 +11,24 @@
 //! Everyone else gets [`ServiceError::NotFound`], the same answer as for a case that
 //! does not exist, so case numbers leak nothing. The team's work on a *project* (the
 //! notification list and its requests, the announce list's subscribers, bans, the
-//! freeze, the CVE pool) has the same door: [`open_project`] gives a [`ProjectRef`] by
-//! the same rule, and those use cases take it. Guests and reporters do not come through
-//! this door at all: each reaches exactly one case through its private link
-//! (`service::guests::view`/`reply`, `service::cases::by_link`), and what they may do
-//! there is a short, separate list of functions. A page, API route, CLI command or mail
-//! path cannot forget the check, because without a `CaseRef` there is nothing to call.
+//! freeze, the CVE pool, the schedule) has the same door: [`open_project`] gives a
+//! [`ProjectRef`] by the same rule, and those use cases take it.
+//!
+//! Who uses which door:
+//!
+//! - **Pages and the API** open as `Caller::Member` of the signed-in account
+//!   (`MemberCase`, `ApiCase`, `visible_project`, `team_project`); no handler can reach a
+//!   case's or a project's team work without it, which is what makes a forgotten check
+//!   impossible on the paths that face the network.
+//! - **The command line** opens as `Caller::Operator` (the operator already holds the
+//!   database and the master key; the door records who acted).
+//! - **Embargo's own loops** — the disclosure scheduler, reminders, mail ingest — run
+//!   inside the service layer and call its private (`pub(super)`) steps by case id:
+//!   they act for the project by design and never take an id from a request.
+//! - **Guests and reporters** do not come through this door: each reaches exactly one
+//!   case through its private link (`service::guests::view`/`reply`,
+//!   `service::cases::by_link`), and what they may do there is a short, separate list of
+//!   functions. `Caller::Guest` / `Caller::Reporter` name them; `open` refuses both.
 
 use super::ServiceError;
 use crate::domain::actor::Actor;

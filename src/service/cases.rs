@@ -947,11 +947,11 @@ pub async fn refuse_by_mail(
 /// Refuse reports from an address in this project (strikes come with triage).
 pub async fn ban(
     db: &Db,
-    actor: &Actor,
-    project: &ProjectRow,
+    project_ref: &super::ProjectRef,
     email: &str,
     reason: &str,
 ) -> Result<(), ServiceError> {
+    let (actor, project) = (project_ref.actor(), project_ref.row());
     let mut tx = db.begin().await?;
     store::cases::ban(
         tx.conn(),

@@ -255,12 +255,13 @@ pub async fn ingest(
     // What was decrypted may be shown or mailed back only to a sender bound to it (F2).
     let bound = parsed.sender_bound;
     let sender = env.from.clone().unwrap_or_default();
-    // The same plaintext as a bound sender's, from someone else, is a forwarded copy,
-    // never a new reporter.
+    // The same plaintext as a bound sender's in this project, from someone else, is a
+    // forwarded copy, never a new reporter (another project's team gets it as a report:
+    // a note on the first project's case would tell its team about a stranger's mail).
     if !parsed.decrypted_digests.is_empty() {
         let first = {
             let mut c = db.acquire().await?;
-            store::cases::digest_owner(c.conn(), &parsed.decrypted_digests).await?
+            store::cases::digest_owner(c.conn(), project.id, &parsed.decrypted_digests).await?
         };
         if let Some((first_case, first_sender)) = first
             && first_sender != sender

@@ -21,8 +21,6 @@ const KEY_CHANGE_WITHIN: i64 = 2 * 86_400;
 
 /// A member to add.
 pub struct Addition<'a> {
-    /// Project slug.
-    pub project: &'a str,
     /// Address.
     pub email: &'a EmailAddress,
     /// Full name.
@@ -37,8 +35,13 @@ pub struct Addition<'a> {
 
 /// Add (or re-admit) a member: the group must be one of the policy's, a key must
 /// parse, be able to encrypt and not be expired or revoked.
-pub async fn add(db: &Db, actor: &Actor, a: &Addition<'_>) -> Result<Member, ServiceError> {
-    let project = super::projects::find(db, a.project).await?;
+pub async fn add(
+    db: &Db,
+    project_ref: &ProjectRef,
+    a: &Addition<'_>,
+) -> Result<Member, ServiceError> {
+    let actor = project_ref.actor();
+    let project = project_ref.row().clone();
     let policy = super::advisories::policy_for(&project)?;
     let list = policy.notification_list.as_ref().ok_or_else(|| {
         ServiceError::Conflict(format!(

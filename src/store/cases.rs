@@ -713,14 +713,16 @@ pub async fn duplicates_of(c: Conn<'_>, case_id: i64) -> Result<Vec<CaseRow>, St
 /// digests (a bound sender owns what they wrote).
 pub async fn digest_owner(
     c: Conn<'_>,
+    project_id: i64,
     digests: &[String],
 ) -> Result<Option<(i64, String)>, StoreError> {
     on_conn!(c, |c| {
         for d in digests {
             let found: Option<(i64, String)> = sqlx::query_as(
-                "SELECT case_id, sender FROM decrypted_digests WHERE digest = $1 AND bound ORDER BY received_at LIMIT 1",
+                "SELECT d.case_id, d.sender FROM decrypted_digests d JOIN cases c ON c.id = d.case_id WHERE d.digest = $1 AND d.bound AND c.project_id = $2 ORDER BY d.received_at LIMIT 1",
             )
             .bind(d)
+            .bind(project_id)
             .fetch_optional(&mut *c)
             .await?;
             if found.is_some() {

@@ -344,9 +344,8 @@ async fn django_process_end_to_end() {
     ] {
         members::add(
             db,
-            &Actor::Cli,
+            &crate::support::project_for(db, &Actor::Cli, None::<i64>, "django").await,
             &members::Addition {
-                project: "django",
                 email: &email.parse().unwrap(),
                 name: "Member",
                 organisation: org,
@@ -359,9 +358,8 @@ async fn django_process_end_to_end() {
     }
     members::add(
         db,
-        &Actor::Cli,
+        &crate::support::project_for(db, &Actor::Cli, None::<i64>, "django").await,
         &members::Addition {
-            project: "django",
             email: &"psirt@bigco.example".parse().unwrap(),
             name: "BigCo PSIRT",
             organisation: "BigCo",
@@ -722,9 +720,8 @@ async fn nothing_leaks_before_publication(kind: Kind) {
     let fpr = gpg.generate("Distro <security@distro.example>", "cv25519");
     members::add(
         db,
-        &Actor::Cli,
+        &crate::support::project_for(db, &Actor::Cli, None::<i64>, "django").await,
         &members::Addition {
-            project: "django",
             email: &"security@distro.example".parse().unwrap(),
             name: "Distro",
             organisation: "Distro",
@@ -1372,9 +1369,8 @@ async fn f5_one_unusable_key_does_not_stop_the_pre_notification(kind: Kind) {
     let add = |email: &'static str, key: Vec<u8>| async move {
         members::add(
             db,
-            &Actor::Cli,
+            &crate::support::project_for(db, &Actor::Cli, None::<i64>, "django").await,
             &members::Addition {
-                project: "django",
                 email: &email.parse().unwrap(),
                 name: "Member",
                 organisation: "Org",

@@ -673,8 +673,13 @@ async fn spam_and_banned_reporters(kind: Kind) {
         .unwrap();
     embargo::service::cases::ban(
         &desk.app.state.db,
-        &embargo::domain::actor::Actor::Cli,
-        &project,
+        &crate::support::project_for(
+            &desk.app.state.db,
+            &embargo::domain::actor::Actor::Cli,
+            None::<i64>,
+            &project.slug,
+        )
+        .await,
         "spammer@example.net",
         "repeated spam",
     )

@@ -783,9 +783,8 @@ async fn member_list_is_in_no_public_route_and_no_mail_header(kind: Kind) {
         let fpr = gpg.generate(&format!("{name} <{email}>"), "cv25519");
         members::add(
             db,
-            &Actor::Cli,
+            &crate::support::project_for(db, &Actor::Cli, None::<i64>, "demo").await,
             &members::Addition {
-                project: "demo",
                 email: &email.parse().unwrap(),
                 name,
                 organisation: org,
@@ -1094,9 +1093,8 @@ async fn members_replace_their_key(kind: Kind) {
     let old = gpg.generate("Pat <pat@maintainer.example>", "cv25519");
     members::add(
         db,
-        &Actor::Cli,
+        &crate::support::project_for(db, &Actor::Cli, None::<i64>, "demo").await,
         &members::Addition {
-            project: "demo",
             email: &"pat@maintainer.example".parse().unwrap(),
             name: "Pat",
             organisation: "",

@@ -1081,9 +1081,8 @@ async fn f13_key_change_answers_before_membership_work(kind: Kind) {
     let old = gpg.generate("Member <member@distro.example>", "cv25519");
     service::members::add(
         &app.state.db,
-        &Actor::Cli,
+        &crate::support::project_for(&app.state.db, &Actor::Cli, None::<i64>, "demo").await,
         &service::members::Addition {
-            project: "demo",
             email: &"member@distro.example".parse().unwrap(),
             name: "Member",
             organisation: "Distro",
@@ -1256,6 +1255,7 @@ on_both_backends!(
     f15_mail_and_api_edges,
     f9_invitations_carry_no_case_text,
     f2_mail_intake_is_not_a_decryption_oracle,
+    forwarded_copies_are_matched_within_one_project,
     f1_key_confirm_link_cannot_target_another_route,
     f1_no_page_renders_a_url_from_hostile_path_input,
     f3_hostile_key_does_not_stall_the_server,
@@ -1263,3 +1263,97 @@ on_both_backends!(
     f7_data_at_rest,
     f8_parallel_login_burst_stays_within_the_limit,
 );
+
+/// Review of the one-door change (issue #17): a forwarded copy is recognised only within
+/// the project the first report went to. The same plaintext sent by someone else to
+/// another project is that project's report (an unbound case, nothing decrypted shown),
+/// and the first project's case hears nothing of the other project's mail.
+async fn forwarded_copies_are_matched_within_one_project(kind: Kind) {
+    use crate::gpg::Gpg;
+    use embargo::service::{ingest, keys};
+    let app = TestApp::spawn(kind).await;
+    crate::support::add_example_projects(&app.state.db, &["demo", "cpython"]).await;
+    let (db, cfg) = (&app.state.db, &app.state.cfg);
+    let vault = cfg.vault(true).unwrap();
+    let gpg = Gpg::new();
+    let mut fingerprints = Vec::new();
+    for slug in ["demo", "cpython"] {
+        keys::generate(db, &vault, &Actor::Cli, keys::Holder::Project(slug))
+            .await
+            .unwrap();
+        let id = app
+            .db
+            .scalar(&format!("SELECT id FROM projects WHERE slug = '{slug}'"))
+            .await;
+        let key = keys::project_public_key(db, id).await.unwrap().unwrap();
+        gpg.import(key.to_armored().unwrap().as_bytes());
+        fingerprints.push(key.fingerprint());
+    }
+    const VICTIM: &str = "victim@example.net";
+    const OTHER: &str = "someone@elsewhere.example";
+    let plaintext = format!(
+        "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"\r\nFrom: {VICTIM}\r\nSubject: Overflow xprojmarker\r\n\r\nDetails xprojmarker\r\n"
+    );
+    let encrypt = |fingerprint: &str| {
+        let (ok, out, err) = gpg.run(
+            &["--armor", "--encrypt", "--recipient", fingerprint],
+            plaintext.as_bytes(),
+        );
+        assert!(ok, "{err}");
+        String::from_utf8(out).unwrap()
+    };
+    let first = ingest::ingest(
+        db,
+        cfg,
+        Some(&vault),
+        pgp_mime(VICTIM, "x1@example.net", "", &encrypt(&fingerprints[0])).as_bytes(),
+        Some("demo"),
+    )
+    .await
+    .unwrap();
+    let ingest::Outcome::NewCase(demo_case) = first else {
+        panic!("{first:?}")
+    };
+    let notes_before = app
+        .db
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM case_messages WHERE case_id = {demo_case}"
+        ))
+        .await;
+    // The same plaintext, encrypted to the other project, from someone else.
+    let second = ingest::ingest(
+        db,
+        cfg,
+        Some(&vault),
+        pgp_mime(
+            OTHER,
+            "x2@elsewhere.example",
+            "",
+            &encrypt(&fingerprints[1]),
+        )
+        .as_bytes(),
+        Some("cpython"),
+    )
+    .await
+    .unwrap();
+    let ingest::Outcome::NewCase(other_case) = second else {
+        panic!("another project's mail is its own report, not a copy of demo's case: {second:?}")
+    };
+    assert_ne!(other_case, demo_case);
+    assert_eq!(
+        app.db
+            .scalar(&format!("SELECT COUNT(*) FROM cases WHERE id = {other_case} AND project_id = (SELECT id FROM projects WHERE slug = 'cpython') AND NOT reporter_bound"))
+            .await,
+        1,
+        "the other project's case is unbound: nothing decrypted goes back to its sender"
+    );
+    assert_eq!(
+        app.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM case_messages WHERE case_id = {demo_case}"
+            ))
+            .await,
+        notes_before,
+        "demo's case hears nothing of cpython's mail"
+    );
+}

@@ -104,7 +104,7 @@ pub async fn jobs(
     ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let p = super::casework::team_project(&state, &user, &slug).await?;
-    let jobs = disclosure::jobs(&state.db, Some(&p.slug), None, false).await?;
+    let jobs = disclosure::jobs_of_project(&state.db, &p, false).await?;
     Ok(Json(json!(jobs
         .into_iter()
         .map(|j| json!({"case": j.case_id, "step": j.kind, "due_at": j.due_at, "status": j.status, "attempts": j.attempts, "last_error": j.last_error}))

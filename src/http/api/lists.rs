@@ -8,7 +8,6 @@ use super::{ApiJson, ApiPath, ApiQuery, ApiUser};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::service::list_requests::{self, Decision};
-use crate::service::login::actor_of;
 use crate::service::{self, ServiceError};
 use axum::Json;
 use axum::extract::State;
@@ -116,9 +115,8 @@ pub async fn add_member(
     let address = email(&m.email)?;
     let added = service::members::add(
         &state.db,
-        &actor_of(&user),
+        &p,
         &service::members::Addition {
-            project: &p.slug,
             email: &address,
             name: &m.name,
             organisation: &m.organisation,

@@ -63,11 +63,10 @@ pub async fn view(
     case_state: CaseState,
     default_zone: &str,
 ) -> Result<DisclosureView, PageError> {
-    let case_id = opened.id();
     let allowed = |a: Action| case_state.apply(a).is_ok();
     let s = disclosure::schedule_of(&state.db, opened).await?;
     let draft = service::advisories::draft(&state.db, opened).await?;
-    let jobs = disclosure::jobs(&state.db, None, Some(case_id), false).await?;
+    let jobs = disclosure::jobs_of_case(&state.db, opened, false).await?;
     let zone = s
         .disclose_zone
         .clone()

@@ -182,17 +182,41 @@ pub(super) async fn run_one(
     }
 }
 
-/// Jobs for `embargo schedule list` and the case page.
-pub async fn jobs(
+/// A case's jobs (the case page); `all` includes finished ones.
+pub async fn jobs_of_case(
     db: &Db,
-    project: Option<&str>,
-    case_id: Option<i64>,
+    case_ref: &CaseRef,
     all: bool,
 ) -> Result<Vec<Job>, ServiceError> {
-    let project_id = match project {
-        Some(slug) => Some(crate::service::projects::find(db, slug).await?.id),
-        None => None,
-    };
     let mut c = db.acquire().await?;
-    Ok(store::disclosure::jobs(c.conn(), project_id, case_id, all).await?)
+    Ok(store::disclosure::jobs(c.conn(), None, Some(case_ref.id()), all).await?)
+}
+
+/// A project's jobs (its team's schedule, `schedule list --project`).
+pub async fn jobs_of_project(
+    db: &Db,
+    project_ref: &crate::service::ProjectRef,
+    all: bool,
+) -> Result<Vec<Job>, ServiceError> {
+    let mut c = db.acquire().await?;
+    Ok(store::disclosure::jobs(c.conn(), Some(project_ref.id()), None, all).await?)
+}
+
+/// Every project's jobs: for the operator at the server (`embargo schedule list`) only.
+pub async fn every_job(
+    db: &Db,
+    caller: &crate::service::Caller,
+    all: bool,
+) -> Result<Vec<Job>, ServiceError> {
+    if !matches!(
+        caller,
+        crate::service::Caller::Operator | crate::service::Caller::System
+    ) {
+        return Err(ServiceError::Forbidden(
+            "every project's schedule is for the operator at the server; ask for one project's"
+                .into(),
+        ));
+    }
+    let mut c = db.acquire().await?;
+    Ok(store::disclosure::jobs(c.conn(), None, None, all).await?)
 }
