@@ -185,12 +185,6 @@ fn reporter_message(
     decision: &Decision,
     duplicate_of: Option<&CaseRow>,
 ) -> Option<String> {
-    let note = decision.note.trim();
-    let note_para = if note.is_empty() {
-        String::new()
-    } else {
-        format!("\n\n{note}")
-    };
     let cited: Vec<String> = decision
         .answers
         .iter()
@@ -209,72 +203,65 @@ fn reporter_message(
             ))
         })
         .collect();
-    let checklist = if cited.is_empty() {
-        String::new()
-    } else {
-        let reference = policy
+    let (verdict, reason, public) = match &decision.verdict {
+        Verdict::Spam => return None,
+        Verdict::Accept => ("accept", "", None),
+        Verdict::Reject(reason) => (
+            "reject",
+            reason.describe(),
+            match (reason, &policy.project.public_tracker) {
+                (RejectReason::NotVulnerability, Some(tracker)) => Some(format!(
+                    "As this is not a security issue, you are welcome to report it in public: {tracker}"
+                )),
+                (RejectReason::NotVulnerability, None) => Some(
+                    "As this is not a security issue, you are welcome to raise it in public."
+                        .to_owned(),
+                ),
+                _ => None,
+            },
+        ),
+        Verdict::Duplicate(_) => ("duplicate", "", None),
+        Verdict::PublicFix => ("public-fix", "", None),
+    };
+    let body = DecisionBody {
+        verdict,
+        case_id: case.id,
+        target_fix: policy.clocks.target_fix.map(|d| d.to_string()),
+        confidential: policy.process.ask_confidentiality,
+        reason,
+        credit: case.wants_credit && duplicate_of.is_some(),
+        note: decision.note.trim(),
+        // A duplicate's reporter is told where their report went, not the assessment.
+        cited: if verdict == "duplicate" {
+            Vec::new()
+        } else {
+            cited
+        },
+        reference: policy
             .threat_model
             .reference
             .as_deref()
             .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        format!(
-            "\n\nWe assessed the report against our threat model{reference}:\n{}",
-            cited.join("\n")
-        )
+            .unwrap_or_default(),
+        public,
     };
-    let text = match &decision.verdict {
-        Verdict::Spam => return None,
-        Verdict::Accept => {
-            let fix = policy
-                .clocks
-                .target_fix
-                .map(|d| format!(" We aim to have a fix within {d}."))
-                .unwrap_or_default();
-            let confidential = if policy.process.ask_confidentiality {
-                " Please keep the issue confidential until it is disclosed; we will agree the date with you."
-            } else {
-                ""
-            };
-            format!(
-                "We have confirmed that case #{} is a security vulnerability and accepted it.{fix}{confidential}{note_para}{checklist}",
-                case.id
-            )
-        }
-        Verdict::Reject(reason) => {
-            let public = match (reason, &policy.project.public_tracker) {
-                (RejectReason::NotVulnerability, Some(tracker)) => format!(
-                    "\n\nAs this is not a security issue, you are welcome to report it in public: {tracker}"
-                ),
-                (RejectReason::NotVulnerability, None) => {
-                    "\n\nAs this is not a security issue, you are welcome to raise it in public."
-                        .into()
-                }
-                _ => String::new(),
-            };
-            format!(
-                "We have looked at case #{} and concluded that it is {}, so we are not treating it as a vulnerability.{note_para}{checklist}{public}",
-                case.id,
-                reason.describe()
-            )
-        }
-        Verdict::Duplicate(_) => {
-            let credit = if case.wants_credit && duplicate_of.is_some() {
-                " Where our policy credits reporters, independent reports of the same issue are credited too."
-            } else {
-                ""
-            };
-            format!(
-                "Thank you: the issue in case #{} was already reported to us and is being handled under another case, which we will keep you informed about.{credit}{note_para}",
-                case.id
-            )
-        }
-        Verdict::PublicFix => format!(
-            "We have looked at case #{}: it affects only unreleased code (the development branch or a prerelease), so it will be fixed in public without an embargo.{note_para}{checklist}",
-            case.id
-        ),
-    };
-    Some(text)
+    Some(askama::Template::render(&body).unwrap_or_else(|e| format!("(mail template error: {e})")))
+}
+
+/// The reporter's mail about the team's decision (`templates/email/decision/body.txt`).
+#[derive(askama::Template)]
+#[template(path = "email/decision/body.txt")]
+struct DecisionBody<'a> {
+    verdict: &'a str,
+    case_id: i64,
+    target_fix: Option<String>,
+    confidential: bool,
+    reason: &'a str,
+    credit: bool,
+    note: &'a str,
+    cited: Vec<String>,
+    reference: String,
+    public: Option<String>,
 }
 
 /// Decide a case: record the decision, tell the reporter, audit it. `user_id` is the
@@ -738,4 +725,53 @@ pub fn affected_of(
     )
     .map_err(ServiceError::Internal)?;
     assess(&policy, &parsed)
+}
+
+#[cfg(test)]
+mod mail_snapshots {
+    //! The reporter's decision mail, per verdict (`cargo insta review` after a change).
+    use super::*;
+    use askama::Template;
+
+    fn body<'a>(verdict: &'a str, reason: &'a str, public: Option<String>) -> DecisionBody<'a> {
+        DecisionBody {
+            verdict,
+            case_id: 7,
+            target_fix: Some("90 days".into()),
+            confidential: true,
+            reason,
+            credit: true,
+            note: "Reproduced on 5.2 with the attached script.",
+            cited: vec![
+                "- The attacker controls input the project treats as untrusted (untrusted-input): met — the filter is public".into(),
+                "- The behaviour is not documented (not-documented): met".into(),
+            ],
+            reference: " (https://docs.djangoproject.com/en/dev/internals/security/)".into(),
+            public,
+        }
+    }
+
+    #[test]
+    fn decision_per_verdict() {
+        let mut all = Vec::new();
+        for b in [
+            body("accept", "", None),
+            body(
+                "reject",
+                "not a security vulnerability",
+                Some("As this is not a security issue, you are welcome to report it in public: https://code.djangoproject.com/".into()),
+            ),
+            DecisionBody {
+                cited: Vec::new(),
+                ..body("duplicate", "", None)
+            },
+            DecisionBody {
+                note: "",
+                ..body("public-fix", "", None)
+            },
+        ] {
+            all.push(format!("[{}]\n{}", b.verdict, b.render().unwrap()));
+        }
+        insta::assert_snapshot!(all.join("\n=====\n"));
+    }
 }

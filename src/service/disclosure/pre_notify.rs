@@ -27,9 +27,9 @@ pub(super) struct Composed {
 /// receive mail, say). Nothing is sent to them, never in clear; the others
 /// are told as usual and the team is told who was not reached and why.
 pub(super) struct Unreached {
-    address: String,
-    member_id: i64,
-    reason: String,
+    pub(super) address: String,
+    pub(super) member_id: i64,
+    pub(super) reason: String,
 }
 
 pub(super) async fn pre_notify(
@@ -144,18 +144,7 @@ pub(super) async fn pre_notify(
         .await?;
     }
     if !unreached.is_empty() {
-        let mut notice = format!(
-            "The pre-notification for case #{case_id} went to {} member(s), but could not be sent to these {}:\n\n",
-            composed.len(),
-            unreached.len()
-        );
-        for u in &unreached {
-            notice.push_str(&format!(
-                "  {} (member #{}): {}\n",
-                u.address, u.member_id, u.reason
-            ));
-        }
-        notice.push_str("\nNothing was sent to them, not even unencrypted. Ask them for a key that can receive encrypted mail, set it on the project's list page, and send the pre-notification again.\n");
+        let notice = super::text::unreached_text(case_id, composed.len(), &unreached);
         for m in &team {
             crate::service::mail::enqueue(
                 &mut tx,

@@ -187,6 +187,18 @@ pub(super) fn step_failed_text(job: &Job, error: &str, patience_minutes: i64) ->
     })
 }
 
+/// The team's notice of members a pre-notification could not reach (no usable key).
+pub(super) fn unreached_text(case_id: i64, sent: usize, unreached: &[Unreached]) -> String {
+    render(&UnreachedNotice {
+        case_id,
+        sent,
+        unreached: unreached
+            .iter()
+            .map(|u| (u.address.clone(), u.member_id, u.reason.clone()))
+            .collect(),
+    })
+}
+
 fn render(t: &impl askama::Template) -> String {
     // The templates are plain text over owned fields: rendering cannot fail short of
     // running out of memory; an error would show in the snapshot tests.
@@ -240,6 +252,14 @@ struct StepFailed<'a> {
     minutes: i64,
     error: &'a str,
     command: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/pre_notification_unreached/body.txt")]
+struct UnreachedNotice {
+    case_id: i64,
+    sent: usize,
+    unreached: Vec<(String, i64, String)>,
 }
 
 #[cfg(test)]
@@ -309,6 +329,22 @@ mod tests {
             minutes: 211,
             error: "no key to sign with: the sending member has no personal key and the project has none",
             command: "pre-notify",
+        }));
+    }
+
+    #[test]
+    fn pre_notification_unreached() {
+        insta::assert_snapshot!(render(&UnreachedNotice {
+            case_id: 7,
+            sent: 41,
+            unreached: vec![
+                (
+                    "ops@distro.example".into(),
+                    12,
+                    "the key on file has expired".into()
+                ),
+                ("sec@vendor.example".into(), 30, "no key on file".into()),
+            ],
         }));
     }
 }
