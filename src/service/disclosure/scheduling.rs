@@ -66,21 +66,12 @@ pub async fn schedule(
             store::members::list(c.conn(), project.id, true).await?
         };
         for (kind, address, member_id) in &told {
-            let text = if kind == PRE_NOTIFY {
-                format!(
-                    "CONFIDENTIAL: the disclosure of the {} security issue we pre-notified you of has moved.\n\nNew date: {}\n          = {}\n\nThe embargo holds until then. Everything else in our earlier message stands.\n",
-                    project.name,
-                    show(plan.disclose_at, &plan.zone),
-                    utc(plan.disclose_at)
-                )
-            } else {
-                format!(
-                    "The {} security release announced earlier has moved.\n\nNew date: {}\n          = {}\n",
-                    project.name,
-                    show(plan.disclose_at, &plan.zone),
-                    utc(plan.disclose_at)
-                )
-            };
+            let text = date_moved_text(
+                &project.name,
+                kind == PRE_NOTIFY,
+                plan.disclose_at,
+                &plan.zone,
+            );
             // A revoked member is not told again.
             let member = member_id.and_then(|id| members.iter().find(|m| m.id == id));
             if member_id.is_some() && member.is_none() {
@@ -114,12 +105,7 @@ pub async fn schedule(
             &link_key,
             &subscribers,
             &format!("[{}] Security release date changed", project.name),
-            &format!(
-                "The {} security release announced earlier has moved.\n\nNew date: {}\n          = {}\n",
-                project.name,
-                show(plan.disclose_at, &plan.zone),
-                utc(plan.disclose_at)
-            ),
+            &date_moved_text(&project.name, false, plan.disclose_at, &plan.zone),
             signer.as_ref(),
         )?;
     }

@@ -199,6 +199,17 @@ pub(super) fn unreached_text(case_id: i64, sent: usize, unreached: &[Unreached])
     })
 }
 
+/// The notice of a moved date to those already told: confidential (list members, who
+/// were pre-notified) or public (announce lists and subscribers, who saw only the date).
+pub(super) fn date_moved_text(project: &str, confidential: bool, at: i64, zone: &str) -> String {
+    render(&DateMoved {
+        project,
+        confidential,
+        local: show(at, zone),
+        utc: utc(at),
+    })
+}
+
 fn render(t: &impl askama::Template) -> String {
     // The templates are plain text over owned fields: rendering cannot fail short of
     // running out of memory; an error would show in the snapshot tests.
@@ -260,6 +271,15 @@ struct UnreachedNotice {
     case_id: i64,
     sent: usize,
     unreached: Vec<(String, i64, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/date_moved/body.txt")]
+struct DateMoved<'a> {
+    project: &'a str,
+    confidential: bool,
+    local: String,
+    utc: String,
 }
 
 #[cfg(test)]
@@ -346,5 +366,22 @@ mod tests {
                 ("sec@vendor.example".into(), 30, "no key on file".into()),
             ],
         }));
+    }
+
+    #[test]
+    fn date_moved_to_members_and_to_the_public() {
+        let members = DateMoved {
+            project: "Django",
+            confidential: true,
+            local: "Tuesday 2026-12-08 15:00 CET (Europe/Amsterdam)".into(),
+            utc: "2026-12-08 14:00:00 UTC".into(),
+        };
+        let public = DateMoved {
+            confidential: false,
+            local: members.local.clone(),
+            utc: members.utc.clone(),
+            ..members
+        };
+        insta::assert_snapshot!(format!("{}=====\n{}", render(&members), render(&public)));
     }
 }
