@@ -160,6 +160,28 @@ impl CaseRef {
     }
 }
 
+/// The one rule: whether `caller` may do the team's work of project `project_id` — its
+/// team, an administrator, the operator, Embargo itself. Guests and reporters never:
+/// their door is their link, not this one.
+async fn entitled(
+    c: store::Conn<'_>,
+    caller: &Caller,
+    project_id: i64,
+) -> Result<bool, ServiceError> {
+    Ok(match caller {
+        Caller::Operator | Caller::System => true,
+        Caller::Member {
+            id: user, admin, ..
+        } => {
+            *admin
+                || store::projects::role_of(c, project_id, *user)
+                    .await?
+                    .is_some()
+        }
+        Caller::Guest { .. } | Caller::Reporter { .. } => false,
+    })
+}
+
 /// The case, if the caller may work on it; [`ServiceError::NotFound`] otherwise (the same
 /// answer as for a case that does not exist).
 pub async fn open(db: &Db, caller: &Caller, id: i64) -> Result<CaseRef, ServiceError> {
@@ -168,19 +190,7 @@ pub async fn open(db: &Db, caller: &Caller, id: i64) -> Result<CaseRef, ServiceE
     let row = store::cases::by_id(c.conn(), id)
         .await?
         .ok_or_else(not_found)?;
-    let allowed = match caller {
-        Caller::Operator | Caller::System => true,
-        Caller::Member {
-            id: user, admin, ..
-        } => {
-            *admin
-                || store::projects::role_of(c.conn(), row.project_id, *user)
-                    .await?
-                    .is_some()
-        }
-        // Their door is their link, not this one.
-        Caller::Guest { .. } | Caller::Reporter { .. } => false,
-    };
+    let allowed = entitled(c.conn(), caller, row.project_id).await?;
     drop(c);
     if !allowed {
         return Err(not_found());
@@ -259,18 +269,7 @@ pub async fn open_project(
     let row = store::projects::by_slug(c.conn(), slug)
         .await?
         .ok_or_else(not_found)?;
-    let allowed = match caller {
-        Caller::Operator | Caller::System => true,
-        Caller::Member {
-            id: user, admin, ..
-        } => {
-            *admin
-                || store::projects::role_of(c.conn(), row.id, *user)
-                    .await?
-                    .is_some()
-        }
-        Caller::Guest { .. } | Caller::Reporter { .. } => false,
-    };
+    let allowed = entitled(c.conn(), caller, row.id).await?;
     drop(c);
     if !allowed {
         return Err(not_found());

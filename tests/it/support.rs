@@ -518,24 +518,7 @@ pub async fn case_for(
     user: impl Into<Option<i64>>,
     id: i64,
 ) -> embargo::service::CaseRef {
-    use embargo::domain::actor::Actor;
-    use embargo::service::Caller;
-    let user = user.into().or(match actor {
-        Actor::User { id, .. } => Some(*id),
-        _ => None,
-    });
-    let caller = match (user, actor) {
-        (Some(uid), _) => {
-            let mut c = db.acquire().await.unwrap();
-            let row = embargo::store::users::by_id(c.conn(), uid)
-                .await
-                .unwrap()
-                .unwrap_or_else(|| panic!("no account {uid}"));
-            Caller::member(&row)
-        }
-        (None, Actor::System) => Caller::System,
-        (None, _) => Caller::Operator,
-    };
+    let caller = caller_for(db, actor, user.into()).await;
     embargo::service::access::open(db, &caller, id)
         .await
         .unwrap_or_else(|e| panic!("case #{id} for {caller:?}: {e}"))
@@ -549,13 +532,26 @@ pub async fn project_for(
     user: impl Into<Option<i64>>,
     slug: &str,
 ) -> embargo::service::ProjectRef {
+    let caller = caller_for(db, actor, user.into()).await;
+    embargo::service::access::open_project(db, &caller, slug)
+        .await
+        .unwrap_or_else(|e| panic!("project {slug} for {caller:?}: {e}"))
+}
+
+/// The caller an older test named by actor and account: the account `user` when given
+/// (or named by `actor`), else Embargo itself (`Actor::System`) or the operator.
+async fn caller_for(
+    db: &Db,
+    actor: &embargo::domain::actor::Actor,
+    user: Option<i64>,
+) -> embargo::service::Caller {
     use embargo::domain::actor::Actor;
     use embargo::service::Caller;
-    let user = user.into().or(match actor {
+    let user = user.or(match actor {
         Actor::User { id, .. } => Some(*id),
         _ => None,
     });
-    let caller = match (user, actor) {
+    match (user, actor) {
         (Some(uid), _) => {
             let mut c = db.acquire().await.unwrap();
             let row = embargo::store::users::by_id(c.conn(), uid)
@@ -566,8 +562,5 @@ pub async fn project_for(
         }
         (None, Actor::System) => Caller::System,
         (None, _) => Caller::Operator,
-    };
-    embargo::service::access::open_project(db, &caller, slug)
-        .await
-        .unwrap_or_else(|e| panic!("project {slug} for {caller:?}: {e}"))
+    }
 }
