@@ -394,6 +394,13 @@ impl FromStr for CaseState {
     }
 }
 
+impl TryFrom<String> for CaseState {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
 impl fmt::Display for CaseState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -195,7 +195,7 @@ pub async fn open(db: &Db, caller: &Caller, id: i64) -> Result<CaseRef, ServiceE
     if !allowed {
         return Err(not_found());
     }
-    let state = row.state.parse().map_err(ServiceError::Internal)?;
+    let state = row.state;
     Ok(CaseRef {
         actor: caller.actor(),
         caller: caller.clone(),

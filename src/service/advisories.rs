@@ -49,7 +49,7 @@ pub async fn save_draft(db: &Db, case_ref: &CaseRef, d: &Draft) -> Result<(), Se
     let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = policy_for(&project)?;
-    let state: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let state: CaseState = case.state;
     if !state.is_embargoed() {
         return Err(ServiceError::Conflict(
             "the advisory is published; its text can no longer change here".into(),

@@ -103,27 +103,27 @@ pub async fn subscribe(db: &Db, cfg: &Config, slug: &str, email: &str) -> Result
     let mut tx = db.begin().await?;
     let sub = store::announce::request(tx.conn(), project.id, email.as_str(), now).await?;
     let page = cfg.link(&format!("/p/{}/announce", project.slug));
-    let text = if sub.status == "subscribed" {
-        format!(
-            "Someone (perhaps you) asked to subscribe {email} to the {} security announcements at {page}.\n\nThis address is already subscribed; nothing changed. To unsubscribe:\n\n  {}\n",
-            project.name,
-            cfg.link(&format!(
-                "/p/{}/announce/unsubscribe/{}",
-                project.slug,
-                token(&key, "unsubscribe", sub.id, 0)
-            ))
-        )
+    let already = sub.status == "subscribed";
+    let link = if already {
+        cfg.link(&format!(
+            "/p/{}/announce/unsubscribe/{}",
+            project.slug,
+            token(&key, "unsubscribe", sub.id, 0)
+        ))
     } else {
-        format!(
-            "Someone (perhaps you) asked to subscribe {email} to the {} security announcements: advance notice of security releases (date, time, severity) and the disclosure notices.\n\nTo confirm, open this link within 7 days and press the button:\n\n  {}\n\nIf you did not ask, ignore this mail: you will not be subscribed.\n",
-            project.name,
-            cfg.link(&format!(
-                "/p/{}/announce/confirm/{}",
-                project.slug,
-                token(&key, "confirm", sub.id, sub.created_at)
-            ))
-        )
+        cfg.link(&format!(
+            "/p/{}/announce/confirm/{}",
+            project.slug,
+            token(&key, "confirm", sub.id, sub.created_at)
+        ))
     };
+    let text = super::list_mail::render(&ConfirmMail {
+        email: email.as_str(),
+        project: &project.name,
+        page: &page,
+        already,
+        link: &link,
+    })?;
     let msg = super::mail::team_message(
         cfg,
         &project,
@@ -359,10 +359,13 @@ pub(crate) fn compose_list(
             from: super::mail::team_sender(cfg, project),
             to: vec![s.email.clone()],
             subject: subject.to_owned(),
-            text: format!(
-                "{text}\n-- \nYou receive this because {} subscribed to the {} security announcements ({page}).\nUnsubscribe at once: {url}\n",
-                s.email, project.name
-            ),
+            text: super::list_mail::render(&ListCopy {
+                text,
+                email: &s.email,
+                project: &project.name,
+                page: &page,
+                unsubscribe: &url,
+            })?,
             message_id: message_id.clone(),
             in_reply_to: None,
             reply_to: None,
@@ -405,5 +408,71 @@ mod tests {
             assert_ne!(t, other);
         }
         assert_eq!(mac(b"key", "confirm", 7, 1000).len(), 27);
+    }
+}
+
+/// The mail that asks to confirm a subscription (or says the address already is subscribed).
+#[derive(askama::Template)]
+#[template(path = "email/announce_confirm/body.txt")]
+struct ConfirmMail<'a> {
+    email: &'a str,
+    project: &'a str,
+    page: &'a str,
+    already: bool,
+    /// Confirm (new) or unsubscribe (already subscribed).
+    link: &'a str,
+}
+
+/// A subscriber's copy of an announcement: the text and the list footer.
+#[derive(askama::Template)]
+#[template(path = "email/announce_copy/body.txt")]
+struct ListCopy<'a> {
+    text: &'a str,
+    email: &'a str,
+    project: &'a str,
+    page: &'a str,
+    unsubscribe: &'a str,
+}
+
+#[cfg(test)]
+mod mail_snapshots {
+    //! The announce list's own mails (`cargo insta review` after a change).
+    use super::*;
+    use askama::Template;
+
+    #[test]
+    fn confirmation_and_already_subscribed() {
+        let new = ConfirmMail {
+            email: "ada@example.org",
+            project: "Django",
+            page: "https://security.example.org/p/django/announce",
+            already: false,
+            link: "https://security.example.org/p/django/announce/confirm/7.abc",
+        };
+        let already = ConfirmMail {
+            already: true,
+            link: "https://security.example.org/p/django/announce/unsubscribe/7.def",
+            ..new
+        };
+        insta::assert_snapshot!(format!(
+            "{}\n=====\n{}",
+            new.render().unwrap(),
+            already.render().unwrap()
+        ));
+    }
+
+    #[test]
+    fn a_subscribers_copy() {
+        insta::assert_snapshot!(
+            ListCopy {
+                text: "Django will release security fixes on 2026-12-08 around 14:00 UTC.\n",
+                email: "ada@example.org",
+                project: "Django",
+                page: "https://security.example.org/p/django/announce",
+                unsubscribe: "https://security.example.org/p/django/announce/unsubscribe/7.def",
+            }
+            .render()
+            .unwrap()
+        );
     }
 }

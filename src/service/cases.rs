@@ -13,12 +13,12 @@ use super::{CaseRef, ServiceError, audit, keys};
 use crate::auth::secret;
 use crate::config::Config;
 use crate::domain::actor::Actor;
-use crate::domain::case::CaseState;
+use crate::domain::case::{Action, CaseState};
 use crate::domain::policy::{AckMode, Policy};
 use crate::domain::report::{self, NewReport, Violation};
 use crate::mail::compose::Outgoing;
 use crate::pgp::{PublicKey, SecretKey};
-use crate::store::{self, Db, Tx, cases::CaseRow, projects::ProjectRow};
+use crate::store::{self, Db, Tx, case_state::Beside, cases::CaseRow, projects::ProjectRow};
 use crate::vault::Vault;
 use askama::Template;
 use serde_json::json;
@@ -427,7 +427,6 @@ pub async fn submit(
             link: bound.then(|| cfg.link(&format!("/c/{token}"))),
             reply_token: &reply_token,
             bound,
-            from: None,
         };
         send_acknowledgement(&mut tx, cfg, project, policy, &target, None, None).await?;
     }
@@ -726,7 +725,6 @@ pub async fn confirm_reporter(
         link: Some(cfg.link(&format!("/c/{token}"))),
         reply_token: &reply_token,
         bound: true,
-        from: None,
     };
     send_acknowledgement(
         &mut tx,
@@ -782,18 +780,6 @@ pub(super) async fn forwarded_copy(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The error for a compare-and-set that lost: the case moved on since it was
-/// read. Names the state it is in now, so the member can reload and decide.
-pub(super) async fn changed_meanwhile(db: &Db, case_id: i64) -> ServiceError {
-    match case_row(db, case_id).await {
-        Ok(c) => ServiceError::Conflict(format!(
-            "case #{case_id} changed meanwhile: it is now {}. Reload it and try again.",
-            c.state
-        )),
-        Err(e) => e,
-    }
 }
 
 /// A note by Embargo itself, for the team only.
@@ -986,8 +972,6 @@ struct AckTarget<'a> {
     reply_token: &'a str,
     /// Whether the reporter is bound to the report (else no link, and the text says why).
     bound: bool,
-    /// For a team acknowledgement: the state it moves the case from.
-    from: Option<CaseState>,
 }
 
 /// Write the acknowledgement into the thread, mail it if there is an address, and mark the case acknowledged.
@@ -1083,22 +1067,6 @@ async fn send_acknowledgement(
     // An automatic acknowledgement is part of the receipt (the case is inserted acknowledged,
     // and its audit event says so); a team acknowledgement is its own transition.
     if let Some((actor, _)) = by {
-        let from = t.from.ok_or_else(|| {
-            ServiceError::Internal("a team acknowledgement needs the state it starts from".into())
-        })?;
-        if !store::cases::set_state(
-            tx.conn(),
-            t.case_id,
-            from.as_str(),
-            CaseState::Acknowledged.as_str(),
-            now,
-        )
-        .await?
-        {
-            return Err(ServiceError::Conflict(
-                "the case changed meanwhile: reload it and try again".into(),
-            ));
-        }
         audit::record(
             tx,
             actor,
@@ -1123,8 +1091,8 @@ pub async fn acknowledge(
     let user_id = case_ref.member_id()?;
     let message = check_text(message)?;
     let (case, messages, _) = team_view(db, case_ref).await?;
-    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
-    from.can_move_to(CaseState::Acknowledged)
+    let from = case.state;
+    from.apply(Action::Acknowledge)
         .map_err(|e| ServiceError::Conflict(e.to_string()))?;
     let project = project_of(db, &case).await?;
     let policy = super::projects::policy_of(&project)?
@@ -1142,6 +1110,14 @@ pub async fn acknowledge(
         (case.source == "mail" && case.reporter_bound).then(|| secret::random_token(32));
     let first_mail = messages.first().and_then(|m| m.message_id.clone());
     let mut tx = db.begin().await?;
+    super::transition::transition(
+        &mut tx,
+        case_ref,
+        from,
+        Action::Acknowledge,
+        &Beside::Nothing,
+    )
+    .await?;
     store::cases::set_reply_token(tx.conn(), case.id, &secret::digest(&reply_token)).await?;
     if let Some(token) = &fresh_link {
         store::cases::set_token(tx.conn(), case.id, &secret::digest(token)).await?;
@@ -1155,7 +1131,6 @@ pub async fn acknowledge(
         link: fresh_link.map(|t| cfg.link(&format!("/c/{t}"))),
         reply_token: &reply_token,
         bound: case.reporter_bound,
-        from: Some(from),
     };
     send_acknowledgement(
         &mut tx,

@@ -41,8 +41,7 @@ pub async fn attach(db: &Db, case_ref: &CaseRef, p: &NewPatch) -> Result<i64, Se
     let user_id = case_ref.user_id();
     let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
-    let state: crate::domain::case::CaseState =
-        case.state.parse().map_err(ServiceError::Internal)?;
+    let state: crate::domain::case::CaseState = case.state;
     if !matches!(
         state,
         crate::domain::case::CaseState::Accepted

@@ -74,8 +74,7 @@ pub async fn invite(
         )));
     }
     let case = case_row(db, case_id).await?;
-    let state: crate::domain::case::CaseState =
-        case.state.parse().map_err(ServiceError::Internal)?;
+    let state: crate::domain::case::CaseState = case.state;
     if !state.is_open() {
         return Err(ServiceError::Conflict(format!(
             "case #{} is {}: reopen it before inviting anyone",

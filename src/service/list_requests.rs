@@ -11,6 +11,9 @@
 //! nothing here is reachable without a team session or the applicant's own link.
 
 use super::keys;
+use super::list_mail::{
+    self, ByMail, Confirm, DecisionMail, HeldBack, HeldBackMail, TeamMail, TeamNews, Verdict,
+};
 use super::mail::{Protect, enqueue};
 use super::{ProjectRef, ServiceError, audit};
 use crate::auth::secret;
@@ -148,10 +151,11 @@ pub async fn apply(
             .await?
             .is_some()
         {
-            held_back = Some(format!(
-                "A request to add {e} to the {} pre-notification list is already waiting. Nothing was changed: follow the link in the first mail we sent about it.",
-                project.name
-            ));
+            held_back = Some(list_mail::render(&HeldBackMail {
+                email: e.as_str(),
+                project: &project.name,
+                why: HeldBack::Waiting,
+            })?);
         }
         if let Some(wait) = policy
             .notification_list
@@ -170,11 +174,14 @@ pub async fn apply(
             if let Some(t) = last
                 && now < t + wait.as_seconds_i64()
             {
-                held_back = Some(format!(
-                    "A request to add {e} to the {} pre-notification list was received, but the policy lets an address apply again only {wait} after its last decision: from {}. Nothing was recorded.",
-                    project.name,
-                    day(t + wait.as_seconds_i64())
-                ));
+                held_back = Some(list_mail::render(&HeldBackMail {
+                    email: e.as_str(),
+                    project: &project.name,
+                    why: HeldBack::TooSoon {
+                        wait: wait.to_string(),
+                        from: day(t + wait.as_seconds_i64()),
+                    },
+                })?);
             }
         }
     }
@@ -257,11 +264,13 @@ pub async fn apply(
         .membership_decision
         .map(|d| d.to_string())
         .unwrap_or_else(|| "30 days".into());
-    let body = format!(
-        "Hello {name},\n\nWe received a request to add {email} to the {project} security pre-notification list.\n\nIf it was you, confirm the address here within 7 days — the request goes to the security team only after that:\n\n  {link}\n\nThe same link shows the state of your request. The team decides within {decision} of your confirmation. If you did not ask for this, ignore this mail: nothing happens without the confirmation.\n",
-        name = a.name.trim(),
-        project = project.name,
-    );
+    let body = list_mail::render(&Confirm {
+        name: a.name.trim(),
+        email: email.as_str(),
+        project: &project.name,
+        link: &link,
+        decision,
+    })?;
     let msg = mail(
         cfg,
         &project,
@@ -372,11 +381,13 @@ pub async fn confirm(
         &project,
         &team,
         "Notification-list request to review",
-        &format!(
-            "A request to join the {} pre-notification list is waiting for review (decide by {}):\n\n  {link}\n",
-            project.name,
-            day(now + clock)
-        ),
+        &list_mail::render(&TeamMail {
+            project: &project.name,
+            link: &link,
+            what: TeamNews::ToReview {
+                decide_by: day(now + clock),
+            },
+        })?,
         "list-request-team",
     )
     .await?;
@@ -441,7 +452,11 @@ pub async fn answer(
         &project,
         &team,
         "Notification-list applicant answered",
-        &format!("The applicant answered your question:\n\n  {link}\n"),
+        &list_mail::render(&TeamMail {
+            project: &project.name,
+            link: &link,
+            what: TeamNews::Answered,
+        })?,
         "list-request-team",
     )
     .await?;
@@ -705,24 +720,17 @@ pub async fn decide(
                     "the request changed meanwhile; reload it".into(),
                 ));
             }
-            let mut text = format!(
-                "Hello {},\n\nYour request was approved: {} is now on the {} security pre-notification list ({}). You will receive advance notice of security issues, signed by the team{}. Keep what you receive confidential until the disclosure date it names.\n",
-                current.name,
-                current.email,
-                project.name,
-                g.name,
-                if current.public_key.is_some() {
-                    " and encrypted to your key"
-                } else {
-                    ""
-                }
-            );
-            if !note.trim().is_empty() {
-                text.push_str(&format!("\n{}\n", note.trim()));
-            }
-            if list.revocable_without_reason {
-                text.push_str("\nMembership is a privilege that can be revoked at any time, with or without explanation.\n");
-            }
+            let text = list_mail::render(&DecisionMail {
+                name: &current.name,
+                email: &current.email,
+                project: &project.name,
+                note: note.trim(),
+                verdict: Verdict::Approved {
+                    group: &g.name,
+                    encrypted: current.public_key.is_some(),
+                    revocable: list.revocable_without_reason,
+                },
+            })?;
             (
                 "list.request_approved",
                 json!({"group": g.id, "member": member}),
@@ -757,10 +765,13 @@ pub async fn decide(
                 "list.request_rejected",
                 json!({}),
                 "Your notification-list request",
-                format!(
-                    "Hello {},\n\nThe {} security team decided not to add {} to the pre-notification list:\n\n{note}\n",
-                    current.name, project.name, current.email
-                ),
+                list_mail::render(&DecisionMail {
+                    name: &current.name,
+                    email: &current.email,
+                    project: &project.name,
+                    note,
+                    verdict: Verdict::Rejected,
+                })?,
             )
         }
         Decision::AskMore { note } => {
@@ -779,10 +790,13 @@ pub async fn decide(
                 "list.request_more_info",
                 json!({}),
                 "More information needed for your notification-list request",
-                format!(
-                    "Hello {},\n\nThe {} security team needs more information before deciding your request:\n\n{note}\n\nAnswer on the page of your request — the link in the confirmation mail we sent you earlier.\n",
-                    current.name, project.name
-                ),
+                list_mail::render(&DecisionMail {
+                    name: &current.name,
+                    email: &current.email,
+                    project: &project.name,
+                    note,
+                    verdict: Verdict::AskMore,
+                })?,
             )
         }
     };
@@ -845,10 +859,13 @@ pub async fn remind_overdue(db: &Db, cfg: &Config, now: i64) -> Result<usize, Se
             &project,
             &team,
             "Overdue notification-list request",
-            &format!(
-                "A request to join the pre-notification list was due for a decision {} and is overdue:\n\n  {link}\n",
-                day(r.decide_due_at.unwrap_or(now))
-            ),
+            &list_mail::render(&TeamMail {
+                project: &project.name,
+                link: &link,
+                what: TeamNews::Overdue {
+                    due: day(r.decide_due_at.unwrap_or(now)),
+                },
+            })?,
             "list-request-reminder",
         )
         .await?;
@@ -929,10 +946,10 @@ pub async fn by_mail(
             project,
             to,
             "Your notification-list request",
-            format!(
-                "Thank you for your request to join the {} security pre-notification list.\n\nRequests are taken with this form, which asks for each item the policy requires and checks your OpenPGP key:\n\n  {form}\n\nPlease fill it in there; the security team has your mail as well.\n",
-                project.name
-            ),
+            list_mail::render(&ByMail {
+                project: &project.name,
+                form: &form,
+            })?,
         );
         msg.in_reply_to = message_id.map(str::to_owned);
         enqueue(

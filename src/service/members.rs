@@ -248,10 +248,12 @@ pub async fn request_key_change(
         &project,
         &m.email,
         "Confirm your new key",
-        format!(
-            "Someone (perhaps you) asked to replace the OpenPGP key on file for {} on the {} pre-notification list with the key {}.\n\nTo confirm, open this link within 2 days and press the button:\n\n  {link}\n\nIf you did not ask, ignore this mail: the key on file stays.\n",
-            m.email, project.name, info.fingerprint
-        ),
+        super::list_mail::render(&KeyChangeMail {
+            email: &m.email,
+            project: &project.name,
+            fingerprint: &info.fingerprint,
+            link: &link,
+        })?,
     );
     let now = store::now();
     let mut tx = db.begin().await?;
@@ -382,4 +384,35 @@ pub async fn set_key(
     .await?;
     tx.commit().await?;
     Ok(info.fingerprint)
+}
+
+/// The mail that asks a list member to confirm their new key.
+#[derive(askama::Template)]
+#[template(path = "email/key_change/body.txt")]
+struct KeyChangeMail<'a> {
+    email: &'a str,
+    project: &'a str,
+    fingerprint: &'a str,
+    link: &'a str,
+}
+
+#[cfg(test)]
+mod mail_snapshots {
+    //! The key-change confirmation (`cargo insta review` after a change).
+    use super::*;
+    use askama::Template;
+
+    #[test]
+    fn confirm_a_new_key() {
+        insta::assert_snapshot!(
+            KeyChangeMail {
+                email: "ada@distro.example",
+                project: "Django",
+                fingerprint: "0123456789ABCDEF0123456789ABCDEF01234567",
+                link: "https://security.example.org/p/django/notification-list/key/0123abcd",
+            }
+            .render()
+            .unwrap()
+        );
+    }
 }

@@ -18,6 +18,7 @@ pub mod fixes;
 pub mod guests;
 pub mod ingest;
 pub mod keys;
+mod list_mail;
 pub mod list_requests;
 pub mod login;
 pub mod mail;
@@ -26,6 +27,7 @@ pub mod projects;
 pub mod rate;
 pub mod reminders;
 pub mod tokens;
+mod transition;
 pub mod triage;
 pub mod upstream;
 

@@ -13,7 +13,7 @@ use crate::domain::case::{Action, CaseState};
 use crate::domain::cvss;
 use crate::domain::cwe;
 use crate::domain::policy::{CvssVersion, Policy};
-use crate::store::{self, Db, cases::CaseRow};
+use crate::store::{self, Db, case_state::Beside, cases::CaseRow};
 use serde_json::json;
 use std::fmt;
 use std::str::FromStr;
@@ -275,7 +275,7 @@ pub async fn decide(
     let actor = case_ref.actor();
     let user_id = case_ref.user_id();
     let (case, messages, _) = team_view(db, case_ref).await?;
-    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let from: CaseState = case.state;
     let to = from.apply(decision.verdict.action()).map_err(conflict)?;
     let project = project_of(db, &case).await?;
     let policy = policy_for(&project)?;
@@ -323,12 +323,12 @@ pub async fn decide(
     };
     let message = reporter_message(&policy, &case, decision, original.as_ref());
     let mut tx = db.begin().await?;
-    let decided = store::cases::decide(
-        tx.conn(),
-        case.id,
-        from.as_str(),
-        &store::cases::Decision {
-            state: to.as_str(),
+    super::transition::transition(
+        &mut tx,
+        case_ref,
+        from,
+        decision.verdict.action(),
+        &Beside::Decision(store::case_state::Decision {
             reason,
             note: (!note.is_empty()).then_some(note),
             threat_answers: answers_json.as_deref(),
@@ -336,14 +336,9 @@ pub async fn decide(
             target_fix_due_at: (to == CaseState::Accepted)
                 .then(|| policy.clocks.target_fix.map(|d| now + d.as_seconds_i64()))
                 .flatten(),
-        },
-        now,
+        }),
     )
     .await?;
-    if !decided {
-        drop(tx);
-        return Err(super::cases::changed_meanwhile(db, case.id).await);
-    }
     // A CVE ID from the project's pool, when the policy uses them and the pool has one.
     let cve = if to == CaseState::Accepted && policy.cve.cna != crate::domain::policy::CnaMode::None
     {
@@ -427,16 +422,11 @@ pub async fn act(
         return super::disclosure::unschedule(db, case_ref, note).await;
     }
     let case = case_row(db, case_id).await?;
-    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let from: CaseState = case.state;
     let to = from.apply(action).map_err(conflict)?;
     let note = note.trim();
     let mut tx = db.begin().await?;
-    if !store::cases::set_state(tx.conn(), case.id, from.as_str(), to.as_str(), store::now())
-        .await?
-    {
-        drop(tx);
-        return Err(super::cases::changed_meanwhile(db, case.id).await);
-    }
+    super::transition::transition(&mut tx, case_ref, from, action, &Beside::Nothing).await?;
     audit::record(
         &mut tx,
         actor,

@@ -51,8 +51,9 @@ pub struct CaseRow {
     pub id: i64,
     /// Project.
     pub project_id: i64,
-    /// State name.
-    pub state: String,
+    /// State (the database refuses any other name, migration 0018).
+    #[sqlx(try_from = "String")]
+    pub state: crate::domain::case::CaseState,
     /// Summary.
     pub summary: String,
     /// Reporter's address.
@@ -214,28 +215,6 @@ pub async fn by_thread(
         }
     }
     Ok(None)
-}
-
-/// Move a case from `from` to `state` (compare-and-set: `false`, and nothing
-/// written, when the case is no longer in `from`); with `acknowledged`, also
-/// record when the acknowledgement was met.
-pub async fn set_state(
-    c: Conn<'_>,
-    id: i64,
-    from: &str,
-    state: &str,
-    now: i64,
-) -> Result<bool, StoreError> {
-    on_conn!(c, |c| {
-        let r = sqlx::query("UPDATE cases SET state = $1, state_changed_at = $2, acknowledged_at = CASE WHEN $1 = 'acknowledged' AND acknowledged_at IS NULL THEN $2 ELSE acknowledged_at END, spam_at = CASE WHEN $1 = 'spam' THEN $2 ELSE spam_at END WHERE id = $3 AND state = $4")
-            .bind(state)
-            .bind(now)
-            .bind(id)
-            .bind(from)
-            .execute(&mut *c)
-            .await?;
-        Ok(r.rows_affected() == 1)
-    })
 }
 
 /// A project's cases, newest first, spam excluded unless asked for.
@@ -455,50 +434,6 @@ pub async fn set_token(c: Conn<'_>, id: i64, hash: &str) -> Result<(), StoreErro
     })
 }
 
-/// A triage decision to record with the state change.
-#[derive(Debug, Clone)]
-pub struct Decision<'a> {
-    /// The new state.
-    pub state: &'a str,
-    /// Rejection reason keyword.
-    pub reason: Option<&'a str>,
-    /// The team's explanation.
-    pub note: Option<&'a str>,
-    /// Threat-model answers (JSON).
-    pub threat_answers: Option<&'a str>,
-    /// The case duplicated.
-    pub duplicate_of: Option<i64>,
-    /// Target date of the fix (accepted cases).
-    pub target_fix_due_at: Option<i64>,
-}
-
-/// Record a triage decision (also counts as acknowledged when none was sent);
-/// compare-and-set on the state the decision was made from (`false`: the case
-/// changed meanwhile, nothing written).
-pub async fn decide(
-    c: Conn<'_>,
-    id: i64,
-    from: &str,
-    d: &Decision<'_>,
-    now: i64,
-) -> Result<bool, StoreError> {
-    on_conn!(c, |c| {
-        let r = sqlx::query("UPDATE cases SET state = $1, state_changed_at = $2, decided_at = $2, acknowledged_at = COALESCE(acknowledged_at, $2), decision_reason = $3, decision_note = $4, threat_answers = $5, duplicate_of = $6, target_fix_due_at = $7 WHERE id = $8 AND state = $9")
-            .bind(d.state)
-            .bind(now)
-            .bind(d.reason)
-            .bind(d.note)
-            .bind(d.threat_answers)
-            .bind(d.duplicate_of)
-            .bind(d.target_fix_due_at)
-            .bind(id)
-            .bind(from)
-            .execute(&mut *c)
-            .await?;
-        Ok(r.rows_affected() == 1)
-    })
-}
-
 /// Severity as assessed by the team.
 #[derive(Debug, Clone, Default)]
 pub struct SeverityAssessment<'a> {
@@ -575,7 +510,8 @@ pub struct InboxRow {
     /// Summary.
     pub summary: String,
     /// State.
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: crate::domain::case::CaseState,
     /// Severity level.
     pub severity: Option<String>,
     /// Score.

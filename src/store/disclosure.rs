@@ -65,36 +65,6 @@ pub async fn same_instant(
     })
 }
 
-/// A new schedule, compare-and-set on the state it was planned from; returns
-/// the new version, or `None` (nothing written) when the case changed meanwhile.
-#[allow(clippy::too_many_arguments)]
-pub async fn set_schedule(
-    c: Conn<'_>,
-    case_id: i64,
-    disclose_at: i64,
-    zone: &str,
-    exploited_reason: Option<&str>,
-    auto_publish: bool,
-    scheduled_by: Option<i64>,
-    (from, state): (&str, &str),
-    now: i64,
-) -> Result<Option<i64>, StoreError> {
-    on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("UPDATE cases SET disclose_at = $1, disclose_zone = $2, exploited_reason = $3, auto_publish = $4, scheduled_by = $5, schedule_version = schedule_version + 1, state = $6, state_changed_at = $7 WHERE id = $8 AND state = $9 RETURNING schedule_version")
-            .bind(disclose_at)
-            .bind(zone)
-            .bind(exploited_reason)
-            .bind(auto_publish)
-            .bind(scheduled_by)
-            .bind(state)
-            .bind(now)
-            .bind(case_id)
-            .bind(from)
-            .fetch_optional(&mut *c)
-            .await?)
-    })
-}
-
 /// Withdraw the schedule (the date and its pending jobs).
 pub async fn clear_schedule(c: Conn<'_>, case_id: i64, now: i64) -> Result<(), StoreError> {
     on_conn!(c, |c| {
@@ -109,58 +79,6 @@ pub async fn clear_schedule(c: Conn<'_>, case_id: i64, now: i64) -> Result<(), S
             .await?;
         Ok(())
     })
-}
-
-/// Move a case from `from` to `to` and stamp `column` (one of the disclosure
-/// timestamps) — only if it is still in `from`; `false` if someone moved it first.
-pub async fn step(
-    c: Conn<'_>,
-    case_id: i64,
-    from: &str,
-    to: &str,
-    column: Stamp,
-    now: i64,
-) -> Result<bool, StoreError> {
-    let stamp = match column.column() {
-        Some(col) => format!(", {col} = $2"),
-        None => String::new(),
-    };
-    on_conn!(c, |c| {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE cases SET state = $1, state_changed_at = $2{stamp} WHERE id = $3 AND state = $4"
-        )))
-        .bind(to)
-        .bind(now)
-        .bind(case_id)
-        .bind(from)
-        .execute(&mut *c)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    })
-}
-
-/// Which disclosure timestamp a step sets.
-#[derive(Debug, Clone, Copy)]
-pub enum Stamp {
-    /// `pre_announced_at`.
-    PreAnnounced,
-    /// `pre_notified_at`.
-    PreNotified,
-    /// `published_at`.
-    Published,
-    /// None (the state changes, no timestamp).
-    None,
-}
-
-impl Stamp {
-    fn column(self) -> Option<&'static str> {
-        match self {
-            Self::PreAnnounced => Some("pre_announced_at"),
-            Self::PreNotified => Some("pre_notified_at"),
-            Self::Published => Some("published_at"),
-            Self::None => None,
-        }
-    }
 }
 
 /// A job row.

@@ -18,6 +18,7 @@ pub mod advisories;
 pub mod announce;
 pub mod api_tokens;
 pub mod audit;
+pub mod case_state;
 pub mod cases;
 pub mod conduct;
 pub mod cve;

@@ -12,7 +12,8 @@ pub struct DueCase {
     /// Project.
     pub project_id: i64,
     /// State.
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: crate::domain::case::CaseState,
     /// Acknowledgement due.
     pub acknowledge_due_at: Option<i64>,
     /// Acknowledged.

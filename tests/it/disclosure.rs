@@ -611,12 +611,10 @@ async fn django_process_end_to_end() {
     // The audit trail has each step once.
     let steps = desk.t.scalar("SELECT COUNT(*) FROM audit_events WHERE action IN ('case.pre_announce', 'case.pre_notify', 'case.publish')").await;
     assert_eq!(steps, 3);
-    let state: String = crate::support::case_for(db, &Actor::System, None::<i64>, case)
+    let state = crate::support::case_for(db, &Actor::System, None::<i64>, case)
         .await
-        .row()
-        .state
-        .clone();
-    assert_eq!(state, "published");
+        .state();
+    assert_eq!(state, embargo::domain::case::CaseState::Published);
 }
 
 /// A restart between scheduling and the lead time loses and doubles nothing: the

@@ -748,3 +748,53 @@ fn migrations_are_in_lockstep() {
         "migrations/sqlite and migrations/postgres must have the same files"
     );
 }
+
+/// Every Rust source file under `src/`, with its path relative to the crate.
+fn sources() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                let rel = path
+                    .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut out,
+    );
+    out
+}
+
+/// A case's state is written by one statement (`store::case_state`), called from one
+/// service function (`service::transition`), which checks the edge against the
+/// transition table first: no other module can move a case along an edge the table
+/// forbids, or overwrite a state someone else changed meanwhile.
+#[test]
+fn one_statement_writes_a_case_state_and_one_function_calls_it() {
+    let mut writers = Vec::new();
+    let mut callers = Vec::new();
+    for (path, text) in sources() {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Any UPDATE of the cases table that sets its state column.
+        for stmt in flat.split("UPDATE cases SET").skip(1) {
+            let set = stmt.split(" WHERE ").next().unwrap_or(stmt);
+            if set.split(',').any(|a| a.trim().starts_with("state =")) {
+                writers.push(path.clone());
+            }
+        }
+        if flat.contains("case_state::transition(") {
+            callers.push(path.clone());
+        }
+    }
+    assert_eq!(writers, vec!["src/store/case_state.rs".to_owned()]);
+    assert_eq!(callers, vec!["src/service/transition.rs".to_owned()]);
+}

@@ -194,7 +194,7 @@ async fn decisions_follow_the_policy_and_tell_the_reporter(kind: Kind) {
     assert_eq!(to, CaseState::Rejected);
     assert_eq!(d.audit_count().await, before + 1);
     let case = d.case(a).await;
-    assert_eq!(case.state, "rejected");
+    assert_eq!(case.state, CaseState::Rejected);
     assert_eq!(case.decision_reason.as_deref(), Some("not-vulnerability"));
     assert!(case.threat_answers.unwrap().contains("untrusted-input"));
     let mail = d.mails_to("r1@example.net").await.join("\n");
@@ -625,7 +625,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                     assert_eq!(after, before, "a refusal writes no audit event");
                 }
             }
-            assert_eq!(d.case(id).await.state, model.as_str());
+            assert_eq!(d.case(id).await.state, model);
         }
     }
 }

@@ -216,7 +216,7 @@ async fn confirm_page(
 ) -> Result<ConfirmStep, PageError> {
     let id = opened.id();
     let (case, _, _) = service::cases::team_view(&state.db, opened).await?;
-    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let from: CaseState = case.state;
     let action = match step {
         "pre-announce" => Action::PreAnnounce,
         "pre-notify" => Action::PreNotify,

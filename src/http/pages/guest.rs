@@ -8,7 +8,7 @@ use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
 use crate::http::url;
-use crate::service::{self, ServiceError};
+use crate::service;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, Redirect};
@@ -67,8 +67,7 @@ pub async fn case(
             body: m.body,
         })
         .collect();
-    let st: crate::domain::case::CaseState =
-        view.case.state.parse().map_err(ServiceError::Internal)?;
+    let st: crate::domain::case::CaseState = view.case.state;
     render(&GuestPage {
         project: view.project,
         case_id: view.case.id,

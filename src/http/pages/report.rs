@@ -249,8 +249,7 @@ pub async fn case(
         .await?
         .ok_or(PageError::NotFound)?;
     let project = service::projects::by_id(&state.db, case.project_id).await?;
-    let state_name: crate::domain::case::CaseState =
-        case.state.parse().map_err(ServiceError::Internal)?;
+    let state_name: crate::domain::case::CaseState = case.state;
     let thread = service::cases::reporter_thread(&state.db, case.id)
         .await?
         .into_iter()

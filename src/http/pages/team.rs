@@ -133,7 +133,7 @@ pub async fn dashboard(
                 .map(|p| p.name.clone())
                 .unwrap_or_default(),
             summary: r.summary.clone(),
-            state: r.state.clone(),
+            state: r.state.to_string(),
             severity: match (&r.severity, r.cvss_score) {
                 (Some(l), Some(sc)) => format!("{l} ({sc:.1})"),
                 (Some(l), None) => l.clone(),
@@ -221,7 +221,7 @@ pub async fn project(
         .map(|c| CaseLine {
             id: c.id,
             summary: c.summary,
-            state: c.state,
+            state: c.state.to_string(),
             received: when(c.received_at),
             ack_due: match (c.acknowledged_at, c.acknowledge_due_at) {
                 (Some(_), _) => "met".into(),
@@ -519,8 +519,7 @@ pub async fn case(
     let zone = service::projects::policy_of(&project)?
         .map(|p| p.embargo.time_zone)
         .unwrap_or_else(|| "UTC".into());
-    let case_state: crate::domain::case::CaseState =
-        case.state.parse().map_err(ServiceError::Internal)?;
+    let case_state: crate::domain::case::CaseState = case.state;
     let disclosure = super::disclosure::view(&state, &opened, case_state, &zone).await?;
     render(&TeamCase {
         nav: Nav::new(&s.user, csrf),
@@ -528,11 +527,11 @@ pub async fn case(
         summary: case.summary,
         project: project.name,
         slug: project.slug,
-        spam: case.state == "spam",
+        spam: case.state == crate::domain::case::CaseState::Spam,
         can_spam: case_state
             .apply(crate::domain::case::Action::MarkSpam)
             .is_ok(),
-        state: case.state,
+        state: case.state.to_string(),
         received: when(case.received_at),
         source: case.source,
         ack_due: case.acknowledge_due_at.map(when),
@@ -563,7 +562,7 @@ fn triage_view(
     use crate::domain::case::{Action, CaseState};
     use crate::service::triage::RejectReason;
     let policy = service::projects::policy_of(project)?;
-    let state: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let state: CaseState = case.state;
     let answers: Vec<crate::service::triage::ThreatAnswer> = case
         .threat_answers
         .as_deref()

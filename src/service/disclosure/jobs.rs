@@ -149,16 +149,22 @@ pub(super) async fn run_one(
         return Ok(Outcome::Skipped("the schedule changed".into()));
     }
     let trigger = Trigger::Job(job, worker);
-    let actor = Actor::System;
-    let result = match job.kind.as_str() {
-        PRE_ANNOUNCE => pre_announce(db, cfg, &actor, job.case_id, trigger).await,
-        PRE_NOTIFY => pre_notify(db, cfg, &actor, None, job.case_id, trigger).await,
-        PUBLISH => publish(db, cfg, &actor, job.case_id, trigger, None)
-            .await
-            .map(|(o, _)| o),
-        other => Err(ServiceError::Internal(format!(
-            "unknown job kind `{other}`"
-        ))),
+    let result = match crate::service::access::open(
+        db,
+        &crate::service::Caller::System,
+        job.case_id,
+    )
+    .await
+    {
+        Err(e) => Err(e),
+        Ok(case) => match job.kind.as_str() {
+            PRE_ANNOUNCE => pre_announce(db, cfg, &case, trigger).await,
+            PRE_NOTIFY => pre_notify(db, cfg, &case, trigger).await,
+            PUBLISH => publish(db, cfg, &case, trigger, None).await.map(|(o, _)| o),
+            other => Err(ServiceError::Internal(format!(
+                "unknown job kind `{other}`"
+            ))),
+        },
     };
     match result {
         // The case can no longer take this step (published by hand, unscheduled …): done with it.

@@ -9,9 +9,7 @@ pub async fn pre_announce_now(
     cfg: &Config,
     case_ref: &CaseRef,
 ) -> Result<Outcome, ServiceError> {
-    let actor = case_ref.actor();
-    let case_id = case_ref.id();
-    pre_announce(db, cfg, actor, case_id, Trigger::Manual).await
+    pre_announce(db, cfg, case_ref, Trigger::Manual).await
 }
 
 /// The pre-announcement: date, approximate time and zone, severity levels and the
@@ -19,11 +17,11 @@ pub async fn pre_announce_now(
 pub(super) async fn pre_announce(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
     trigger: Trigger<'_>,
 ) -> Result<Outcome, ServiceError> {
-    let case = case_row(db, case_id).await?;
+    let actor = case_ref.actor();
+    let case = case_row(db, case_ref.id()).await?;
     let project = project_of(db, &case).await?;
     let policy = advisories::policy_for(&project)?;
     let sched = {
@@ -37,7 +35,7 @@ pub(super) async fn pre_announce(
             "the case has no disclosure date; schedule it first".into(),
         ));
     };
-    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let from: CaseState = case.state;
     from.apply(Action::PreAnnounce).map_err(conflict)?;
     // Every case of the project released at the same instant and not yet announced.
     let joint: Vec<(i64, CaseState, Option<String>)> = {
@@ -100,14 +98,12 @@ pub(super) async fn pre_announce(
     let copies = crate::service::announce::still_current(&mut tx, project.id, copies).await?;
     let mut stepped = 0;
     for (id, st, _) in &joint {
-        let to = st.next(Action::PreAnnounce);
-        if store::disclosure::step(
-            tx.conn(),
+        if let Some(Moved { to, .. }) = try_transition(
+            &mut tx,
             *id,
-            st.as_str(),
-            to.as_str(),
-            Stamp::PreAnnounced,
-            now,
+            *st,
+            Action::PreAnnounce,
+            &Beside::Stamp(Stamp::PreAnnounced),
         )
         .await?
         {

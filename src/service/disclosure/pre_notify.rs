@@ -9,10 +9,7 @@ pub async fn pre_notify_now(
     cfg: &Config,
     case_ref: &CaseRef,
 ) -> Result<Outcome, ServiceError> {
-    let actor = case_ref.actor();
-    let user_id = case_ref.user_id();
-    let case_id = case_ref.id();
-    pre_notify(db, cfg, actor, user_id, case_id, Trigger::Manual).await
+    pre_notify(db, cfg, case_ref, Trigger::Manual).await
 }
 
 /// One composed pre-notification.
@@ -35,13 +32,14 @@ pub(super) struct Unreached {
 pub(super) async fn pre_notify(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    user_id: Option<i64>,
-    case_id: i64,
+    case_ref: &CaseRef,
     trigger: Trigger<'_>,
 ) -> Result<Outcome, ServiceError> {
+    let actor = case_ref.actor();
+    let user_id = case_ref.user_id();
+    let case_id = case_ref.id();
     let src = advisories::sources(db, case_id).await?;
-    let from: CaseState = src.case.state.parse().map_err(ServiceError::Internal)?;
+    let from: CaseState = src.case.state;
     let to = from.apply(Action::PreNotify).map_err(conflict)?;
     let sched = {
         let mut c = db.acquire().await?;
@@ -111,15 +109,15 @@ pub(super) async fn pre_notify(
     if !trigger.finish(&mut tx, now, None).await? {
         return Ok(Outcome::Skipped("another process took this job".into()));
     }
-    if !store::disclosure::step(
-        tx.conn(),
+    if try_transition(
+        &mut tx,
         case_id,
-        from.as_str(),
-        to.as_str(),
-        Stamp::PreNotified,
-        now,
+        from,
+        Action::PreNotify,
+        &Beside::Stamp(Stamp::PreNotified),
     )
     .await?
+    .is_none()
     {
         return Ok(Outcome::Skipped("the case changed meanwhile".into()));
     }

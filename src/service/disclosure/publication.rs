@@ -9,7 +9,7 @@ use super::*;
 pub async fn can_publish(db: &Db, case_ref: &CaseRef) -> Result<(), ServiceError> {
     let case_id = case_ref.id();
     let src = advisories::sources(db, case_id).await?;
-    let from: CaseState = src.case.state.parse().map_err(ServiceError::Internal)?;
+    let from: CaseState = src.case.state;
     if from.apply(Action::Publish).is_err() {
         return Err(ServiceError::Conflict(format!(
             "a case that is {from} cannot be published: schedule its disclosure first"
@@ -122,7 +122,6 @@ pub async fn publish_now(
     case_ref: &CaseRef,
     reason: Option<&str>,
 ) -> Result<String, ServiceError> {
-    let actor = case_ref.actor();
     let case_id = case_ref.id();
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.chars().count() > MAX_EARLY_REASON) {
@@ -147,7 +146,7 @@ pub async fn publish_now(
         (true, Some(r)) => Some((r, shown.as_str())),
         _ => None,
     };
-    match publish(db, cfg, actor, case_id, Trigger::Manual, early).await? {
+    match publish(db, cfg, case_ref, Trigger::Manual, early).await? {
         (Outcome::Done { .. }, Some(id)) => Ok(id),
         (Outcome::Skipped(why), _) => Err(ServiceError::Conflict(why_or(why))),
         (Outcome::Done { .. }, None) => Err(ServiceError::Conflict(why_or(""))),
@@ -157,13 +156,14 @@ pub async fn publish_now(
 pub(super) async fn publish(
     db: &Db,
     cfg: &Config,
-    actor: &Actor,
-    case_id: i64,
+    case_ref: &CaseRef,
     trigger: Trigger<'_>,
     early: Option<(&str, &str)>,
 ) -> Result<(Outcome, Option<String>), ServiceError> {
+    let actor = case_ref.actor();
+    let case_id = case_ref.id();
     let src = advisories::sources(db, case_id).await?;
-    let from: CaseState = src.case.state.parse().map_err(ServiceError::Internal)?;
+    let from: CaseState = src.case.state;
     let to = from.apply(Action::Publish).map_err(conflict)?;
     publishable(db, &src, from).await?;
     let signer = signer(db, cfg, src.project.id, None).await.ok();
@@ -180,15 +180,15 @@ pub(super) async fn publish(
     let advisory = advisories::build(cfg, &src, &public_id, now);
     let doc =
         serde_json::to_string(&advisory).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    if !store::disclosure::step(
-        tx.conn(),
+    if try_transition(
+        &mut tx,
         case_id,
-        from.as_str(),
-        to.as_str(),
-        Stamp::Published,
-        now,
+        from,
+        Action::Publish,
+        &Beside::Stamp(Stamp::Published),
     )
     .await?
+    .is_none()
     {
         return Ok((Outcome::Skipped("the case changed meanwhile".into()), None));
     }
@@ -246,10 +246,7 @@ pub(super) async fn publish(
         &src.case,
         &[],
         None,
-        &format!(
-            "The advisory for your report is now public: {}\n\nThank you for reporting it.",
-            advisory.url
-        ),
+        &published_text(&advisory.url),
         &format!("Case #{}: published as {}", case_id, advisory.id),
         "published",
     )

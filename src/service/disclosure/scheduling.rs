@@ -17,7 +17,7 @@ pub async fn schedule(
     let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = advisories::policy_for(&project)?;
-    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let from: CaseState = case.state;
     let to = from.apply(Action::Schedule).map_err(conflict)?;
     let date: jiff::civil::Date = input.date.trim().parse().map_err(|_| {
         ServiceError::Invalid(format!(
@@ -114,21 +114,23 @@ pub async fn schedule(
     for (address, raw) in &copies {
         enqueue_raw(&mut tx, cfg, project.id, "reschedule", address, raw).await?;
     }
-    let Some(version) = store::disclosure::set_schedule(
-        tx.conn(),
-        case.id,
-        plan.disclose_at,
-        &plan.zone,
-        (!exploited.is_empty()).then_some(exploited),
-        input.auto_publish,
-        user_id,
-        (from.as_str(), to.as_str()),
-        now,
+    let Moved {
+        schedule_version: version,
+        ..
+    } = transition(
+        &mut tx,
+        case_ref,
+        from,
+        Action::Schedule,
+        &Beside::Schedule(NewSchedule {
+            disclose_at: plan.disclose_at,
+            zone: &plan.zone,
+            exploited_reason: (!exploited.is_empty()).then_some(exploited),
+            auto_publish: input.auto_publish,
+            scheduled_by: user_id,
+        }),
     )
-    .await?
-    else {
-        return Err(crate::service::cases::changed_meanwhile(db, case.id).await);
-    };
+    .await?;
     store::disclosure::cancel_jobs(tx.conn(), case.id, None, now).await?;
     let mut queued = Vec::new();
     if policy.announcements.pre_announce
@@ -207,24 +209,18 @@ pub async fn unschedule(
     let actor = case_ref.actor();
     let case_id = case_ref.id();
     let case = case_row(db, case_id).await?;
-    let from: CaseState = case.state.parse().map_err(ServiceError::Internal)?;
+    let from: CaseState = case.state;
     let to = from.apply(Action::Unschedule).map_err(conflict)?;
     let now = store::now();
     let mut tx = db.begin().await?;
-    if !store::disclosure::step(
-        tx.conn(),
-        case.id,
-        from.as_str(),
-        to.as_str(),
-        Stamp::None,
-        now,
+    transition(
+        &mut tx,
+        case_ref,
+        from,
+        Action::Unschedule,
+        &Beside::Nothing,
     )
-    .await?
-    {
-        return Err(ServiceError::Conflict(
-            "the case changed meanwhile; reload and try again".into(),
-        ));
-    }
+    .await?;
     store::disclosure::clear_schedule(tx.conn(), case.id, now).await?;
     let note = note.trim();
     audit::record(

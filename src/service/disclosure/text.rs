@@ -210,6 +210,17 @@ pub(super) fn date_moved_text(project: &str, confidential: bool, at: i64, zone: 
     })
 }
 
+/// The reporter's notice that their advisory is public.
+pub(super) fn published_text(url: &str) -> String {
+    render(&Published { url })
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/published/body.txt")]
+struct Published<'a> {
+    url: &'a str,
+}
+
 fn render(t: &impl askama::Template) -> String {
     // The templates are plain text over owned fields: rendering cannot fail short of
     // running out of memory; an error would show in the snapshot tests.
@@ -286,6 +297,13 @@ struct DateMoved<'a> {
 mod tests {
     //! Snapshots of every disclosure mail body (`cargo insta review` after a change).
     use super::*;
+
+    #[test]
+    fn published_to_the_reporter() {
+        insta::assert_snapshot!(published_text(
+            "https://security.example.org/p/django/advisories/DJANGO-2026-001"
+        ));
+    }
 
     #[test]
     fn pre_announcement() {
