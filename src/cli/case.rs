@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::domain::case::Action;
+use crate::domain::time::Timestamp;
 use crate::service::triage::{self, Decision, RejectReason, SeverityInput, ThreatAnswer, Verdict};
 use crate::service::{self, ServiceError};
 use crate::store::{self, Db};
@@ -97,12 +98,6 @@ pub enum CaseCommand {
     },
 }
 
-fn when(t: Option<i64>) -> String {
-    t.and_then(|t| jiff::Timestamp::from_second(t).ok())
-        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| "-".into())
-}
-
 /// The case, opened for the operator (the one door: `service::access::open`).
 async fn operator_case(db: &Db, id: i64) -> anyhow::Result<service::CaseRef> {
     service::access::open(db, &service::Caller::Operator, id)
@@ -173,7 +168,7 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
                     r.id,
                     r.state,
                     r.severity.as_deref().unwrap_or("-"),
-                    when(r.next_due),
+                    (r.next_due).map_or_else(|| "-".into(), |t| Timestamp(t).minute()),
                     r.summary
                 );
             }
@@ -190,7 +185,7 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
             println!("state: {}", case.state);
             println!(
                 "received: {} via {}",
-                when(Some(case.received_at)),
+                (Some(case.received_at)).map_or_else(|| "-".into(), |t| Timestamp(t).minute()),
                 case.source
             );
             println!(
@@ -199,13 +194,13 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
             );
             println!(
                 "acknowledge by: {}  acknowledged: {}",
-                when(case.acknowledge_due_at),
-                when(case.acknowledged_at)
+                (case.acknowledge_due_at).map_or_else(|| "-".into(), |t| Timestamp(t).minute()),
+                (case.acknowledged_at).map_or_else(|| "-".into(), |t| Timestamp(t).minute())
             );
             println!(
                 "decide by: {}  decided: {}",
-                when(case.decide_due_at),
-                when(case.decided_at)
+                (case.decide_due_at).map_or_else(|| "-".into(), |t| Timestamp(t).minute()),
+                (case.decided_at).map_or_else(|| "-".into(), |t| Timestamp(t).minute())
             );
             if let Some(r) = &case.decision_reason {
                 println!("reason: {r}");
@@ -234,7 +229,12 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
                 } else {
                     m.author.as_str()
                 };
-                println!("\n--- {} · {}\n{}", kind, when(Some(m.created_at)), m.body);
+                println!(
+                    "\n--- {} · {}\n{}",
+                    kind,
+                    (Some(m.created_at)).map_or_else(|| "-".into(), |t| Timestamp(t).minute()),
+                    m.body
+                );
             }
         }
         CaseCommand::Decide {

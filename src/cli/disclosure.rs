@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::export::Format;
+use crate::domain::time::Timestamp;
 use crate::service::disclosure::{self, Outcome, ScheduleInput};
 use crate::service::{self, ServiceError};
 use crate::store::{self, Db};
@@ -195,12 +196,6 @@ fn err(e: ServiceError) -> anyhow::Error {
     anyhow!("{e}")
 }
 
-fn when(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// Run a schedule command.
 pub async fn schedule(cmd: ScheduleCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -231,10 +226,10 @@ pub async fn schedule(cmd: ScheduleCommand, db: &Db, cfg: &Config) -> anyhow::Re
                 disclosure::show(plan.disclose_at, &plan.zone)
             );
             if let Some(t) = plan.pre_announce_at {
-                println!("  pre-announcement: {}", when(t));
+                println!("  pre-announcement: {}", Timestamp(t).second());
             }
             if let Some(t) = plan.pre_notify_at {
-                println!("  pre-notification: {}", when(t));
+                println!("  pre-notification: {}", Timestamp(t).second());
             }
         }
         ScheduleCommand::List { project, all } => {
@@ -257,7 +252,7 @@ pub async fn schedule(cmd: ScheduleCommand, db: &Db, cfg: &Config) -> anyhow::Re
                 }
                 println!(
                     "{}\t#{}\t{}\t{}\t{}",
-                    when(j.due_at),
+                    Timestamp(j.due_at).second(),
                     j.case_id,
                     j.kind,
                     j.status,

@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::domain::email::EmailAddress;
+use crate::domain::time::Timestamp;
 use crate::service::list_requests::{self, Decision};
 use crate::service::{self, ServiceError};
 use crate::store::Db;
@@ -105,12 +106,6 @@ fn err(e: ServiceError) -> anyhow::Error {
     anyhow!("{e}")
 }
 
-fn when(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// Run a requests command.
 pub async fn requests(cmd: RequestsCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitCode> {
     let decide = |project: String, id: i64, d: Decision| async move {
@@ -139,7 +134,10 @@ pub async fn requests(cmd: RequestsCommand, db: &Db, cfg: &Config) -> anyhow::Re
                     r.row.id,
                     r.row.status,
                     if r.overdue { " (overdue)" } else { "" },
-                    r.row.decide_due_at.map(when).unwrap_or_else(|| "-".into()),
+                    r.row
+                        .decide_due_at
+                        .map(|t| Timestamp(t).minute())
+                        .unwrap_or_else(|| "-".into()),
                     r.row.group_id,
                     r.row.email,
                     r.row.name,
@@ -171,7 +169,9 @@ pub async fn requests(cmd: RequestsCommand, db: &Db, cfg: &Config) -> anyhow::Re
                 ("key", row.fingerprint.clone().unwrap_or_else(|| "-".into())),
                 (
                     "decide by",
-                    row.decide_due_at.map(when).unwrap_or_else(|| "-".into()),
+                    row.decide_due_at
+                        .map(|t| Timestamp(t).minute())
+                        .unwrap_or_else(|| "-".into()),
                 ),
             ] {
                 println!("{k}: {v}");
@@ -180,7 +180,7 @@ pub async fn requests(cmd: RequestsCommand, db: &Db, cfg: &Config) -> anyhow::Re
                 println!("flag {}: {}", f.kind, f.note);
             }
             for (what, at) in &r.attempts {
-                println!("incomplete attempt {}: {what}", when(*at));
+                println!("incomplete attempt {}: {what}", Timestamp(*at).minute());
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -160,17 +160,13 @@ pub struct Advisory {
 impl Advisory {
     /// Publication date and time in UTC, for lists.
     pub fn published_utc(&self) -> String {
-        jiff::Timestamp::from_second(self.published_at)
-            .map(|ts| ts.strftime("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default()
+        super::time::Timestamp(self.published_at).minute_bare()
     }
 }
 
 /// RFC 3339 UTC time of Unix seconds.
 pub fn rfc3339(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|ts| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    super::time::Timestamp(t).rfc3339()
 }
 
 /// Lines of a text field, trimmed, without blanks.

@@ -21,3 +21,4 @@ pub mod retry;
 pub mod role;
 pub mod schedule;
 pub mod slug;
+pub mod time;

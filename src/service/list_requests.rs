@@ -22,6 +22,7 @@ use crate::domain::actor::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::list_request::{self, Application, ExistingMember, Flag, KeyFacts, Problem};
 use crate::domain::policy::{NotificationList, Policy};
+use crate::domain::time::Timestamp;
 use crate::pgp::PublicKey;
 use crate::store::list_requests::{NewRequest, RequestRow};
 use crate::store::members::Member;
@@ -179,7 +180,7 @@ pub async fn apply(
                     project: &project.name,
                     why: HeldBack::TooSoon {
                         wait: wait.to_string(),
-                        from: day(t + wait.as_seconds_i64()),
+                        from: Timestamp(t + wait.as_seconds_i64()).minute(),
                     },
                 })?);
             }
@@ -322,12 +323,6 @@ pub async fn apply(
     Ok(Applied { id })
 }
 
-fn day(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// The applicant's view: their request (by link) and its project.
 pub async fn by_link(
     db: &Db,
@@ -385,7 +380,7 @@ pub async fn confirm(
             project: &project.name,
             link: &link,
             what: TeamNews::ToReview {
-                decide_by: day(now + clock),
+                decide_by: Timestamp(now + clock).minute(),
             },
         })?,
         "list-request-team",
@@ -543,7 +538,7 @@ fn flags_for(
                 kind: "former-member".into(),
                 note: format!(
                     "{email} was a member until {}, when the membership was revoked{}",
-                    day(revoked),
+                    Timestamp(revoked).minute(),
                     m.revoke_reason
                         .as_deref()
                         .map(|r| format!(" ({r})"))
@@ -863,7 +858,7 @@ pub async fn remind_overdue(db: &Db, cfg: &Config, now: i64) -> Result<usize, Se
                 project: &project.name,
                 link: &link,
                 what: TeamNews::Overdue {
-                    due: day(r.decide_due_at.unwrap_or(now)),
+                    due: Timestamp(r.decide_due_at.unwrap_or(now)).minute(),
                 },
             })?,
             "list-request-reminder",

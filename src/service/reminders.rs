@@ -15,6 +15,7 @@ use super::mail::{Protect, enqueue};
 use super::{ServiceError, audit};
 use crate::config::Config;
 use crate::domain::actor::Actor;
+use crate::domain::time::Timestamp;
 use crate::mail::compose::Outgoing;
 use crate::store::{self, Db, projects::ProjectRow, reminders::DueCase};
 use serde_json::json;
@@ -40,12 +41,6 @@ fn clocks(c: &DueCase) -> Vec<(&'static str, i64)> {
         out.push(("fix", due));
     }
     out
-}
-
-fn when(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
 }
 
 /// Send the reminders that are due now; returns how many were sent.
@@ -126,9 +121,12 @@ async fn remind(
         _ => "the fix (the policy's target)",
     };
     let line = if overdue {
-        format!("{what} was due {} and is overdue.", when(due_at))
+        format!(
+            "{what} was due {} and is overdue.",
+            Timestamp(due_at).minute()
+        )
     } else {
-        format!("{what} is due {}.", when(due_at))
+        format!("{what} is due {}.", Timestamp(due_at).minute())
     };
     let link = cfg.link(&format!("/team/cases/{}", case.id));
     let mut tx = db.begin().await?;

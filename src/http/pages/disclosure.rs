@@ -4,6 +4,7 @@
 
 use super::PageForm;
 use super::{MemberCase, PagePath};
+use crate::domain::time::Timestamp;
 
 use crate::domain::case::{Action, CaseState};
 use crate::http::AppState;
@@ -50,12 +51,6 @@ pub struct DisclosureView {
     pub can_schedule: bool,
 }
 
-fn utc(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|ts| ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// Build the view for a case in `case_state`.
 pub async fn view(
     state: &AppState,
@@ -95,7 +90,7 @@ pub async fn view(
         ("Published", s.published_at),
     ] {
         if let Some(t) = t {
-            done.push((what.to_owned(), utc(t)));
+            done.push((what.to_owned(), Timestamp(t).second()));
         }
     }
     let advisory = service::advisories::of_case(&state.db, opened)
@@ -105,7 +100,7 @@ pub async fn view(
         draft,
         disclose: s
             .disclose_at
-            .map(|t| format!("{} = {}", disclosure::show(t, &zone), utc(t))),
+            .map(|t| format!("{} = {}", disclosure::show(t, &zone), Timestamp(t).second())),
         zone,
         date,
         time,
@@ -114,7 +109,13 @@ pub async fn view(
         done,
         jobs: jobs
             .into_iter()
-            .map(|j| (j.kind, utc(j.due_at), j.last_error.unwrap_or_default()))
+            .map(|j| {
+                (
+                    j.kind,
+                    Timestamp(j.due_at).second(),
+                    j.last_error.unwrap_or_default(),
+                )
+            })
             .collect(),
         cve: s.cve_id,
         advisory,

@@ -4,6 +4,7 @@
 
 use super::PagePath;
 use super::{PageForm, render};
+use crate::domain::time::Timestamp;
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
@@ -34,12 +35,6 @@ struct GuestPage {
     csrf: String,
 }
 
-fn when(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// `GET /g/{token}`.
 pub async fn case(
     State(state): State<AppState>,
@@ -63,7 +58,7 @@ pub async fn case(
             },
             shared: m.visibility == "guests",
             author: m.author,
-            when: when(m.created_at),
+            when: Timestamp(m.created_at).minute(),
             body: m.body,
         })
         .collect();

@@ -4,9 +4,9 @@
 //! administrators) reach them; anyone else gets 404.
 
 use super::PagePath;
-use super::team::when;
 use super::visible_project;
 use super::{Nav, PageForm, render};
+use crate::domain::time::Timestamp;
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
@@ -97,7 +97,11 @@ pub async fn page(
             email: r.row.email.clone(),
             group: group_name(&r.row.group_id),
             status: r.row.status.clone(),
-            due: r.row.decide_due_at.map(when).unwrap_or_default(),
+            due: r
+                .row
+                .decide_due_at
+                .map(|t| Timestamp(t).minute())
+                .unwrap_or_default(),
             overdue: r.overdue,
             flags: r.flag_list.iter().map(|f| f.kind.clone()).collect(),
         })
@@ -108,7 +112,7 @@ pub async fn page(
         organisation: m.organisation.clone(),
         email: m.email.clone(),
         fingerprint: m.fingerprint.clone(),
-        since: when(m.revoked_at.unwrap_or(m.approved_at)),
+        since: Timestamp(m.revoked_at.unwrap_or(m.approved_at)).minute(),
     };
     let groups = list
         .groups
@@ -142,7 +146,7 @@ pub async fn page(
                 (Some(n), None) => n,
                 (None, None) => "unknown sender".into(),
             },
-            received: when(m.received_at),
+            received: Timestamp(m.received_at).minute(),
             subject: m.subject,
             body: m.body,
         })
@@ -198,13 +202,13 @@ pub async fn request(
         .iter()
         .map(|(what, at)| {
             let list: Vec<String> = serde_json::from_str(what).unwrap_or_default();
-            (list.join("; "), when(*at))
+            (list.join("; "), Timestamp(*at).minute())
         })
         .collect();
     render(&RequestPage {
         nav: Nav::new(&s.user, csrf),
         slug: project.slug.clone(),
-        due: r.row.decide_due_at.map(when),
+        due: r.row.decide_due_at.map(|t| Timestamp(t).minute()),
         open: matches!(r.row.status.as_str(), "pending" | "more-info"),
         group,
         groups: list

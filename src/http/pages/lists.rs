@@ -10,6 +10,7 @@
 use super::PagePath;
 use super::{PageForm, render};
 use crate::domain::list_request::{Application, Problem};
+use crate::domain::time::Timestamp;
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
@@ -243,7 +244,7 @@ pub async fn request_page(
         decide_by: r
             .decide_due_at
             .filter(|_| matches!(r.status.as_str(), "pending" | "more-info"))
-            .map(super::team::when),
+            .map(|t| Timestamp(t).minute()),
         unconfirmed: r.status == "unconfirmed",
         more_info: r.status == "more-info",
         question: r.question,

@@ -5,6 +5,7 @@ use super::PagePath;
 use super::{PageForm, render};
 use crate::domain::policy::{Policy, format_size};
 use crate::domain::report::{NewReport, SubmittedFile};
+use crate::domain::time::Timestamp;
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
@@ -225,12 +226,6 @@ struct CasePage {
     just_sent: bool,
 }
 
-fn when(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// `?sent=1` after submitting.
 #[derive(Deserialize)]
 pub struct SentQuery {
@@ -260,7 +255,7 @@ pub async fn case(
                 _ => "Embargo".into(),
             },
             author: m.author,
-            when: when(m.created_at),
+            when: Timestamp(m.created_at).minute(),
             body: m.body,
         })
         .collect();

@@ -2,6 +2,7 @@
 
 use super::{MemberCase, PagePath};
 use super::{Nav, PageForm, render};
+use crate::domain::time::Timestamp;
 use crate::http::AppState;
 use crate::http::error::PageError;
 use crate::http::security::CsrfToken;
@@ -141,7 +142,10 @@ pub async fn dashboard(
                 (None, None) => String::new(),
             },
             clock: clock_name(r).to_owned(),
-            due: r.next_due.map(when).unwrap_or_default(),
+            due: r
+                .next_due
+                .map(|t| Timestamp(t).minute())
+                .unwrap_or_default(),
             overdue: r.next_due.is_some_and(|d| d < now),
             assignee: r
                 .assignee_user_id
@@ -197,12 +201,6 @@ struct CaseLine {
     ack_due: String,
 }
 
-pub(super) fn when(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// `GET /team/projects/{project}`: only the project's team (and administrators) see it; others get 404.
 pub async fn project(
     State(state): State<AppState>,
@@ -222,10 +220,10 @@ pub async fn project(
             id: c.id,
             summary: c.summary,
             state: c.state.to_string(),
-            received: when(c.received_at),
+            received: Timestamp(c.received_at).minute(),
             ack_due: match (c.acknowledged_at, c.acknowledge_due_at) {
                 (Some(_), _) => "met".into(),
-                (None, Some(due)) => when(due),
+                (None, Some(due)) => Timestamp(due).minute(),
                 (None, None) => String::new(),
             },
         })
@@ -237,7 +235,7 @@ pub async fn project(
             email: b.email.unwrap_or_default(),
             key: b.fingerprint.unwrap_or_default(),
             reason: b.reason,
-            since: when(b.created_at),
+            since: Timestamp(b.created_at).minute(),
         })
         .collect();
     render(&ProjectTeam {
@@ -245,7 +243,7 @@ pub async fn project(
             .ok()
             .flatten()
             .is_some_and(|p| p.notification_list.is_some()),
-        frozen_since: project.freeze_since.map(when),
+        frozen_since: project.freeze_since.map(|t| Timestamp(t).minute()),
         freeze_public: project.freeze_public,
         bans,
         is_admin: s.user.is_admin,
@@ -418,7 +416,7 @@ pub async fn case(
             added: p.added,
             removed: p.removed,
             author: name_of(p.author_user_id),
-            when: when(p.created_at),
+            when: Timestamp(p.created_at).minute(),
             current: p.superseded_at.is_none(),
             reviews: reviews
                 .iter()
@@ -427,7 +425,7 @@ pub async fn case(
                         "{} by {} ({}){}",
                         r.verdict,
                         name_of(r.reviewer_user_id),
-                        when(r.created_at),
+                        Timestamp(r.created_at).minute(),
                         if r.note.is_empty() {
                             String::new()
                         } else {
@@ -453,13 +451,22 @@ pub async fn case(
     let upstream = UpstreamView {
         name: track.facts.upstream_name.clone().unwrap_or_default(),
         contact: track.facts.upstream_contact.clone().unwrap_or_default(),
-        contacted: track.facts.upstream_contacted_at.map(when),
-        deadline: track.facts.upstream_deadline_at.map(when),
-        resolved: track.facts.upstream_resolved_at.map(when),
+        contacted: track
+            .facts
+            .upstream_contacted_at
+            .map(|t| Timestamp(t).minute()),
+        deadline: track
+            .facts
+            .upstream_deadline_at
+            .map(|t| Timestamp(t).minute()),
+        resolved: track
+            .facts
+            .upstream_resolved_at
+            .map(|t| Timestamp(t).minute()),
         events: track
             .events
             .iter()
-            .map(|e| (e.kind.clone(), when(e.at), e.body.clone()))
+            .map(|e| (e.kind.clone(), Timestamp(e.at).minute(), e.body.clone()))
             .collect(),
         prompt: track.prompt.map(|remedies| {
             if remedies.is_empty() {
@@ -486,7 +493,10 @@ pub async fn case(
         .into_iter()
         .map(|g| GuestLine {
             id: g.id,
-            seen: g.last_seen_at.map(when).unwrap_or_else(|| "never".into()),
+            seen: g
+                .last_seen_at
+                .map(|t| Timestamp(t).minute())
+                .unwrap_or_else(|| "never".into()),
             removed: g.removed_at.is_some(),
             name: g.name,
             email: g.email,
@@ -512,7 +522,7 @@ pub async fn case(
             note: m.visibility == "team",
             shared: m.visibility == "guests",
             author: m.author,
-            when: when(m.created_at),
+            when: Timestamp(m.created_at).minute(),
             body: m.body,
         })
         .collect();
@@ -532,10 +542,10 @@ pub async fn case(
             .apply(crate::domain::case::Action::MarkSpam)
             .is_ok(),
         state: case.state.to_string(),
-        received: when(case.received_at),
+        received: Timestamp(case.received_at).minute(),
         source: case.source,
-        ack_due: case.acknowledge_due_at.map(when),
-        acknowledged: case.acknowledged_at.map(when),
+        ack_due: case.acknowledge_due_at.map(|t| Timestamp(t).minute()),
+        acknowledged: case.acknowledged_at.map(|t| Timestamp(t).minute()),
         reporter: case.reporter_email,
         has_key: case.reporter_key.is_some(),
         reporter_bound: case.reporter_bound,
@@ -665,10 +675,10 @@ fn triage_view(
         can_public_fix: state.apply(Action::PublicFix).is_ok(),
 
         decision,
-        decided: case.decided_at.map(when),
-        decide_due: case.decide_due_at.map(when),
-        target_fix_due: case.target_fix_due_at.map(when),
-        disclosure_due: case.disclosure_due_at.map(when),
+        decided: case.decided_at.map(|t| Timestamp(t).minute()),
+        decide_due: case.decide_due_at.map(|t| Timestamp(t).minute()),
+        target_fix_due: case.target_fix_due_at.map(|t| Timestamp(t).minute()),
+        disclosure_due: case.disclosure_due_at.map(|t| Timestamp(t).minute()),
         answers,
         checks,
         reasons: RejectReason::ALL
@@ -812,9 +822,7 @@ pub async fn audit(
         .into_iter()
         .map(|e| EventView {
             seq: e.seq,
-            when: jiff::Timestamp::from_second(e.at)
-                .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
-                .unwrap_or_default(),
+            when: Timestamp(e.at).second(),
             actor: e.actor,
             action: e.action,
             object: format!("{} {}", e.object_type, e.object_id),

@@ -26,6 +26,7 @@ use crate::domain::export::csaf;
 use crate::domain::policy::Policy;
 use crate::domain::retry::{Next, RetryPolicy};
 use crate::domain::schedule::{self, Plan};
+use crate::domain::time::Timestamp;
 use crate::mail::compose::{self, Attachment, Outgoing, Protection};
 use crate::pgp::{PublicKey, SecretKey};
 use crate::service::advisories::{self, Sources};
@@ -85,23 +86,9 @@ pub struct ScheduleInput {
     pub auto_publish: bool,
 }
 
-/// Show an instant in a zone: `2026-12-01 14:00 CET (Europe/Amsterdam)`.
+/// Show an instant in a zone: `Tuesday 2026-12-01 14:00 CET (Europe/Amsterdam)`.
 pub fn show(t: i64, zone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_second(t)
-        .map(|ts| {
-            format!(
-                "{} ({zone})",
-                ts.to_zoned(tz).strftime("%A %Y-%m-%d %H:%M %Z")
-            )
-        })
-        .unwrap_or_default()
-}
-
-pub(super) fn utc(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|ts| ts.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+    Timestamp(t).in_zone(zone)
 }
 
 /// What started a step.

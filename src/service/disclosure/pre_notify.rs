@@ -87,7 +87,7 @@ pub(super) async fn pre_notify(
     let subject = format!(
         "[{}] CONFIDENTIAL security pre-notification: disclosure {}",
         src.project.name,
-        utc(disclose_at)
+        Timestamp(disclose_at).minute()
     );
     let (composed, unreached) = compose_all(
         cfg,

@@ -48,7 +48,7 @@ pub(super) fn pre_announcement_text(
         name: &project.name,
         approx,
         zone,
-        utc: utc(at),
+        utc: Timestamp(at).minute(),
         count: n,
         severity: severity.join(", "),
         archive: cfg.link(&format!("/p/{}/advisories", project.slug)),
@@ -110,7 +110,7 @@ pub(super) fn pre_notification_text(
     render(&PreNotification {
         project: &src.project.name,
         disclose_local: show(disclose_at, &a.zone),
-        disclose_utc: utc(disclose_at),
+        disclose_utc: Timestamp(disclose_at).minute(),
         title: &a.title,
         facts,
         sections: sections(&[
@@ -206,7 +206,7 @@ pub(super) fn date_moved_text(project: &str, confidential: bool, at: i64, zone: 
         project,
         confidential,
         local: show(at, zone),
-        utc: utc(at),
+        utc: Timestamp(at).minute(),
     })
 }
 
