@@ -128,6 +128,8 @@ async fn seed(db: &Db) -> i64 {
                     decide_due_at: Some(now + 604_800),
                     disclosure_due_at: Some(now + 7_776_000),
                     reporter_bound: true,
+                    signature: None,
+                    reporter_key_note: None,
                 },
             )
             .await

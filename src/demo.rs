@@ -280,6 +280,8 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
                 message_id: None,
                 from_name: Some(name.to_owned()),
                 bound: true,
+                signature: None,
+                key_note: None,
             },
         )
         .await

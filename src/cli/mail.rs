@@ -94,6 +94,20 @@ pub enum MailCommand {
         #[arg(long)]
         project: Option<String>,
     },
+    /// List the mail kept for the team instead of opening a case (Embargo's own mail come
+    /// back, automatic mail, replies outside any reporter thread), with the reason;
+    /// with --show, print one as it was delivered.
+    Held {
+        /// Project slug.
+        #[arg(long)]
+        project: String,
+        /// Print this held message (its id) as delivered.
+        #[arg(long)]
+        show: Option<i64>,
+        /// How many to list.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
     /// Parse one RFC 5322 message from standard input and print what Embargo reads in it (JSON).
     Inspect {
         /// Decrypt with this project's keys.
@@ -298,6 +312,37 @@ pub async fn mail(cmd: MailCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exi
                 println!("no SMTP relay is configured (smtp_url): it stays queued until one is");
             }
         }
+        MailCommand::Held {
+            project,
+            show,
+            limit,
+        } => {
+            let project = super::operator_project(db, &project).await?;
+            if let Some(id) = show {
+                let raw = service::held_mail::raw(db, &project, id)
+                    .await
+                    .map_err(err)?;
+                use std::io::Write;
+                std::io::stdout().write_all(&raw)?;
+            } else {
+                let held = service::held_mail::list(db, &project, limit)
+                    .await
+                    .map_err(err)?;
+                if held.is_empty() {
+                    println!("no held mail");
+                }
+                for h in held {
+                    println!(
+                        "#{} {} from {}: {}\n    held because {}",
+                        h.id,
+                        crate::domain::time::Timestamp(h.received_at).minute(),
+                        h.sender.as_deref().unwrap_or("(no sender)"),
+                        h.subject.as_deref().unwrap_or("(no subject)"),
+                        h.reason
+                    );
+                }
+            }
+        }
         MailCommand::Ingest { .. } => {
             return Err(anyhow!(
                 "mail ingest is dispatched before the database is opened"
@@ -391,6 +436,12 @@ pub async fn ingest(cfg: &Config, project: Option<String>) -> ExitCode {
         Ok(service::ingest::Outcome::ForwardedCopy(id)) => {
             println!(
                 "accepted: a copy of an encrypted report of case #{id} from another sender, kept for the team; nothing was sent back"
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(service::ingest::Outcome::Held { id, reason }) => {
+            println!(
+                "accepted: held for the team as #{id} (embargo mail held), not a case, nothing sent: {reason}"
             );
             ExitCode::SUCCESS
         }

@@ -167,6 +167,16 @@ fn seven_bit(content_type: &str, text: String) -> Result<SinglePart, ComposeErro
         .body(body))
 }
 
+/// The `X-Loop` value of mail sent as `from` (`Name <address>` or an address): the
+/// address, lower case.
+pub fn loop_stamp(from: &str) -> String {
+    let addr = match (from.rfind('<'), from.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &from[a + 1..b],
+        _ => from,
+    };
+    addr.trim().to_lowercase()
+}
+
 /// The whole message as bytes, ready for the outbox.
 pub fn compose(msg: &Outgoing, protection: Protection<'_>) -> Result<Vec<u8>, ComposeError> {
     let from: Mailbox = msg
@@ -209,6 +219,9 @@ pub fn compose(msg: &Outgoing, protection: Protection<'_>) -> Result<Vec<u8>, Co
             )?);
     }
     builder = builder.raw_header(header("Auto-Submitted", "auto-generated".into())?);
+    // Embargo's own stamp (RFC 3834 §5 asks a responder to recognise its own mail): a
+    // message that comes back in through `mail ingest` never opens a case.
+    builder = builder.raw_header(header("X-Loop", loop_stamp(&msg.from))?);
 
     let message = match protection {
         Protection::None => match body_entity(msg, None)? {

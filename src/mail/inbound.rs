@@ -2,6 +2,15 @@
 //! encrypted, signed, and signed-and-encrypted messages, Thunderbird's
 //! protected headers, and inline PGP (armored blocks in the body).
 //!
+//! The sender's OpenPGP key is collected however their client offers it: an
+//! `application/pgp-keys` part inside or outside the encryption (Thunderbird's
+//! "Attach My Public Key"), an `Autocrypt:` header, an `Autocrypt-Gossip:` header
+//! inside the encrypted part, an inline `BEGIN PGP PUBLIC KEY BLOCK`. Key parts,
+//! detached signatures and vCards are the client's furniture, never attachments
+//! of the report. A signature by a key offered in the same message is checked
+//! against it (a second pass): whether that binds the sender is decided as for
+//! any key, by its user IDs and by where the signature sits.
+//!
 //! Input is bounded before parsing ([`MAX_MESSAGE_BYTES`], [`MAX_PARTS`]),
 //! so a hostile message costs bounded memory and gets a clear error.
 
@@ -14,6 +23,10 @@ pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_PARTS: usize = 200;
 /// Deepest nesting of encrypted/signed layers followed.
 const MAX_LAYERS: usize = 4;
+/// Most keys taken from one message.
+pub const MAX_OFFERED_KEYS: usize = 5;
+/// Largest key taken from a message.
+pub const MAX_KEY_BYTES: usize = 256 * 1024;
 
 /// Why a message could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +80,44 @@ pub struct InboundAttachment {
     pub bytes: Vec<u8>,
 }
 
+/// Where a key offered in a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeySource {
+    /// An `application/pgp-keys` part (inside the encryption, or in clear).
+    Attachment,
+    /// The `Autocrypt:` header.
+    Autocrypt,
+    /// An `Autocrypt-Gossip:` header inside the encrypted part.
+    AutocryptGossip,
+    /// An armored `BEGIN PGP PUBLIC KEY BLOCK` in the text.
+    Inline,
+}
+
+impl KeySource {
+    /// For people: "an attached key".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Attachment => "the key attached to the mail",
+            Self::Autocrypt => "the mail's Autocrypt header",
+            Self::AutocryptGossip => "an Autocrypt-Gossip header inside the encrypted mail",
+            Self::Inline => "the key block in the mail's text",
+        }
+    }
+}
+
+/// An OpenPGP key offered in a message (not yet validated).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OfferedKey {
+    /// Where it came from.
+    pub source: KeySource,
+    /// The address an Autocrypt header gives it (`addr=`), if any.
+    pub addr: Option<String>,
+    /// The key, armored or binary.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
 /// A parsed inbound message.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Inbound {
@@ -101,6 +152,9 @@ pub struct Inbound {
     /// SHA-256 (hex) of every plaintext decrypted from this message, to
     /// recognise a copy of an encrypted report sent again by someone else.
     pub decrypted_digests: Vec<String>,
+    /// OpenPGP keys the message offers (at most [`MAX_OFFERED_KEYS`]), in the order
+    /// found: inside the encryption first.
+    pub keys: Vec<OfferedKey>,
 }
 
 impl Inbound {
@@ -159,6 +213,56 @@ struct Content {
     inner_signature: SignatureStatus,
     /// Digests of the plaintexts decrypted on the way (one per decryption).
     digests: Vec<String>,
+    /// Keys offered on the way.
+    keys: Vec<OfferedKey>,
+}
+
+/// Whether a part is a client's furniture rather than something the reporter attached:
+/// keys (collected separately), detached signatures, vCards.
+fn furniture(t: &str, s: &str) -> bool {
+    matches!(
+        (t, s),
+        ("application", "pgp-keys")
+            | ("application", "pgp-signature")
+            | ("application", "pkcs7-signature")
+            | ("application", "x-pkcs7-signature")
+            | ("text", "vcard")
+            | ("text", "x-vcard")
+            | ("text", "directory")
+    )
+}
+
+/// `addr=…; keydata=…` of an Autocrypt or Autocrypt-Gossip header.
+fn autocrypt(value: &str, source: KeySource) -> Option<OfferedKey> {
+    use base64::Engine;
+    let mut addr = None;
+    let mut keydata = None;
+    for attr in value.split(';') {
+        let (k, v) = attr.split_once('=')?;
+        match k.trim().to_ascii_lowercase().as_str() {
+            "addr" => addr = Some(v.trim().to_lowercase()),
+            "keydata" => {
+                let b64: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+                keydata = base64::engine::general_purpose::STANDARD.decode(b64).ok();
+            }
+            _ => {}
+        }
+    }
+    let bytes = keydata.filter(|b| !b.is_empty() && b.len() <= MAX_KEY_BYTES)?;
+    Some(OfferedKey {
+        source,
+        addr,
+        bytes,
+    })
+}
+
+fn offer(keys: &mut Vec<OfferedKey>, key: OfferedKey) {
+    if keys.len() < MAX_OFFERED_KEYS
+        && key.bytes.len() <= MAX_KEY_BYTES
+        && !keys.iter().any(|k| k.bytes == key.bytes)
+    {
+        keys.push(key);
+    }
 }
 
 fn digest(bytes: &[u8]) -> String {
@@ -212,6 +316,27 @@ impl Reader<'_> {
             })
             .flatten();
 
+        // Autocrypt: the sender's key in the outer headers; Autocrypt-Gossip only
+        // inside a decrypted entity (outside, anyone on the path could have added it).
+        let mut header_keys = Vec::new();
+        for h in root.headers() {
+            let name = h.name();
+            let source = if name.eq_ignore_ascii_case("Autocrypt") && depth == 0 && !decrypted {
+                KeySource::Autocrypt
+            } else if name.eq_ignore_ascii_case("Autocrypt-Gossip") && decrypted {
+                KeySource::AutocryptGossip
+            } else {
+                continue;
+            };
+            let value = raw
+                .get(h.offset_start() as usize..h.offset_end() as usize)
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            if let Some(k) = autocrypt(&value, source) {
+                offer(&mut header_keys, k);
+            }
+        }
+
         if is(root, "multipart", "encrypted") {
             let parts = sub_parts(&msg, root);
             let payload = parts
@@ -228,6 +353,9 @@ impl Reader<'_> {
             let mut inner = self.content(&plain.plaintext, depth + 1, true)?;
             inner.digests.insert(0, digest(&plain.plaintext));
             inner.encryption = Encryption::PgpMime;
+            for k in header_keys {
+                offer(&mut inner.keys, k);
+            }
             if plain.signature != SignatureStatus::Unsigned {
                 inner.inner_signature = plain.signature.clone();
                 inner.signature = plain.signature;
@@ -255,6 +383,9 @@ impl Reader<'_> {
                 .unwrap_or(signed_bytes);
             let status = pgp::verify_detached(self.known, signed_bytes, signature.contents())?;
             let mut inner = self.content(signed_bytes, depth + 1, decrypted)?;
+            for k in header_keys {
+                offer(&mut inner.keys, k);
+            }
             if inner.subject.is_none() {
                 inner.subject = protected_subject;
             }
@@ -277,8 +408,23 @@ impl Reader<'_> {
         // A plain entity: text and attachments.
         let mut text = String::new();
         let mut attachments = Vec::new();
+        let mut keys = Vec::new();
         for part in &msg.parts {
             if part.is_multipart() || is(part, "text", "rfc822-headers") {
+                continue;
+            }
+            let (t, s) = ctype(part);
+            if furniture(&t, &s) {
+                if (t.as_str(), s.as_str()) == ("application", "pgp-keys") {
+                    offer(
+                        &mut keys,
+                        OfferedKey {
+                            source: KeySource::Attachment,
+                            addr: None,
+                            bytes: part.contents().to_vec(),
+                        },
+                    );
+                }
                 continue;
             }
             let is_attachment = part.attachment_name().is_some()
@@ -308,8 +454,22 @@ impl Reader<'_> {
             protected_from,
             inner_signature: SignatureStatus::Unsigned,
             digests: Vec::new(),
+            keys,
         };
         self.inline_pgp(&mut content)?;
+        if let Some(block) = armored_block(&content.text, "PGP PUBLIC KEY BLOCK") {
+            offer(
+                &mut content.keys,
+                OfferedKey {
+                    source: KeySource::Inline,
+                    addr: None,
+                    bytes: block.into_bytes(),
+                },
+            );
+        }
+        for k in header_keys {
+            offer(&mut content.keys, k);
+        }
         Ok(content)
     }
 
@@ -385,7 +545,25 @@ pub fn parse(
     let mut thread = ids(msg.in_reply_to());
     thread.extend(ids(msg.references()));
     thread.dedup();
-    let content = reader.content(raw, 0, false)?;
+    let mut content = reader.content(raw, 0, false)?;
+    // Signed by a key the message itself offers: read it again knowing those keys.
+    let mut known: Vec<PublicKey> = known.to_vec();
+    if matches!(content.signature, SignatureStatus::UnknownKey { .. }) {
+        let offered: Vec<PublicKey> = content
+            .keys
+            .iter()
+            .filter_map(|k| PublicKey::from_bytes(&k.bytes).ok())
+            .collect();
+        if !offered.is_empty() {
+            known.extend(offered);
+            let again = Reader {
+                secrets,
+                known: &known,
+            };
+            content = again.content(raw, 0, false)?;
+        }
+    }
+    let known = known.as_slice();
     let sender = from.and_then(|a| a.address().map(str::to_lowercase));
     let sender_bound = match content.digests.len() {
         0 => true,
@@ -409,6 +587,7 @@ pub fn parse(
         attachments: content.attachments,
         encryption: content.encryption,
         signature: content.signature,
+        keys: content.keys,
     })
 }
 
@@ -443,6 +622,16 @@ pub struct Envelope {
     pub thread: Vec<String>,
     /// Auto-Submitted or bulk precedence: never answer it (RFC 3834).
     pub automatic: bool,
+    /// The `Auto-Submitted` header, if any.
+    pub auto_submitted: Option<String>,
+    /// The `Precedence` header, if any (lower case).
+    pub precedence: Option<String>,
+    /// The `List-Id` header, if any.
+    pub list_id: Option<String>,
+    /// The `List-Post` header, if any.
+    pub list_post: Option<String>,
+    /// Every `X-Loop` header (Embargo stamps its own on everything it sends).
+    pub x_loop: Vec<String>,
 }
 
 /// Read the routing headers of a raw message.
@@ -480,15 +669,24 @@ pub fn envelope(raw: &[u8]) -> Result<Envelope, InboundError> {
     }
     let mut thread = ids(msg.in_reply_to());
     thread.extend(ids(msg.references()));
-    let auto_submitted = msg
-        .header_raw("Auto-Submitted")
-        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"));
-    let bulk = msg.header_raw("Precedence").is_some_and(|v| {
-        matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "bulk" | "list" | "junk"
-        )
-    });
+    let raw_header = |name: &str| msg.header_raw(name).map(|v| v.trim().to_owned());
+    let auto_submitted_header = raw_header("Auto-Submitted");
+    let precedence = raw_header("Precedence").map(|v| v.to_ascii_lowercase());
+    let auto_submitted = auto_submitted_header
+        .as_deref()
+        .is_some_and(|v| !v.eq_ignore_ascii_case("no"));
+    let bulk = precedence
+        .as_deref()
+        .is_some_and(|v| matches!(v, "bulk" | "list" | "junk"));
+    let x_loop = msg
+        .headers()
+        .iter()
+        .filter(|h| h.name().eq_ignore_ascii_case("X-Loop"))
+        .filter_map(|h| {
+            raw.get(h.offset_start() as usize..h.offset_end() as usize)
+                .map(|v| String::from_utf8_lossy(v).trim().to_lowercase())
+        })
+        .collect();
     Ok(Envelope {
         from: msg
             .from()
@@ -498,5 +696,10 @@ pub fn envelope(raw: &[u8]) -> Result<Envelope, InboundError> {
         message_id: msg.message_id().map(str::to_owned),
         thread,
         automatic: auto_submitted || bulk,
+        auto_submitted: auto_submitted_header,
+        precedence,
+        list_id: raw_header("List-Id"),
+        list_post: raw_header("List-Post"),
+        x_loop,
     })
 }

@@ -66,6 +66,11 @@ pub enum Source {
         /// [`crate::mail::inbound::Inbound::sender_bound`]). An unbound sender
         /// gets an acknowledgement without content or link.
         bound: bool,
+        /// The signature as found ("signed by 0x… (alice@…)"), if signed.
+        signature: Option<String>,
+        /// Where the reporter's key came from (the report's `public_key`), and
+        /// whether it names the sender's address.
+        key_note: Option<String>,
     },
 }
 
@@ -331,13 +336,22 @@ pub async fn submit(
     let reply_token = secret::random_token(12)
         .replace(['-', '_'], "x")
         .to_lowercase();
-    let (source_name, source_message_id, from_name, bound) = match &source {
-        Source::Web { .. } => ("web", None, None, true),
+    let (source_name, source_message_id, from_name, bound, signature, key_note) = match &source {
+        Source::Web { .. } => ("web", None, None, true, None, None),
         Source::Mail {
             message_id,
             from_name,
             bound,
-        } => ("mail", message_id.clone(), from_name.clone(), *bound),
+            signature,
+            key_note,
+        } => (
+            "mail",
+            message_id.clone(),
+            from_name.clone(),
+            *bound,
+            signature.clone(),
+            key_note.clone(),
+        ),
     };
     let text = report::as_text(r);
     let reporter_key_armored = match &reporter_key {
@@ -369,6 +383,12 @@ pub async fn submit(
             acknowledge_due_at: policy.clocks.acknowledge.map(|d| now + d.as_seconds_i64()),
             acknowledged_at: automatic_ack.then_some(now),
             reporter_bound: bound,
+            signature: signature.as_deref(),
+            reporter_key_note: reporter_key_armored.as_ref().and(key_note.as_deref()).or(
+                reporter_key_armored
+                    .as_ref()
+                    .map(|_| "given on the report form"),
+            ),
             decide_due_at: policy.clocks.decide.map(|d| now + d.as_seconds_i64()),
             disclosure_due_at: policy
                 .clocks

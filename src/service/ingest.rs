@@ -34,6 +34,15 @@ pub enum Outcome {
     /// A copy of an encrypted report another sender sent first: kept on that
     /// case for the team, never a new report, nothing mailed back (F2).
     ForwardedCopy(i64),
+    /// Embargo's own mail come back, automatic mail, or a reply outside any
+    /// reporter thread: kept for the team with the reason (`embargo mail held`),
+    /// never a case, nothing sent.
+    Held {
+        /// The held message.
+        id: i64,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Why ingest could not decide (each maps to a sysexits code in the CLI).
@@ -199,6 +208,17 @@ pub async fn ingest(
     let policy = super::projects::policy_of(&project)?
         .ok_or_else(|| IngestError::Failed(format!("project `{}` has no policy", project.slug)))?;
 
+    // Never talk to itself, never answer a machine (RFC 3834).
+    let contact: Vec<String> = policy
+        .contact
+        .addresses
+        .iter()
+        .map(|a| a.as_str().to_lowercase())
+        .collect();
+    if let Some(reason) = super::mail_loops::held_reason(cfg.mail_from.as_str(), &env, &contact) {
+        return hold(db, &project, &env, raw, reason).await;
+    }
+
     if let Some(id) = &env.message_id {
         let mut c = db.acquire().await?;
         if store::cases::mail_seen(c.conn(), id).await? {
@@ -283,7 +303,29 @@ pub async fn ingest(
                     .is_some_and(|r| r.eq_ignore_ascii_case(&sender))
             });
     }
+    // A reply to one of Embargo's own mails that is in no reporter's thread (a list
+    // member answering a pre-notification, a team notification come back): for the team.
+    if case.is_none()
+        && let Some(own) = env
+            .thread
+            .iter()
+            .find(|id| super::mail_loops::is_own_message_id(cfg.mail_from.domain(), id))
+    {
+        let reason =
+            format!("it answers a mail Embargo sent ({own}) and is in no reporter's thread");
+        return hold(db, &project, &env, raw, reason).await;
+    }
+    let offered = super::offered_keys::choose(&parsed.keys, &sender).await;
+    let signature = super::offered_keys::signature_text(&parsed, &known, &sender);
     if let Some(case) = case {
+        if case.reporter_key.is_none()
+            && bound
+            && let Some(k) = &offered
+        {
+            let mut c = db.acquire().await?;
+            store::cases::set_reporter_key(c.conn(), case.id, Some(&k.armored), Some(&k.note))
+                .await?;
+        }
         cases::reporter_reply(
             db,
             cfg,
@@ -347,6 +389,10 @@ pub async fn ingest(
         summary,
         details: parsed.text.clone(),
         email: env.from.clone().unwrap_or_default(),
+        public_key: offered
+            .as_ref()
+            .map(|k| k.armored.clone())
+            .unwrap_or_default(),
         files: parsed
             .attachments
             .iter()
@@ -372,6 +418,8 @@ pub async fn ingest(
             message_id: env.message_id.clone(),
             from_name: parsed.from_name.clone(),
             bound,
+            signature,
+            key_note: offered.as_ref().map(|k| k.note.clone()),
         },
     )
     .await
@@ -415,4 +463,45 @@ pub async fn ingest(
         Err(IntakeError::Service(ServiceError::Conflict(_))) => Ok(Outcome::Duplicate),
         Err(IntakeError::Service(e)) => Err(e.into()),
     }
+}
+
+/// Keep `raw` for the team with `reason`; nothing is sent.
+async fn hold(
+    db: &Db,
+    project: &ProjectRow,
+    env: &inbound::Envelope,
+    raw: &[u8],
+    reason: String,
+) -> Result<Outcome, IngestError> {
+    let subject = mail_parser::MessageParser::default()
+        .parse_headers(raw)
+        .and_then(|m| m.subject().map(str::to_owned));
+    let mut tx = db.begin().await?;
+    let id = store::held_mail::insert(
+        tx.conn(),
+        &store::held_mail::NewHeld {
+            project_id: project.id,
+            sender: env.from.as_deref(),
+            subject: subject.as_deref(),
+            message_id: env.message_id.as_deref(),
+            reason: &reason,
+            raw,
+        },
+        store::now(),
+    )
+    .await?;
+    let Some(id) = id else {
+        return Ok(Outcome::Duplicate);
+    };
+    super::audit::record(
+        &mut tx,
+        &crate::domain::actor::Actor::System,
+        "mail.held",
+        ("held_mail", &id.to_string()),
+        Some(project.id),
+        serde_json::json!({"from": env.from, "message_id": env.message_id, "reason": reason}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Outcome::Held { id, reason })
 }

@@ -42,6 +42,10 @@ pub struct NewCase<'a> {
     pub disclosure_due_at: Option<i64>,
     /// Whether the sender is known to have written the report.
     pub reporter_bound: bool,
+    /// The report's signature as found ("signed by 0x… (alice@…)"), if it was signed.
+    pub signature: Option<&'a str>,
+    /// Where the reporter's key came from, and whether it names their address.
+    pub reporter_key_note: Option<&'a str>,
 }
 
 /// A case as stored.
@@ -111,14 +115,18 @@ pub struct CaseRow {
     /// Whether the sender is known to have written the report (false: an
     /// encrypted mail not bound to its sender; see migration 0016).
     pub reporter_bound: bool,
+    /// The report's signature as found, if it was signed (migration 0019).
+    pub signature: Option<String>,
+    /// Where the reporter's key came from, and whether it names their address.
+    pub reporter_key_note: Option<String>,
 }
 
-const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at, state_changed_at, decide_due_at, decided_at, decision_reason, decision_note, threat_answers, duplicate_of, target_fix_due_at, disclosure_due_at, severity, cvss3, cvss4, cvss_score, cwe, assignee_user_id, affected, fix_branch_url, reporter_bound";
+const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at, state_changed_at, decide_due_at, decided_at, decision_reason, decision_note, threat_answers, duplicate_of, target_fix_due_at, disclosure_due_at, severity, cvss3, cvss4, cvss_score, cwe, assignee_user_id, affected, fix_branch_url, reporter_bound, signature, reporter_key_note";
 
 /// Insert a case; [`StoreError::Conflict`] if its source Message-ID is already a case.
 pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_scalar("INSERT INTO cases (project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, token_hash, reply_token_hash, source, source_message_id, received_at, acknowledge_due_at, acknowledged_at, decide_due_at, disclosure_due_at, state_changed_at, reporter_bound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $13, $18) RETURNING id")
+        Ok(sqlx::query_scalar("INSERT INTO cases (project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, token_hash, reply_token_hash, source, source_message_id, received_at, acknowledge_due_at, acknowledged_at, decide_due_at, disclosure_due_at, state_changed_at, reporter_bound, signature, reporter_key_note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $13, $18, $19, $20) RETURNING id")
             .bind(n.project_id)
             .bind(n.state)
             .bind(n.summary)
@@ -137,6 +145,8 @@ pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
             .bind(n.decide_due_at)
             .bind(n.disclosure_due_at)
             .bind(n.reporter_bound)
+            .bind(n.signature)
+            .bind(n.reporter_key_note)
             .fetch_one(&mut *c)
             .await?)
     })
@@ -186,7 +196,7 @@ pub async fn by_reply_token_hash(
 /// Whether a mail with this Message-ID was already taken in (as a case or a message).
 pub async fn mail_seen(c: Conn<'_>, message_id: &str) -> Result<bool, StoreError> {
     on_conn!(c, |c| {
-        let n: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM cases WHERE source_message_id = $1) + (SELECT COUNT(*) FROM case_messages WHERE message_id = $1)")
+        let n: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM cases WHERE source_message_id = $1) + (SELECT COUNT(*) FROM case_messages WHERE message_id = $1) + (SELECT COUNT(*) FROM held_mail WHERE message_id = $1)")
             .bind(message_id)
             .fetch_one(&mut *c)
             .await?;
@@ -750,5 +760,23 @@ pub async fn bind_reporter(
             .execute(&mut *c)
             .await?;
         Ok(r.rows_affected() == 1)
+    })
+}
+
+/// Set or replace a case's reporter key (armored), saying where it came from.
+pub async fn set_reporter_key(
+    c: Conn<'_>,
+    id: i64,
+    armored: Option<&str>,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE cases SET reporter_key = $1, reporter_key_note = $2 WHERE id = $3")
+            .bind(armored)
+            .bind(note)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
     })
 }

@@ -25,6 +25,7 @@ pub mod cve;
 pub mod disclosure;
 pub mod group;
 pub mod guests;
+pub mod held_mail;
 pub mod keys;
 pub mod lease;
 pub mod list_requests;

@@ -17,14 +17,14 @@ use std::process::{Command, Stdio};
 
 const PW: &str = "correct horse battery staple";
 
-struct Desk {
-    app: TestApp,
-    sink: SmtpSink,
+pub(crate) struct Desk {
+    pub(crate) app: TestApp,
+    pub(crate) sink: SmtpSink,
     secret: String,
 }
 
 impl Desk {
-    async fn new(kind: Kind, policies: &[&str]) -> Self {
+    pub(crate) async fn new(kind: Kind, policies: &[&str]) -> Self {
         let sink = SmtpSink::start().await;
         let secret = embargo::vault::generate_key();
         let url = sink.url();
@@ -47,7 +47,7 @@ impl Desk {
         desk
     }
 
-    fn cli(&self, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    pub(crate) fn cli(&self, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         let mut child = Command::new(bin())
             .args(args)
             .env("EMBARGO_DATABASE_URL", &self.app.db.url_text)
@@ -77,12 +77,12 @@ impl Desk {
         )
     }
 
-    async fn deliver(&self) {
+    pub(crate) async fn deliver(&self) {
         let worker = Worker::new(self.app.db.db.clone(), &self.app.state.cfg).unwrap();
         while worker.run_once().await.unwrap().sent > 0 {}
     }
 
-    fn mail_to(&self, to: &str) -> Vec<Received> {
+    pub(crate) fn mail_to(&self, to: &str) -> Vec<Received> {
         self.sink
             .messages()
             .into_iter()
@@ -90,7 +90,7 @@ impl Desk {
             .collect()
     }
 
-    async fn member(&self, email: &str, project: &str) -> reqwest::Client {
+    pub(crate) async fn member(&self, email: &str, project: &str) -> reqwest::Client {
         self.app.user(email, PW, false).await;
         let (code, _, err) = self.cli(
             &[
@@ -137,7 +137,7 @@ async fn submit(
         .unwrap()
 }
 
-fn body_text(m: &Received) -> String {
+pub(crate) fn body_text(m: &Received) -> String {
     let parsed = embargo::mail::inbound::parse(&m.data, &[], &[]).unwrap();
     parsed.text
 }

@@ -1437,25 +1437,22 @@ async fn requests_by_mail_point_to_the_form(kind: Kind) {
         .await
         .unwrap();
     assert_eq!(again, Outcome::Duplicate);
-    // Automatic mail is kept but never answered.
+    // Automatic mail is kept for the team (held, with the reason) but never answered.
     let auto = b"From: robot@example-linux.org\r\nTo: security@demo.example\r\nSubject: Security notification request\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <req-2@example-linux.org>\r\n\r\nOut of office.\r\n";
     let out = ingest::ingest(&desk.app.state.db, &desk.app.state.cfg, None, auto, None)
         .await
         .unwrap();
-    assert!(matches!(out, Outcome::ListRequest(_)), "{out:?}");
+    assert!(matches!(out, Outcome::Held { .. }), "{out:?}");
     assert_eq!(desk.deliver().await.len(), 0);
     assert_eq!(
         desk.app
             .db
             .scalar("SELECT COUNT(*) FROM list_request_mails")
             .await,
-        2
+        1
     );
     assert_eq!(
-        desk.app
-            .db
-            .scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'list.request_by_mail'")
-            .await,
-        2
+        desk.app.db.scalar("SELECT COUNT(*) FROM held_mail").await,
+        1
     );
 }

@@ -15,6 +15,7 @@ mod headers;
 mod intake;
 mod lists;
 mod mail;
+mod mail_clients;
 mod multiprocess;
 mod policy;
 mod security;

@@ -1,0 +1,155 @@
+//! Which inbound mail must never open a case or be answered: Embargo's own mail come
+//! back (a team member's address that is also a contact address, as Pylons has),
+//! automatic mail (RFC 3834: `Auto-Submitted` other than `no`, `Precedence: bulk` or
+//! `junk`), mail from a mailing list other than the project's own security address,
+//! and replies to Embargo's mail that are in no reporter's thread. Such mail is kept
+//! for the team with the reason (`store::held_mail`), and nothing is sent back.
+
+use crate::mail::compose::loop_stamp;
+use crate::mail::inbound::Envelope;
+
+/// Why `env` must be held rather than taken as a report, if it must. `contact` is the
+/// project's contact addresses (lower case): a list whose address is one of them is
+/// the project's own security list relaying a report, not list traffic.
+pub(super) fn held_reason(mail_from: &str, env: &Envelope, contact: &[String]) -> Option<String> {
+    let own = loop_stamp(mail_from);
+    if env.from.as_deref().is_some_and(|f| f == own) {
+        return Some(format!(
+            "it comes from Embargo's own address ({own}): Embargo's own mail came back in"
+        ));
+    }
+    if env.x_loop.iter().any(|l| loop_stamp(l) == own) {
+        return Some(format!(
+            "it carries Embargo's own X-Loop stamp ({own}): Embargo's own mail came back in"
+        ));
+    }
+    if let Some(v) = env
+        .auto_submitted
+        .as_deref()
+        .filter(|v| !v.eq_ignore_ascii_case("no"))
+    {
+        return Some(format!(
+            "it is automatic mail (Auto-Submitted: {v}); automatic mail never opens a case and is never answered (RFC 3834)"
+        ));
+    }
+    if let Some(v) = env
+        .precedence
+        .as_deref()
+        .filter(|v| matches!(*v, "bulk" | "junk"))
+    {
+        return Some(format!(
+            "it is bulk mail (Precedence: {v}); it never opens a case and is never answered"
+        ));
+    }
+    let listed = env.list_id.is_some() || env.precedence.as_deref() == Some("list");
+    if listed && !own_list(env, contact) {
+        return Some(format!(
+            "it came through a mailing list ({}) that is not the project's security address",
+            env.list_id.as_deref().map_or_else(
+                || "Precedence: list".to_owned(),
+                |l| format!("List-Id: {l}")
+            )
+        ));
+    }
+    None
+}
+
+/// Whether the list that relayed the mail is the project's own contact address
+/// (`List-Post: <mailto:security@…>`, or a `List-Id` naming it).
+fn own_list(env: &Envelope, contact: &[String]) -> bool {
+    let post = env.list_post.as_deref().unwrap_or("").to_lowercase();
+    let id = env.list_id.as_deref().unwrap_or("").to_lowercase();
+    contact.iter().any(|c| {
+        post.contains(&format!("mailto:{c}"))
+            || c.split_once('@')
+                .is_some_and(|(local, domain)| id.contains(&format!("{local}.{domain}")))
+    })
+}
+
+/// Whether `message_id` is one Embargo made (its domain is Embargo's mail domain).
+pub(super) fn is_own_message_id(mail_domain: &str, message_id: &str) -> bool {
+    let id = message_id.trim().trim_matches(['<', '>']);
+    id.rsplit_once('@')
+        .is_some_and(|(_, d)| d.eq_ignore_ascii_case(mail_domain))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(f: impl FnOnce(&mut Envelope)) -> Envelope {
+        let mut e = Envelope {
+            from: Some("ada@example.net".into()),
+            recipients: vec!["security@pylonsproject.org".into()],
+            message_id: Some("m1@example.net".into()),
+            thread: Vec::new(),
+            automatic: false,
+            auto_submitted: None,
+            precedence: None,
+            list_id: None,
+            list_post: None,
+            x_loop: Vec::new(),
+        };
+        f(&mut e);
+        e
+    }
+
+    const FROM: &str = "embargo@security.example.org";
+
+    #[test]
+    fn a_person_writing_is_not_held() {
+        let contact = vec!["security@pylonsproject.org".to_owned()];
+        assert_eq!(held_reason(FROM, &env(|_| {}), &contact), None);
+        let human = env(|e| e.auto_submitted = Some("no".into()));
+        assert_eq!(held_reason(FROM, &human, &contact), None);
+        // The project's own security list relaying a report.
+        let relayed = env(|e| {
+            e.list_id = Some("<security.pylonsproject.org>".into());
+            e.list_post = Some("<mailto:security@pylonsproject.org>".into());
+            e.precedence = Some("list".into());
+        });
+        assert_eq!(held_reason(FROM, &relayed, &contact), None);
+    }
+
+    #[test]
+    fn own_mail_automatic_mail_and_other_lists_are_held() {
+        let contact = vec!["security@pylonsproject.org".to_owned()];
+        for (e, says) in [
+            (
+                env(|e| e.from = Some("embargo@security.example.org".into())),
+                "Embargo's own address",
+            ),
+            (
+                env(|e| e.x_loop = vec!["Embargo@Security.Example.org".into()]),
+                "X-Loop",
+            ),
+            (
+                env(|e| e.auto_submitted = Some("auto-replied".into())),
+                "Auto-Submitted: auto-replied",
+            ),
+            (
+                env(|e| e.precedence = Some("bulk".into())),
+                "Precedence: bulk",
+            ),
+            (
+                env(|e| e.list_id = Some("<announce.lists.example.org>".into())),
+                "List-Id: <announce.lists.example.org>",
+            ),
+        ] {
+            let why = held_reason(FROM, &e, &contact).expect("held");
+            assert!(why.contains(says), "{why}");
+        }
+    }
+
+    #[test]
+    fn own_message_ids() {
+        assert!(is_own_message_id(
+            "security.example.org",
+            "<abc.123@security.example.org>"
+        ));
+        assert!(!is_own_message_id(
+            "security.example.org",
+            "<abc.123@example.net>"
+        ));
+    }
+}
