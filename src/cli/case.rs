@@ -52,6 +52,17 @@ pub enum CaseCommand {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Set or replace the reporter's OpenPGP key (replies are encrypted to it), or remove it.
+    ReporterKey {
+        /// Case number.
+        id: i64,
+        /// The armored public key file.
+        #[arg(conflicts_with = "remove", required_unless_present = "remove")]
+        file: Option<std::path::PathBuf>,
+        /// Remove the key (replies then go in clear).
+        #[arg(long)]
+        remove: bool,
+    },
     /// Set the severity (empty values clear a field).
     Severity {
         /// Case number.
@@ -185,13 +196,23 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
             println!("state: {}", case.state);
             println!(
                 "received: {} via {}",
-                (Some(case.received_at)).map_or_else(|| "-".into(), |t| Timestamp(t).minute()),
+                Timestamp(case.received_at).minute(),
                 case.source
             );
             println!(
                 "reporter: {}",
                 case.reporter_email.as_deref().unwrap_or("(no address)")
             );
+            match (&case.reporter_key, &case.reporter_key_note) {
+                (Some(_), note) => println!(
+                    "reporter key: {} (replies are encrypted)",
+                    note.as_deref().unwrap_or("source not recorded")
+                ),
+                (None, _) => println!("reporter key: none (replies go in clear)"),
+            }
+            if let Some(sig) = &case.signature {
+                println!("signature: {sig}");
+            }
             println!(
                 "acknowledge by: {}  acknowledged: {}",
                 (case.acknowledge_due_at).map_or_else(|| "-".into(), |t| Timestamp(t).minute()),
@@ -304,6 +325,40 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
             .await
             .map_err(err)?;
             println!("severity of case #{id} saved");
+        }
+        CaseCommand::ReporterKey {
+            id,
+            file,
+            remove: _,
+        } => {
+            let armored = match &file {
+                Some(path) => {
+                    let meta = std::fs::metadata(path)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                    if meta.len() > 1024 * 1024 {
+                        return Err(anyhow::anyhow!(
+                            "{} is larger than 1 MiB: that is not one public key",
+                            path.display()
+                        ));
+                    }
+                    std::fs::read_to_string(path).map_err(|e| {
+                        anyhow::anyhow!("cannot read {} as an armored key: {e}", path.display())
+                    })?
+                }
+                None => String::new(),
+            };
+            let set =
+                service::reporter_key::set_by_team(db, &operator_case(db, id).await?, &armored)
+                    .await
+                    .map_err(err)?;
+            match set {
+                Some(info) => println!(
+                    "case #{id}: replies are now encrypted to {} ({})",
+                    info.fingerprint,
+                    info.user_ids.join(", ")
+                ),
+                None => println!("case #{id}: the reporter key is removed; replies go in clear"),
+            }
         }
         CaseCommand::Strike { id, reason } => {
             let out = service::conduct::strike(db, &operator_case(db, id).await?, &reason)

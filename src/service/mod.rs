@@ -29,6 +29,7 @@ mod offered_keys;
 pub mod projects;
 pub mod rate;
 pub mod reminders;
+pub mod reporter_key;
 pub mod tokens;
 mod transition;
 pub mod triage;

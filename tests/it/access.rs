@@ -523,6 +523,7 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 vec![("text", "to collaborators")],
             ),
             (format!("/team/cases/{a}/assign"), vec![("assignee", "")]),
+            (format!("/team/cases/{a}/reporter/key"), vec![("key", "")]),
             (
                 format!("/team/cases/{a}/severity"),
                 vec![("level", ""), ("cvss3", ""), ("cvss4", ""), ("cwe", "")],
@@ -634,6 +635,11 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
                 "PUT",
                 format!("/api/v1/cases/{a}/assignee"),
                 Some(serde_json::json!({"user_id": null})),
+            ),
+            (
+                "PUT",
+                format!("/api/v1/cases/{a}/reporter-key"),
+                Some(serde_json::json!({"key": null})),
             ),
             (
                 "PUT",
@@ -837,11 +843,11 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             checked += 1;
         }
     }
-    // 9 team pages + the audit trail, 27 team forms, 39 API routes; the entitled roles
+    // 9 team pages + the audit trail, 28 team forms, 40 API routes; the entitled roles
     // skip the forms in ENTITLED_SKIP (the list's decide form ends in /decide too).
     assert_eq!(
         checked,
-        6 * (9 + 1 + 27 + 39) - 2 * (ENTITLED_SKIP.len() + 1),
+        6 * (9 + 1 + 28 + 40) - 2 * (ENTITLED_SKIP.len() + 1),
         "every route was asked by every role"
     );
     // The route inventory: every team page, team form and API route the router has

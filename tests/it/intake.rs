@@ -114,7 +114,7 @@ impl Desk {
     }
 }
 
-fn report_form(csrf: &str, fields: &[(&str, &str)]) -> Form {
+pub(crate) fn report_form(csrf: &str, fields: &[(&str, &str)]) -> Form {
     let mut form = Form::new().text("csrf_token", csrf.to_owned());
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
@@ -122,7 +122,7 @@ fn report_form(csrf: &str, fields: &[(&str, &str)]) -> Form {
     form
 }
 
-async fn submit(
+pub(crate) async fn submit(
     app: &TestApp,
     client: &reqwest::Client,
     project: &str,

@@ -131,6 +131,8 @@ pub struct CaseView {
     reporter_email: Option<String>,
     reporter_name: Option<String>,
     reporter_has_key: bool,
+    reporter_key_note: Option<String>,
+    signature: Option<String>,
     wants_credit: bool,
     credit_as: Option<String>,
     received_at: i64,
@@ -174,6 +176,11 @@ async fn view_of(state: &AppState, opened: &service::CaseRef) -> Result<Json<Cas
         reporter_email: case.reporter_email,
         reporter_name: case.reporter_name,
         reporter_has_key: case.reporter_key.is_some(),
+        reporter_key_note: case
+            .reporter_key
+            .as_ref()
+            .and(case.reporter_key_note.clone()),
+        signature: case.signature.clone(),
         wants_credit: case.wants_credit,
         credit_as: case.credit_as,
         received_at: case.received_at,
@@ -327,6 +334,23 @@ pub async fn assign(
     ApiJson(body): ApiJson<AssignBody>,
 ) -> Result<Json<CaseView>, ApiError> {
     triage::assign(&state.db, &case, body.user_id).await?;
+    view_of(&state, &case).await
+}
+
+/// A reporter key.
+#[derive(Debug, Deserialize)]
+pub struct KeyBody {
+    key: Option<String>,
+}
+
+/// `PUT /api/v1/cases/{id}/reporter-key`.
+pub async fn reporter_key(
+    State(state): State<AppState>,
+    ApiCase(_, case): ApiCase,
+    ApiJson(body): ApiJson<KeyBody>,
+) -> Result<Json<CaseView>, ApiError> {
+    crate::service::reporter_key::set_by_team(&state.db, &case, body.key.as_deref().unwrap_or(""))
+        .await?;
     view_of(&state, &case).await
 }
 

@@ -43,6 +43,7 @@ api_routes! {
     "/cases/{id}/severity" => put(cases::severity);
     "/cases/{id}/actions" => post(cases::step);
     "/cases/{id}/assignee" => put(cases::assign);
+    "/cases/{id}/reporter-key" => put(cases::reporter_key);
     "/cases/{id}/guests" => get(casework::guests).post(casework::invite);
     "/cases/{id}/guests/{guest}" => delete(casework::remove_guest);
     "/cases/{id}/strikes" => post(casework::strike);

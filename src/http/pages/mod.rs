@@ -73,6 +73,7 @@ page_routes! {
     "/team/projects/{project}/list/revoke" => post(list_team::revoke);
     "/c/{token}" => get(report::case);
     "/c/{token}/reply" => post(report::reply);
+    "/c/{token}/key" => post(report::key);
     "/g/{token}" => get(guest::case);
     "/g/{token}/reply" => post(guest::reply);
     "/team/cases/{id}/guests" => post(triage::invite);
@@ -98,6 +99,7 @@ page_routes! {
     "/team/cases/{id}/spam" => post(team::case_spam);
     "/team/cases/{id}/acknowledge" => post(team::case_acknowledge);
     "/team/cases/{id}/reporter/confirm" => post(team::case_confirm_reporter);
+    "/team/cases/{id}/reporter/key" => post(team::case_reporter_key);
     "/team/cases/{id}/decide" => post(triage::decide);
     "/team/cases/{id}/severity" => post(triage::severity);
     "/team/cases/{id}/step" => post(triage::step);

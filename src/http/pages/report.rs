@@ -224,6 +224,8 @@ struct CasePage {
     token: String,
     csrf: String,
     just_sent: bool,
+    /// The key replies are encrypted to (its key ID), if the case has one.
+    key_id: Option<String>,
 }
 
 /// `?sent=1` after submitting.
@@ -268,6 +270,11 @@ pub async fn case(
         token,
         csrf,
         just_sent: q.sent.is_some(),
+        key_id: case
+            .reporter_key
+            .as_deref()
+            .and_then(|k| crate::pgp::PublicKey::from_bytes(k.as_bytes()).ok())
+            .map(|k| k.info().key_id),
     })?
     .into_response())
 }
@@ -276,6 +283,27 @@ pub async fn case(
 #[derive(Deserialize)]
 pub struct ReplyForm {
     text: String,
+}
+
+/// The key form on the reporter's page.
+#[derive(Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    key: String,
+}
+
+/// `POST /c/{token}/key`: the reporter gives their OpenPGP key (replies are then encrypted).
+pub async fn key(
+    State(state): State<AppState>,
+    PagePath(token): PagePath<String>,
+    PageForm(form): PageForm<KeyForm>,
+) -> Result<Response, PageError> {
+    let case = service::cases::by_link(&state.db, &token)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    state.reply_allowed(&token)?;
+    service::reporter_key::set_by_reporter(&state.db, &case, &form.key).await?;
+    Ok(Redirect::to(&url::path(&["c", &token])).into_response())
 }
 
 /// `POST /c/{token}/reply`.

@@ -279,7 +279,10 @@ struct TeamCase {
     ack_due: Option<String>,
     acknowledged: Option<String>,
     reporter: Option<String>,
-    has_key: bool,
+    /// The reporter key's note (where it came from), when the case has a key.
+    key_note: Option<String>,
+    /// The report's signature as found.
+    signature: Option<String>,
     /// False for an encrypted mail report not bound to its sender (F2).
     reporter_bound: bool,
     wants_credit: bool,
@@ -547,7 +550,12 @@ pub async fn case(
         ack_due: case.acknowledge_due_at.map(|t| Timestamp(t).minute()),
         acknowledged: case.acknowledged_at.map(|t| Timestamp(t).minute()),
         reporter: case.reporter_email,
-        has_key: case.reporter_key.is_some(),
+        key_note: case.reporter_key.as_ref().map(|_| {
+            case.reporter_key_note
+                .clone()
+                .unwrap_or_else(|| "(source not recorded)".into())
+        }),
+        signature: case.signature.clone(),
         reporter_bound: case.reporter_bound,
         wants_credit: case.wants_credit,
         credit_as: case.credit_as,
@@ -843,6 +851,24 @@ pub async fn case_confirm_reporter(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::cases::confirm_reporter(&state.db, &state.cfg, &case).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// The reporter-key form.
+#[derive(serde::Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    key: String,
+}
+
+/// `POST /team/cases/{id}/reporter/key`: set, replace or (empty) remove the reporter's key.
+pub async fn case_reporter_key(
+    State(state): State<AppState>,
+    MemberCase(_, case): MemberCase,
+    PageForm(form): PageForm<KeyForm>,
+) -> Result<Redirect, PageError> {
+    let id = case.id();
+    service::reporter_key::set_by_team(&state.db, &case, &form.key).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 

@@ -1,0 +1,127 @@
+//! The reporter's OpenPGP key on a case. Replies, acknowledgements and decisions are
+//! encrypted to it. It comes with the report (the form's key field, or a key the
+//! mail offered — see `offered_keys`), or later: the team sets, replaces or removes
+//! it (page, API, CLI), and the reporter gives one on their case page. Every change
+//! is audited and noted on the case; the key is checked first (it parses, is
+//! neither expired nor revoked, and can receive encrypted mail).
+
+use super::access::CaseRef;
+use super::{ServiceError, audit};
+use crate::pgp::KeyInfo;
+use crate::store::{self, Db, cases::CaseRow};
+use serde_json::json;
+
+/// The team sets or replaces the reporter's key (`armored`), or removes it (empty).
+/// Returns the key's details, `None` when removed.
+pub async fn set_by_team(
+    db: &Db,
+    case: &CaseRef,
+    armored: &str,
+) -> Result<Option<KeyInfo>, ServiceError> {
+    let who = match case.caller() {
+        super::Caller::Member { email, .. } => email.clone(),
+        _ => "the operator".to_owned(),
+    };
+    let checked = check(armored).await?;
+    let mut tx = db.begin().await?;
+    let note = checked.as_ref().map(|(_, info)| {
+        let names = case
+            .row()
+            .reporter_email
+            .as_deref()
+            .filter(|e| {
+                info.user_ids
+                    .iter()
+                    .any(|u| super::offered_keys::uid_names(u, e))
+            })
+            .map_or_else(
+                || "; it does not name the reporter's address".to_owned(),
+                |e| format!(", names {e}"),
+            );
+        format!("set by {who} ({}{names})", info.key_id)
+    });
+    store::cases::set_reporter_key(
+        tx.conn(),
+        case.id(),
+        checked.as_ref().map(|(k, _)| k.as_str()),
+        note.as_deref(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        case.actor(),
+        if checked.is_some() {
+            "case.reporter_key_set"
+        } else {
+            "case.reporter_key_removed"
+        },
+        ("case", &case.id().to_string()),
+        Some(case.project_id()),
+        json!({"fingerprint": checked.as_ref().map(|(_, i)| i.fingerprint.clone())}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(checked.map(|(_, info)| info))
+}
+
+/// The reporter gives their key on their case page (the link is theirs: it was
+/// issued only to a sender bound to the report, or after the team confirmed them).
+pub async fn set_by_reporter(
+    db: &Db,
+    case: &CaseRow,
+    armored: &str,
+) -> Result<KeyInfo, ServiceError> {
+    let Some((armored, info)) = check(armored).await? else {
+        return Err(ServiceError::Invalid(
+            "paste your OpenPGP public key (-----BEGIN PGP PUBLIC KEY BLOCK----- …)".into(),
+        ));
+    };
+    let mut tx = db.begin().await?;
+    store::cases::set_reporter_key(
+        tx.conn(),
+        case.id,
+        Some(&armored),
+        Some(&format!(
+            "given by the reporter on their case page ({})",
+            info.key_id
+        )),
+    )
+    .await?;
+    super::cases::system_note_in(
+        &mut tx,
+        case.id,
+        &format!(
+            "The reporter gave an OpenPGP key on their case page: {}. Replies are encrypted to it from now on.",
+            info.fingerprint
+        ),
+        None,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &crate::domain::actor::Actor::Anonymous,
+        "case.reporter_key_set",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"fingerprint": info.fingerprint, "by": "reporter"}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(info)
+}
+
+/// The key checked and armored again (`None` for an empty field).
+async fn check(armored: &str) -> Result<Option<(String, KeyInfo)>, ServiceError> {
+    let text = armored.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.len() > crate::mail::inbound::MAX_KEY_BYTES {
+        return Err(ServiceError::Invalid(format!(
+            "the key is larger than {} KiB; export it without other signatures (gpg --export-options export-minimal --armor --export …)",
+            crate::mail::inbound::MAX_KEY_BYTES / 1024
+        )));
+    }
+    let (key, info) = super::keys::inspect_recipient_untrusted(text.as_bytes().to_vec()).await?;
+    Ok(Some((key.to_armored()?, info)))
+}
