@@ -268,6 +268,7 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
             email: address.into(),
             public_key: String::new(),
             files: Vec::new(),
+            client_parts: Vec::new(),
         };
         let submitted = service::cases::submit(
             db,

@@ -134,10 +134,22 @@ fn info_of(cert: &Cert) -> KeyInfo {
     let valid = cert.with_policy(&p, None);
     let fingerprint = cert.fingerprint().to_hex();
     let key_id = format!("0x{}", cert.keyid().to_hex().to_lowercase());
-    let user_ids = cert
-        .userids()
-        .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
-        .collect();
+    // Only user IDs the key's owner bound with a valid self-signature, and has not
+    // revoked: anyone can append an unsigned user ID to someone else's key, and a
+    // user ID decides whose address a signature vouches for (F2).
+    let user_ids = match &valid {
+        Ok(vc) => vc
+            .userids()
+            .filter(|u| {
+                !matches!(
+                    u.revocation_status(),
+                    openpgp::types::RevocationStatus::Revoked(_)
+                )
+            })
+            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     let created = unix(cert.primary_key().key().creation_time());
     let (expires, expired, revoked) = match &valid {
         Ok(vc) => {

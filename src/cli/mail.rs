@@ -331,14 +331,16 @@ pub async fn mail(cmd: MailCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exi
                 if held.is_empty() {
                     println!("no held mail");
                 }
+                // What the sender wrote, shown without control characters (no terminal escapes).
+                let clean = |t: &str| -> String { t.chars().filter(|c| !c.is_control()).collect() };
                 for h in held {
                     println!(
                         "#{} {} from {}: {}\n    held because {}",
                         h.id,
                         crate::domain::time::Timestamp(h.received_at).minute(),
-                        h.sender.as_deref().unwrap_or("(no sender)"),
-                        h.subject.as_deref().unwrap_or("(no subject)"),
-                        h.reason
+                        clean(h.sender.as_deref().unwrap_or("(no sender)")),
+                        clean(h.subject.as_deref().unwrap_or("(no subject)")),
+                        clean(&h.reason)
                     );
                 }
             }

@@ -39,6 +39,10 @@ pub struct NewReport {
     pub public_key: String,
     /// Attachments.
     pub files: Vec<SubmittedFile>,
+    /// Parts the reporter's mail client added (keys, detached signatures, vCards):
+    /// kept with the case like attachments, never counted against the policy's
+    /// attachment rules.
+    pub client_parts: Vec<SubmittedFile>,
 }
 
 /// Longest reporter-offered severity or CVSS vector (a CVSS 4.0 vector with every

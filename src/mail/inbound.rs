@@ -155,6 +155,9 @@ pub struct Inbound {
     /// OpenPGP keys the message offers (at most [`MAX_OFFERED_KEYS`]), in the order
     /// found: inside the encryption first.
     pub keys: Vec<OfferedKey>,
+    /// The parts the client added (key parts, detached signatures, vCards): kept,
+    /// but not attachments of the report.
+    pub client_parts: Vec<InboundAttachment>,
 }
 
 impl Inbound {
@@ -215,6 +218,8 @@ struct Content {
     digests: Vec<String>,
     /// Keys offered on the way.
     keys: Vec<OfferedKey>,
+    /// Parts the client added.
+    client_parts: Vec<InboundAttachment>,
 }
 
 /// Whether a part is a client's furniture rather than something the reporter attached:
@@ -409,12 +414,19 @@ impl Reader<'_> {
         let mut text = String::new();
         let mut attachments = Vec::new();
         let mut keys = Vec::new();
+        let mut client_parts = Vec::new();
         for part in &msg.parts {
             if part.is_multipart() || is(part, "text", "rfc822-headers") {
                 continue;
             }
             let (t, s) = ctype(part);
             if furniture(&t, &s) {
+                client_parts.push(InboundAttachment {
+                    filename: part.attachment_name().map(str::to_owned),
+                    content_type: format!("{t}/{s}"),
+                    size: part.contents().len(),
+                    bytes: part.contents().to_vec(),
+                });
                 if (t.as_str(), s.as_str()) == ("application", "pgp-keys") {
                     offer(
                         &mut keys,
@@ -455,6 +467,7 @@ impl Reader<'_> {
             inner_signature: SignatureStatus::Unsigned,
             digests: Vec::new(),
             keys,
+            client_parts,
         };
         self.inline_pgp(&mut content)?;
         if let Some(block) = armored_block(&content.text, "PGP PUBLIC KEY BLOCK") {
@@ -588,6 +601,7 @@ pub fn parse(
         encryption: content.encryption,
         signature: content.signature,
         keys: content.keys,
+        client_parts: content.client_parts,
     })
 }
 
@@ -620,7 +634,9 @@ pub struct Envelope {
     pub message_id: Option<String>,
     /// In-Reply-To and References.
     pub thread: Vec<String>,
-    /// Auto-Submitted or bulk precedence: never answer it (RFC 3834).
+    /// Auto-Submitted other than `no`, or bulk/junk precedence: never answer it (RFC
+    /// 3834). (List mail is held by `service::mail_loops` unless it is the project's
+    /// own security list relaying a report, which is answered like any report.)
     pub automatic: bool,
     /// The `Auto-Submitted` header, if any.
     pub auto_submitted: Option<String>,
@@ -677,7 +693,7 @@ pub fn envelope(raw: &[u8]) -> Result<Envelope, InboundError> {
         .is_some_and(|v| !v.eq_ignore_ascii_case("no"));
     let bulk = precedence
         .as_deref()
-        .is_some_and(|v| matches!(v, "bulk" | "list" | "junk"));
+        .is_some_and(|v| matches!(v, "bulk" | "junk"));
     let x_loop = msg
         .headers()
         .iter()

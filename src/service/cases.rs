@@ -411,7 +411,7 @@ pub async fn submit(
         now,
     )
     .await?;
-    for f in &r.files {
+    for f in r.files.iter().chain(&r.client_parts) {
         if f.bytes.is_empty() && f.filename.is_empty() {
             continue;
         }

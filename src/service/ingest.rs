@@ -218,6 +218,21 @@ pub async fn ingest(
     if let Some(reason) = super::mail_loops::held_reason(cfg.mail_from.as_str(), &env, &contact) {
         return hold(db, &project, &env, raw, reason).await;
     }
+    // Its own Message-ID is one Embargo sent: its own mail, whatever its headers say now.
+    if let Some(id) = &env.message_id {
+        let mut c = db.acquire().await?;
+        if store::outbox::first_known(c.conn(), std::slice::from_ref(id))
+            .await?
+            .is_some()
+        {
+            drop(c);
+            let reason = format!(
+                "its Message-ID <{}> is one Embargo sent: Embargo's own mail came back in",
+                id.trim_matches(['<', '>'])
+            );
+            return hold(db, &project, &env, raw, reason).await;
+        }
+    }
 
     if let Some(id) = &env.message_id {
         let mut c = db.acquire().await?;
@@ -305,12 +320,13 @@ pub async fn ingest(
     }
     // A reply to one of Embargo's own mails that is in no reporter's thread (a list
     // member answering a pre-notification, a team notification come back): for the team.
-    if case.is_none()
-        && let Some(own) = env
-            .thread
-            .iter()
-            .find(|id| super::mail_loops::is_own_message_id(cfg.mail_from.domain(), id))
-    {
+    let own = if case.is_none() {
+        let mut c = db.acquire().await?;
+        store::outbox::first_known(c.conn(), &env.thread).await?
+    } else {
+        None
+    };
+    if let Some(own) = own {
         let reason =
             format!("it answers a mail Embargo sent ({own}) and is in no reporter's thread");
         return hold(db, &project, &env, raw, reason).await;
@@ -318,13 +334,9 @@ pub async fn ingest(
     let offered = super::offered_keys::choose(&parsed.keys, &sender).await;
     let signature = super::offered_keys::signature_text(&parsed, &known, &sender);
     if let Some(case) = case {
-        if case.reporter_key.is_none()
-            && bound
-            && let Some(k) = &offered
-        {
-            let mut c = db.acquire().await?;
-            store::cases::set_reporter_key(c.conn(), case.id, Some(&k.armored), Some(&k.note))
-                .await?;
+        if let Some(k) = &offered {
+            let proven = super::offered_keys::proven_by(&parsed, k);
+            super::reporter_key::offered_in_reply(db, &case, k, proven).await?;
         }
         cases::reporter_reply(
             db,
@@ -398,6 +410,18 @@ pub async fn ingest(
             .iter()
             .map(|a| SubmittedFile {
                 filename: a.filename.clone().unwrap_or_else(|| "attachment".into()),
+                content_type: a.content_type.clone(),
+                bytes: a.bytes.clone(),
+            })
+            .collect(),
+        client_parts: parsed
+            .client_parts
+            .iter()
+            .map(|a| SubmittedFile {
+                filename: a
+                    .filename
+                    .clone()
+                    .unwrap_or_else(|| a.content_type.replace('/', "-")),
                 content_type: a.content_type.clone(),
                 bytes: a.bytes.clone(),
             })

@@ -12,6 +12,21 @@ use crate::mail::inbound::Envelope;
 /// project's contact addresses (lower case): a list whose address is one of them is
 /// the project's own security list relaying a report, not list traffic.
 pub(super) fn held_reason(mail_from: &str, env: &Envelope, contact: &[String]) -> Option<String> {
+    held_reason_in_full(mail_from, env, contact).map(|r| {
+        // Header values are the sender's: bounded, and printable only.
+        let clean: String = r
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_REASON)
+            .collect();
+        clean
+    })
+}
+
+/// Longest reason kept.
+const MAX_REASON: usize = 500;
+
+fn held_reason_in_full(mail_from: &str, env: &Envelope, contact: &[String]) -> Option<String> {
     let own = loop_stamp(mail_from);
     if env.from.as_deref().is_some_and(|f| f == own) {
         return Some(format!(
@@ -64,13 +79,6 @@ fn own_list(env: &Envelope, contact: &[String]) -> bool {
             || c.split_once('@')
                 .is_some_and(|(local, domain)| id.contains(&format!("{local}.{domain}")))
     })
-}
-
-/// Whether `message_id` is one Embargo made (its domain is Embargo's mail domain).
-pub(super) fn is_own_message_id(mail_domain: &str, message_id: &str) -> bool {
-    let id = message_id.trim().trim_matches(['<', '>']);
-    id.rsplit_once('@')
-        .is_some_and(|(_, d)| d.eq_ignore_ascii_case(mail_domain))
 }
 
 #[cfg(test)]
@@ -139,17 +147,5 @@ mod tests {
             let why = held_reason(FROM, &e, &contact).expect("held");
             assert!(why.contains(says), "{why}");
         }
-    }
-
-    #[test]
-    fn own_message_ids() {
-        assert!(is_own_message_id(
-            "security.example.org",
-            "<abc.123@security.example.org>"
-        ));
-        assert!(!is_own_message_id(
-            "security.example.org",
-            "<abc.123@example.net>"
-        ));
     }
 }

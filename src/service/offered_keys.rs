@@ -17,6 +17,8 @@ use crate::pgp::{PublicKey, SignatureStatus};
 pub(super) struct Chosen {
     /// Armored.
     pub armored: String,
+    /// Its fingerprint.
+    pub fingerprint: String,
     /// Where it came from, and whether it names the sender (shown on the case).
     pub note: String,
 }
@@ -50,6 +52,7 @@ pub(super) async fn choose(keys: &[OfferedKey], sender: &str) -> Option<Chosen> 
         if info.user_ids.iter().any(|u| uid_names(u, sender)) {
             return Some(Chosen {
                 armored,
+                fingerprint: info.fingerprint.clone(),
                 note: format!(
                     "from {} ({}, names {sender})",
                     k.source.describe(),
@@ -57,9 +60,12 @@ pub(super) async fn choose(keys: &[OfferedKey], sender: &str) -> Option<Chosen> 
                 ),
             });
         }
-        if fallback.is_none() {
+        // A key block in the report's text that does not name the sender may be the
+        // report's subject (a proof of concept), not the reporter's key.
+        if fallback.is_none() && k.source != crate::mail::inbound::KeySource::Inline {
             fallback = Some(Chosen {
                 armored,
+                fingerprint: info.fingerprint.clone(),
                 note: format!(
                     "from {} ({}); it does not name the sender's address {sender}, so it does not show who wrote the report",
                     k.source.describe(),
@@ -69,6 +75,15 @@ pub(super) async fn choose(keys: &[OfferedKey], sender: &str) -> Option<Chosen> 
         }
     }
     fallback
+}
+
+/// Whether `parsed` proves its sender holds `key`: encrypted, bound to the sender, and
+/// signed inside the encryption by that very key. Only then does a key offered in a
+/// reply (whose thread anyone who saw a Reply-To can join) replace nothing silently.
+pub(super) fn proven_by(parsed: &Inbound, key: &Chosen) -> bool {
+    parsed.sender_bound
+        && !parsed.decrypted_digests.is_empty()
+        && matches!(&parsed.signature, SignatureStatus::Good { fingerprint } if *fingerprint == key.fingerprint)
 }
 
 /// The report's signature as the case shows it (`None`: not signed).

@@ -110,6 +110,68 @@ pub async fn set_by_reporter(
     Ok(info)
 }
 
+/// A key offered in a reporter's mail reply. Taken as the case's reporter key only
+/// when the case has none and the reply proves its sender holds it (`proven`: signed
+/// inside the encryption by that key, see `offered_keys::proven_by`); otherwise the
+/// team is told of it in a note and decides.
+pub(super) async fn offered_in_reply(
+    db: &Db,
+    case: &CaseRow,
+    key: &super::offered_keys::Chosen,
+    proven: bool,
+) -> Result<(), ServiceError> {
+    let current = case
+        .reporter_key
+        .as_deref()
+        .and_then(|k| crate::pgp::PublicKey::from_bytes(k.as_bytes()).ok())
+        .map(|k| k.fingerprint());
+    if current.as_deref() == Some(key.fingerprint.as_str()) {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    if proven && current.is_none() {
+        store::cases::set_reporter_key(tx.conn(), case.id, Some(&key.armored), Some(&key.note))
+            .await?;
+        super::cases::system_note_in(
+            &mut tx,
+            case.id,
+            &format!(
+                "The reporter's encrypted reply, signed with it, offered the OpenPGP key {}: replies are encrypted to it from now on.",
+                key.fingerprint
+            ),
+            None,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            &crate::domain::actor::Actor::Anonymous,
+            "case.reporter_key_set",
+            ("case", &case.id.to_string()),
+            Some(case.project_id),
+            json!({"fingerprint": key.fingerprint, "by": "reply"}),
+        )
+        .await?;
+    } else {
+        let why = if current.is_some() {
+            "the case keeps the key it has (a key is replaced only by the team or on the reporter's page)"
+        } else {
+            "the reply was not signed with it inside an encrypted message, so it does not show the reporter holds it"
+        };
+        super::cases::system_note_in(
+            &mut tx,
+            case.id,
+            &format!(
+                "A reply on this case offered the OpenPGP key {} ({}). It was not taken as the reporter's key: {why}. If it is theirs, set it under \"The reporter's OpenPGP key\".",
+                key.fingerprint, key.note
+            ),
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The key checked and armored again (`None` for an empty field).
 async fn check(armored: &str) -> Result<Option<(String, KeyInfo)>, ServiceError> {
     let text = armored.trim();

@@ -39,6 +39,9 @@ pub struct NewSchedule<'a> {
     pub auto_publish: bool,
     /// Who set it.
     pub scheduled_by: Option<i64>,
+    /// The schedule version it was planned from: a schedule moved meanwhile (the
+    /// state stays `scheduled` when a date is moved) is a conflict, not an overwrite.
+    pub from_version: i64,
 }
 
 /// Which disclosure timestamp a step sets.
@@ -91,8 +94,15 @@ pub async fn transition(
         Beside::Schedule(_) => "disclose_at = $5, disclose_zone = $6, exploited_reason = $7, auto_publish = $8, scheduled_by = $9, schedule_version = schedule_version + 1".to_owned(),
         Beside::Stamp(s) => format!("{} = $2", s.column()),
     };
+    // Edges that keep the state (a moved date, a pre-announcement of a pre-notified
+    // case) are guarded by what they change, so they too happen once per decision.
+    let guard = match beside {
+        Beside::Schedule(_) => " AND schedule_version = $10".to_owned(),
+        Beside::Stamp(s) => format!(" AND {} IS NULL", s.column()),
+        Beside::Nothing | Beside::Decision(_) => String::new(),
+    };
     let sql = format!(
-        "UPDATE cases SET state = $1, state_changed_at = $2, {extra} WHERE id = $3 AND state = $4 RETURNING schedule_version"
+        "UPDATE cases SET state = $1, state_changed_at = $2, {extra} WHERE id = $3 AND state = $4{guard} RETURNING schedule_version"
     );
     on_conn!(c, |c| {
         let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
@@ -116,7 +126,8 @@ pub async fn transition(
                     .bind(s.zone)
                     .bind(s.exploited_reason)
                     .bind(s.auto_publish)
-                    .bind(s.scheduled_by);
+                    .bind(s.scheduled_by)
+                    .bind(s.from_version);
             }
         }
         Ok(q.fetch_optional(&mut *c).await?)

@@ -196,7 +196,7 @@ pub async fn by_reply_token_hash(
 /// Whether a mail with this Message-ID was already taken in (as a case or a message).
 pub async fn mail_seen(c: Conn<'_>, message_id: &str) -> Result<bool, StoreError> {
     on_conn!(c, |c| {
-        let n: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM cases WHERE source_message_id = $1) + (SELECT COUNT(*) FROM case_messages WHERE message_id = $1) + (SELECT COUNT(*) FROM held_mail WHERE message_id = $1)")
+        let n: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM cases WHERE source_message_id = $1) + (SELECT COUNT(*) FROM case_messages WHERE message_id = $1)")
             .bind(message_id)
             .fetch_one(&mut *c)
             .await?;

@@ -217,3 +217,23 @@ pub async fn raw(c: Conn<'_>, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
             .await?)
     })
 }
+
+/// The first of `message_ids` (angle brackets allowed) that Embargo sent or queued.
+pub async fn first_known(
+    mut c: Conn<'_>,
+    message_ids: &[String],
+) -> Result<Option<String>, StoreError> {
+    for id in message_ids.iter().take(20) {
+        let bare = id.trim().trim_matches(['<', '>']);
+        let found: Option<i64> = on_conn!(c.reborrow(), |cc| {
+            sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = $1")
+                .bind(bare)
+                .fetch_optional(&mut *cc)
+                .await?
+        });
+        if found.is_some() {
+            return Ok(Some(bare.to_owned()));
+        }
+    }
+    Ok(None)
+}

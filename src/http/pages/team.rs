@@ -182,6 +182,16 @@ struct ProjectTeam {
     frozen_since: Option<String>,
     freeze_public: bool,
     has_list: bool,
+    held: Vec<HeldLine>,
+}
+
+/// Mail held for the team instead of opening a case.
+struct HeldLine {
+    id: i64,
+    when: String,
+    sender: String,
+    subject: String,
+    reason: String,
 }
 
 /// A ban as the project page lists it.
@@ -238,7 +248,19 @@ pub async fn project(
             since: Timestamp(b.created_at).minute(),
         })
         .collect();
+    let held = service::held_mail::list(&state.db, &project, 20)
+        .await?
+        .into_iter()
+        .map(|h| HeldLine {
+            id: h.id,
+            when: Timestamp(h.received_at).minute(),
+            sender: h.sender.unwrap_or_default(),
+            subject: h.subject.unwrap_or_default(),
+            reason: h.reason,
+        })
+        .collect();
     render(&ProjectTeam {
+        held,
         has_list: service::projects::policy_of(&project)
             .ok()
             .flatten()

@@ -128,6 +128,7 @@ pub async fn schedule(
             exploited_reason: (!exploited.is_empty()).then_some(exploited),
             auto_publish: input.auto_publish,
             scheduled_by: user_id,
+            from_version: before.schedule_version,
         }),
     )
     .await?;
