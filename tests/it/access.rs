@@ -516,86 +516,7 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
 
         // Team forms (POST with the role's own CSRF token). Run the entitled ones last-safe:
         // each is a harmless change (a note, a message, an assignment to nobody).
-        for (path, fields) in [
-            (format!("/team/cases/{a}/note"), vec![("text", "a note")]),
-            (
-                format!("/team/cases/{a}/shared"),
-                vec![("text", "to collaborators")],
-            ),
-            (format!("/team/cases/{a}/assign"), vec![("assignee", "")]),
-            (format!("/team/cases/{a}/reporter/key"), vec![("key", "")]),
-            (
-                format!("/team/cases/{a}/severity"),
-                vec![("level", ""), ("cvss3", ""), ("cvss4", ""), ("cwe", "")],
-            ),
-            (format!("/team/cases/{a}/step"), vec![("action", "close")]),
-            (format!("/team/cases/{a}/decide"), vec![("verdict", "spam")]),
-            (
-                format!("/team/cases/{a}/guests"),
-                vec![("name", "X"), ("email", "x@example.org"), ("role", "other")],
-            ),
-            (format!("/team/cases/{a}/reply"), vec![("text", "hello")]),
-            (format!("/team/cases/{a}/strike"), vec![("reason", "x")]),
-            (format!("/team/cases/{a}/affected"), vec![("text", "")]),
-            (
-                format!("/team/cases/{a}/patches"),
-                vec![("branch", "2.1"), ("diff", "x")],
-            ),
-            (
-                format!("/team/cases/{a}/patches/999/review"),
-                vec![("verdict", "approved")],
-            ),
-            (
-                format!("/team/cases/{a}/upstream"),
-                vec![("name", "libx"), ("contact", "")],
-            ),
-            (
-                format!("/team/cases/{a}/upstream/record"),
-                vec![("kind", "answer"), ("body", "x")],
-            ),
-            (format!("/team/cases/{a}/branch"), vec![("url", "")]),
-            (
-                "/team/projects/demo/freeze".to_owned(),
-                vec![("on", "false")],
-            ),
-            (
-                "/team/projects/demo/bans/lift".to_owned(),
-                vec![("email", "nobody@example.org")],
-            ),
-            (
-                format!("/team/cases/{a}/advisory"),
-                vec![
-                    ("title", "Draft title"),
-                    ("summary", ""),
-                    ("description", ""),
-                    ("remedy", ""),
-                    ("workarounds", ""),
-                    ("fixed", ""),
-                    ("refs", ""),
-                ],
-            ),
-            (
-                format!("/team/cases/{a}/schedule"),
-                vec![("date", "2030-01-01"), ("time", "12:00"), ("zone", "UTC")],
-            ),
-            (format!("/team/cases/{a}/disclosure/publish"), vec![]),
-            (format!("/team/cases/{a}/cve"), vec![]),
-            (format!("/team/cases/{a}/reporter/confirm"), vec![]),
-            (format!("/team/cases/{a}/guests/999/remove"), vec![]),
-            (format!("/team/cases/{a}/spam"), vec![]),
-            (
-                format!("/team/cases/{a}/acknowledge"),
-                vec![("text", "Thanks.")],
-            ),
-            (
-                "/team/projects/demo/list/revoke".to_owned(),
-                vec![("email", "nobody@example.org")],
-            ),
-            (
-                "/team/projects/demo/list/requests/999/decide".to_owned(),
-                vec![("verdict", "approve")],
-            ),
-        ] {
+        for (path, fields) in team_forms(a) {
             if role.entitled() && ENTITLED_SKIP.iter().any(|end| path.ends_with(end)) {
                 // Changes of state and outbound mail are covered by their own tests.
                 continue;
@@ -626,150 +547,7 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
         }
 
         // The API.
-        for (method, path, body) in [
-            ("GET", format!("/api/v1/cases/{a}"), None),
-            ("GET", "/api/v1/cases".to_owned(), None),
-            ("GET", "/api/v1/cases?q=Heap".to_owned(), None),
-            ("GET", "/api/v1/projects/demo".to_owned(), None),
-            (
-                "PUT",
-                format!("/api/v1/cases/{a}/assignee"),
-                Some(serde_json::json!({"user_id": null})),
-            ),
-            (
-                "PUT",
-                format!("/api/v1/cases/{a}/reporter-key"),
-                Some(serde_json::json!({"key": null})),
-            ),
-            (
-                "PUT",
-                format!("/api/v1/cases/{a}/severity"),
-                Some(serde_json::json!({})),
-            ),
-            (
-                "POST",
-                format!("/api/v1/cases/{a}/actions"),
-                Some(serde_json::json!({"action": "start-fix"})),
-            ),
-            (
-                "POST",
-                format!("/api/v1/cases/{a}/decision"),
-                Some(serde_json::json!({"verdict": "bogus"})),
-            ),
-            ("GET", format!("/api/v1/cases/{a}/guests"), None),
-            (
-                "POST",
-                format!("/api/v1/cases/{a}/guests"),
-                Some(serde_json::json!({"email": "bad", "name": "", "role": "other"})),
-            ),
-            (
-                "POST",
-                format!("/api/v1/cases/{a}/strikes"),
-                Some(serde_json::json!({"reason": ""})),
-            ),
-            (
-                "PUT",
-                format!("/api/v1/cases/{a}/affected"),
-                Some(serde_json::json!({"text": ""})),
-            ),
-            ("GET", format!("/api/v1/cases/{a}/patches"), None),
-            (
-                "POST",
-                format!("/api/v1/cases/{a}/patches"),
-                Some(serde_json::json!({"branch": "2.1", "diff": "x"})),
-            ),
-            ("GET", format!("/api/v1/cases/{a}/upstream"), None),
-            (
-                "PUT",
-                format!("/api/v1/cases/{a}/upstream"),
-                Some(serde_json::json!({"name": ""})),
-            ),
-            (
-                "POST",
-                format!("/api/v1/cases/{a}/upstream/events"),
-                Some(serde_json::json!({"kind": "bogus", "body": "x"})),
-            ),
-            (
-                "PUT",
-                "/api/v1/projects/demo/freeze".to_owned(),
-                Some(serde_json::json!({"on": false})),
-            ),
-            ("GET", "/api/v1/projects/demo/bans".to_owned(), None),
-            (
-                "POST",
-                "/api/v1/projects/demo/bans/lift".to_owned(),
-                Some(serde_json::json!({"email": "nobody@example.org"})),
-            ),
-            ("GET", "/api/v1/cwe?q=xss".to_owned(), None),
-            ("GET", format!("/api/v1/cases/{a}/advisory"), None),
-            (
-                "PUT",
-                format!("/api/v1/cases/{a}/advisory"),
-                Some(
-                    serde_json::json!({"title": "", "summary": "", "description": "", "remedy": "", "workarounds": "", "fixed": "", "refs": ""}),
-                ),
-            ),
-            (
-                "POST",
-                format!("/api/v1/cases/{a}/schedule"),
-                Some(serde_json::json!({"date": "2030-01-01", "time": "12:00", "zone": "UTC"})),
-            ),
-            (
-                "POST",
-                format!("/api/v1/cases/{a}/disclosure/publish"),
-                None,
-            ),
-            ("POST", format!("/api/v1/cases/{a}/cve"), None),
-            ("GET", "/api/v1/projects/demo/schedule".to_owned(), None),
-            ("GET", "/api/v1/projects".to_owned(), None),
-            (
-                "GET",
-                "/api/v1/cvss?vector=CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".to_owned(),
-                None,
-            ),
-            ("DELETE", format!("/api/v1/cases/{a}/guests/999"), None),
-            (
-                "POST",
-                format!("/api/v1/cases/{a}/patches/999/reviews"),
-                Some(serde_json::json!({"verdict": "approved", "note": "x"})),
-            ),
-            (
-                "GET",
-                "/api/v1/projects/demo/list/requests".to_owned(),
-                None,
-            ),
-            (
-                "GET",
-                "/api/v1/projects/demo/list/requests/999".to_owned(),
-                None,
-            ),
-            (
-                "POST",
-                "/api/v1/projects/demo/list/requests/999/decision".to_owned(),
-                Some(serde_json::json!({"verdict": "approve"})),
-            ),
-            ("GET", "/api/v1/projects/demo/list/members".to_owned(), None),
-            (
-                "POST",
-                "/api/v1/projects/demo/list/members".to_owned(),
-                Some(serde_json::json!({"email": "bad", "name": "", "group": "x"})),
-            ),
-            (
-                "POST",
-                "/api/v1/projects/demo/list/members/revoke".to_owned(),
-                Some(serde_json::json!({"email": "nobody@example.org"})),
-            ),
-            (
-                "PUT",
-                "/api/v1/projects/demo/list/members/key".to_owned(),
-                Some(serde_json::json!({"email": "nobody@example.org", "public_key": "x"})),
-            ),
-            (
-                "GET",
-                "/api/v1/projects/demo/announce/subscribers".to_owned(),
-                None,
-            ),
-        ] {
+        for (method, path, body) in api_calls(a) {
             exercised.insert(route_of(method, &path));
             let client = reqwest::Client::new();
             let mut req = match method {
@@ -878,4 +656,236 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             .await,
         0
     );
+}
+
+/// The team forms the matrix submits, with harmless fields.
+fn team_forms(a: i64) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
+    vec![
+        (format!("/team/cases/{a}/note"), vec![("text", "a note")]),
+        (
+            format!("/team/cases/{a}/shared"),
+            vec![("text", "to collaborators")],
+        ),
+        (format!("/team/cases/{a}/assign"), vec![("assignee", "")]),
+        (format!("/team/cases/{a}/reporter/key"), vec![("key", "")]),
+        (
+            format!("/team/cases/{a}/severity"),
+            vec![("level", ""), ("cvss3", ""), ("cvss4", ""), ("cwe", "")],
+        ),
+        (format!("/team/cases/{a}/step"), vec![("action", "close")]),
+        (format!("/team/cases/{a}/decide"), vec![("verdict", "spam")]),
+        (
+            format!("/team/cases/{a}/guests"),
+            vec![("name", "X"), ("email", "x@example.org"), ("role", "other")],
+        ),
+        (format!("/team/cases/{a}/reply"), vec![("text", "hello")]),
+        (format!("/team/cases/{a}/strike"), vec![("reason", "x")]),
+        (format!("/team/cases/{a}/affected"), vec![("text", "")]),
+        (
+            format!("/team/cases/{a}/patches"),
+            vec![("branch", "2.1"), ("diff", "x")],
+        ),
+        (
+            format!("/team/cases/{a}/patches/999/review"),
+            vec![("verdict", "approved")],
+        ),
+        (
+            format!("/team/cases/{a}/upstream"),
+            vec![("name", "libx"), ("contact", "")],
+        ),
+        (
+            format!("/team/cases/{a}/upstream/record"),
+            vec![("kind", "answer"), ("body", "x")],
+        ),
+        (format!("/team/cases/{a}/branch"), vec![("url", "")]),
+        (
+            "/team/projects/demo/freeze".to_owned(),
+            vec![("on", "false")],
+        ),
+        (
+            "/team/projects/demo/bans/lift".to_owned(),
+            vec![("email", "nobody@example.org")],
+        ),
+        (
+            format!("/team/cases/{a}/advisory"),
+            vec![
+                ("title", "Draft title"),
+                ("summary", ""),
+                ("description", ""),
+                ("remedy", ""),
+                ("workarounds", ""),
+                ("fixed", ""),
+                ("refs", ""),
+            ],
+        ),
+        (
+            format!("/team/cases/{a}/schedule"),
+            vec![("date", "2030-01-01"), ("time", "12:00"), ("zone", "UTC")],
+        ),
+        (format!("/team/cases/{a}/disclosure/publish"), vec![]),
+        (format!("/team/cases/{a}/cve"), vec![]),
+        (format!("/team/cases/{a}/reporter/confirm"), vec![]),
+        (format!("/team/cases/{a}/guests/999/remove"), vec![]),
+        (format!("/team/cases/{a}/spam"), vec![]),
+        (
+            format!("/team/cases/{a}/acknowledge"),
+            vec![("text", "Thanks.")],
+        ),
+        (
+            "/team/projects/demo/list/revoke".to_owned(),
+            vec![("email", "nobody@example.org")],
+        ),
+        (
+            "/team/projects/demo/list/requests/999/decide".to_owned(),
+            vec![("verdict", "approve")],
+        ),
+    ]
+}
+
+/// The API calls the matrix makes.
+fn api_calls(a: i64) -> Vec<(&'static str, String, Option<serde_json::Value>)> {
+    vec![
+        ("GET", format!("/api/v1/cases/{a}"), None),
+        ("GET", "/api/v1/cases".to_owned(), None),
+        ("GET", "/api/v1/cases?q=Heap".to_owned(), None),
+        ("GET", "/api/v1/projects/demo".to_owned(), None),
+        (
+            "PUT",
+            format!("/api/v1/cases/{a}/assignee"),
+            Some(serde_json::json!({"user_id": null})),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/cases/{a}/reporter-key"),
+            Some(serde_json::json!({"key": null})),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/cases/{a}/severity"),
+            Some(serde_json::json!({})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{a}/actions"),
+            Some(serde_json::json!({"action": "start-fix"})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{a}/decision"),
+            Some(serde_json::json!({"verdict": "bogus"})),
+        ),
+        ("GET", format!("/api/v1/cases/{a}/guests"), None),
+        (
+            "POST",
+            format!("/api/v1/cases/{a}/guests"),
+            Some(serde_json::json!({"email": "bad", "name": "", "role": "other"})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{a}/strikes"),
+            Some(serde_json::json!({"reason": ""})),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/cases/{a}/affected"),
+            Some(serde_json::json!({"text": ""})),
+        ),
+        ("GET", format!("/api/v1/cases/{a}/patches"), None),
+        (
+            "POST",
+            format!("/api/v1/cases/{a}/patches"),
+            Some(serde_json::json!({"branch": "2.1", "diff": "x"})),
+        ),
+        ("GET", format!("/api/v1/cases/{a}/upstream"), None),
+        (
+            "PUT",
+            format!("/api/v1/cases/{a}/upstream"),
+            Some(serde_json::json!({"name": ""})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{a}/upstream/events"),
+            Some(serde_json::json!({"kind": "bogus", "body": "x"})),
+        ),
+        (
+            "PUT",
+            "/api/v1/projects/demo/freeze".to_owned(),
+            Some(serde_json::json!({"on": false})),
+        ),
+        ("GET", "/api/v1/projects/demo/bans".to_owned(), None),
+        (
+            "POST",
+            "/api/v1/projects/demo/bans/lift".to_owned(),
+            Some(serde_json::json!({"email": "nobody@example.org"})),
+        ),
+        ("GET", "/api/v1/cwe?q=xss".to_owned(), None),
+        ("GET", format!("/api/v1/cases/{a}/advisory"), None),
+        (
+            "PUT",
+            format!("/api/v1/cases/{a}/advisory"),
+            Some(
+                serde_json::json!({"title": "", "summary": "", "description": "", "remedy": "", "workarounds": "", "fixed": "", "refs": ""}),
+            ),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{a}/schedule"),
+            Some(serde_json::json!({"date": "2030-01-01", "time": "12:00", "zone": "UTC"})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{a}/disclosure/publish"),
+            None,
+        ),
+        ("POST", format!("/api/v1/cases/{a}/cve"), None),
+        ("GET", "/api/v1/projects/demo/schedule".to_owned(), None),
+        ("GET", "/api/v1/projects".to_owned(), None),
+        (
+            "GET",
+            "/api/v1/cvss?vector=CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".to_owned(),
+            None,
+        ),
+        ("DELETE", format!("/api/v1/cases/{a}/guests/999"), None),
+        (
+            "POST",
+            format!("/api/v1/cases/{a}/patches/999/reviews"),
+            Some(serde_json::json!({"verdict": "approved", "note": "x"})),
+        ),
+        (
+            "GET",
+            "/api/v1/projects/demo/list/requests".to_owned(),
+            None,
+        ),
+        (
+            "GET",
+            "/api/v1/projects/demo/list/requests/999".to_owned(),
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/projects/demo/list/requests/999/decision".to_owned(),
+            Some(serde_json::json!({"verdict": "approve"})),
+        ),
+        ("GET", "/api/v1/projects/demo/list/members".to_owned(), None),
+        (
+            "POST",
+            "/api/v1/projects/demo/list/members".to_owned(),
+            Some(serde_json::json!({"email": "bad", "name": "", "group": "x"})),
+        ),
+        (
+            "POST",
+            "/api/v1/projects/demo/list/members/revoke".to_owned(),
+            Some(serde_json::json!({"email": "nobody@example.org"})),
+        ),
+        (
+            "PUT",
+            "/api/v1/projects/demo/list/members/key".to_owned(),
+            Some(serde_json::json!({"email": "nobody@example.org", "public_key": "x"})),
+        ),
+        (
+            "GET",
+            "/api/v1/projects/demo/announce/subscribers".to_owned(),
+            None,
+        ),
+    ]
 }
