@@ -376,16 +376,30 @@ impl Reader<'_> {
                     "it needs a signed part and a signature part".into(),
                 ));
             };
-            let start = signed.raw_header_offset() as usize;
-            let end = signed.raw_end_offset() as usize;
-            let signed_bytes = raw.get(start..end).ok_or_else(|| {
-                InboundError::Structure("multipart/signed", "the signed part is truncated".into())
-            })?;
-            // The CRLF before the boundary belongs to the boundary (RFC 2046 §5.1.1).
-            let signed_bytes = signed_bytes
-                .strip_suffix(b"\r\n")
-                .or_else(|| signed_bytes.strip_suffix(b"\n"))
-                .unwrap_or(signed_bytes);
+            // The signed bytes are exactly those between the first two delimiter lines,
+            // without the CRLF that belongs to the second (RFC 2046 §5.1.1, RFC 3156 §5):
+            // found in the raw text, since a parser's part offsets need not end there
+            // (a signed multipart ends with its own closing delimiter and a line break).
+            let boundary = root
+                .content_type()
+                .and_then(|ct| ct.attribute("boundary"))
+                .unwrap_or("");
+            let signed_bytes = match first_part(raw, boundary) {
+                Some(b) => b,
+                None => {
+                    let start = signed.raw_header_offset() as usize;
+                    let end = signed.raw_end_offset() as usize;
+                    let b = raw.get(start..end).ok_or_else(|| {
+                        InboundError::Structure(
+                            "multipart/signed",
+                            "the signed part is truncated".into(),
+                        )
+                    })?;
+                    b.strip_suffix(b"\r\n")
+                        .or_else(|| b.strip_suffix(b"\n"))
+                        .unwrap_or(b)
+                }
+            };
             let status = pgp::verify_detached(self.known, signed_bytes, signature.contents())?;
             let mut inner = self.content(signed_bytes, depth + 1, decrypted)?;
             for k in header_keys {
@@ -415,11 +429,48 @@ impl Reader<'_> {
         let mut attachments = Vec::new();
         let mut keys = Vec::new();
         let mut client_parts = Vec::new();
+        let mut forwarded = String::new();
         for part in &msg.parts {
             if part.is_multipart() || is(part, "text", "rfc822-headers") {
                 continue;
             }
             let (t, s) = ctype(part);
+            // A forwarded message (Gmail's "Forward as attachment", Outlook's "Forward as
+            // attachment"): its text is part of the report; the message itself is kept.
+            if let PartType::Message(inner) = &part.body {
+                forwarded.push_str(&forwarded_text(inner));
+                client_parts.push(InboundAttachment {
+                    filename: part.attachment_name().map(str::to_owned).or_else(|| {
+                        Some(format!(
+                            "{}.eml",
+                            inner.subject().unwrap_or("forwarded message").trim()
+                        ))
+                    }),
+                    content_type: "message/rfc822".into(),
+                    size: inner.raw_message().len(),
+                    bytes: inner.raw_message().to_vec(),
+                });
+                continue;
+            }
+            // An image the HTML version shows inline (Apple Mail, Outlook: a pasted
+            // screenshot, a signature logo): the client's layout, kept, not an attachment.
+            let inline_image = t == "image"
+                && part.content_id().is_some()
+                && !part
+                    .content_disposition()
+                    .is_some_and(|d| d.is_attachment());
+            if inline_image {
+                client_parts.push(InboundAttachment {
+                    filename: part
+                        .attachment_name()
+                        .map(str::to_owned)
+                        .or_else(|| Some(format!("inline-image.{s}"))),
+                    content_type: format!("{t}/{s}"),
+                    size: part.contents().len(),
+                    bytes: part.contents().to_vec(),
+                });
+                continue;
+            }
             if furniture(&t, &s) {
                 client_parts.push(InboundAttachment {
                     filename: part.attachment_name().map(str::to_owned),
@@ -454,9 +505,28 @@ impl Reader<'_> {
                 });
             }
         }
-        if let Some(body) = msg.body_text(0) {
-            text = body.into_owned();
+        // Every text part of the body, in order (a list's footer may be its own part).
+        let mut i = 0;
+        while let Some(body) = msg.body_text(i) {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&body);
+            i += 1;
         }
+        // A key block pasted in the text is looked for before an inline signature
+        // replaces the text with what it signed (the key often follows the signature).
+        if let Some(block) = armored_block(&text, "PGP PUBLIC KEY BLOCK") {
+            offer(
+                &mut keys,
+                OfferedKey {
+                    source: KeySource::Inline,
+                    addr: None,
+                    bytes: block.into_bytes(),
+                },
+            );
+        }
+        text.push_str(&forwarded);
         let mut content = Content {
             text,
             attachments,
@@ -470,6 +540,7 @@ impl Reader<'_> {
             client_parts,
         };
         self.inline_pgp(&mut content)?;
+        // And inside what an inline block decrypted.
         if let Some(block) = armored_block(&content.text, "PGP PUBLIC KEY BLOCK") {
             offer(
                 &mut content.keys,
@@ -511,6 +582,68 @@ impl Reader<'_> {
         }
         Ok(())
     }
+}
+
+/// The first body part of a multipart entity with `boundary`, as raw bytes: from the
+/// line after the first delimiter to the line break before the next one.
+fn first_part<'r>(raw: &'r [u8], boundary: &str) -> Option<&'r [u8]> {
+    if boundary.is_empty() {
+        return None;
+    }
+    let delim = format!("--{boundary}");
+    let delim = delim.as_bytes();
+    let at_line_start = |i: usize| i == 0 || raw.get(i - 1) == Some(&b'\n');
+    let find_from = |from: usize| -> Option<usize> {
+        let mut i = from;
+        while i + delim.len() <= raw.len() {
+            let rel = raw[i..].windows(delim.len()).position(|w| w == delim)?;
+            let at = i + rel;
+            if at_line_start(at) {
+                return Some(at);
+            }
+            i = at + 1;
+        }
+        None
+    };
+    let first = find_from(0)?;
+    let line_end = first + raw[first..].iter().position(|&b| b == b'\n')?;
+    let start = line_end + 1;
+    let second = find_from(start)?;
+    // The line break before the second delimiter belongs to it.
+    let mut end = second.checked_sub(1)?;
+    if end > start && raw.get(end - 1) == Some(&b'\r') {
+        end -= 1;
+    }
+    raw.get(start..end.max(start))
+}
+
+/// The text of a forwarded message, with the headers a reader needs.
+fn forwarded_text(inner: &Message<'_>) -> String {
+    let from = inner
+        .from()
+        .and_then(|a| a.first())
+        .map(|a| match (a.name(), a.address()) {
+            (Some(n), Some(e)) => format!("{n} <{e}>"),
+            (None, Some(e)) => e.to_owned(),
+            (Some(n), None) => n.to_owned(),
+            (None, None) => String::new(),
+        })
+        .unwrap_or_default();
+    let mut body = String::new();
+    let mut i = 0;
+    while let Some(t) = inner.body_text(i) {
+        if !body.is_empty() {
+            body.push_str("\n\n");
+        }
+        body.push_str(&t);
+        i += 1;
+    }
+    format!(
+        "\n\n---------- Forwarded message ----------\nFrom: {from}\nDate: {}\nSubject: {}\n\n{}\n",
+        inner.date().map(|d| d.to_rfc3339()).unwrap_or_default(),
+        inner.subject().unwrap_or(""),
+        body.trim_end()
+    )
 }
 
 /// The first armored block of `kind` in `text`, from BEGIN to END inclusive.
