@@ -18,6 +18,7 @@ mod mail;
 mod mail_clients;
 mod multiprocess;
 mod policy;
+mod postfix;
 mod security;
 mod smtp_sink;
 mod store_contract;
