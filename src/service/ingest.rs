@@ -338,7 +338,7 @@ pub async fn ingest(
             let proven = super::offered_keys::proven_by(&parsed, k);
             super::reporter_key::offered_in_reply(db, &case, k, proven).await?;
         }
-        cases::reporter_reply(
+        let message = cases::reporter_reply(
             db,
             cfg,
             vault,
@@ -348,6 +348,10 @@ pub async fn ingest(
             bound,
         )
         .await?;
+        if let Some(sig) = &signature {
+            let mut c = db.acquire().await?;
+            store::cases::set_message_signature(c.conn(), message, sig).await?;
+        }
         remember(db, &parsed.decrypted_digests, &sender, case.id, bound).await?;
         return Ok(Outcome::Reply(case.id));
     }

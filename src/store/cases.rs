@@ -261,6 +261,8 @@ pub struct MessageRow {
     pub message_id: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
+    /// A mail's signature as found, if it was signed (migration 0019).
+    pub signature: Option<String>,
 }
 
 /// A message to add to a case.
@@ -304,7 +306,7 @@ pub async fn messages(
     thread_only: bool,
 ) -> Result<Vec<MessageRow>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as("SELECT id, case_id, author, author_user_id, visibility, body, message_id, created_at FROM case_messages WHERE case_id = $1 AND (NOT $2 OR visibility = 'thread') ORDER BY id")
+        Ok(sqlx::query_as("SELECT id, case_id, author, author_user_id, visibility, body, message_id, created_at, signature FROM case_messages WHERE case_id = $1 AND (NOT $2 OR visibility = 'thread') ORDER BY id")
             .bind(case_id)
             .bind(thread_only)
             .fetch_all(&mut *c)
@@ -316,7 +318,7 @@ pub async fn messages(
 /// with collaborators, never team-only notes.
 pub async fn messages_for_guests(c: Conn<'_>, case_id: i64) -> Result<Vec<MessageRow>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as("SELECT id, case_id, author, author_user_id, visibility, body, message_id, created_at FROM case_messages WHERE case_id = $1 AND visibility IN ('thread', 'guests') ORDER BY id")
+        Ok(sqlx::query_as("SELECT id, case_id, author, author_user_id, visibility, body, message_id, created_at, signature FROM case_messages WHERE case_id = $1 AND visibility IN ('thread', 'guests') ORDER BY id")
             .bind(case_id)
             .fetch_all(&mut *c)
             .await?)
@@ -774,6 +776,22 @@ pub async fn set_reporter_key(
         sqlx::query("UPDATE cases SET reporter_key = $1, reporter_key_note = $2 WHERE id = $3")
             .bind(armored)
             .bind(note)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Record how a message that came by mail was signed.
+pub async fn set_message_signature(
+    c: Conn<'_>,
+    id: i64,
+    signature: &str,
+) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE case_messages SET signature = $1 WHERE id = $2")
+            .bind(signature)
             .bind(id)
             .execute(&mut *c)
             .await?;

@@ -138,6 +138,26 @@ async fn a_thunderbird_report_with_its_key_attached_becomes_a_case_answered_encr
     assert!(ok, "gpg could not decrypt the acknowledgement: {err}");
     let plain = String::from_utf8_lossy(&plain);
     assert!(plain.contains(&format!("#{case_id}")), "{plain}");
+    // A signed reply in the thread: its signature is recorded on the message.
+    let ack_id = ack[0].header("Message-ID").unwrap();
+    let (ok, signed, err) = gpg.run(
+        &["--clearsign", "--local-user", &reporter],
+        b"Also reproducible with chunked trailers.\n",
+    );
+    assert!(ok, "{err}");
+    let reply = format!(
+        "From: ada@example.net\r\nTo: security@python.org\r\nSubject: Re: your report\r\nMessage-ID: <tb-key-2@example.net>\r\nIn-Reply-To: {ack_id}\r\n\r\n{}",
+        String::from_utf8(signed).unwrap()
+    );
+    let (code, out, err) = desk.cli(&["mail", "ingest"], Some(&reply));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("added to case #{case_id}")), "{out}");
+    let sig = desk
+        .app
+        .db
+        .scalar("SELECT COUNT(*) FROM case_messages WHERE message_id = 'tb-key-2@example.net' AND signature LIKE 'signed by %(ada@example.net)'")
+        .await;
+    assert_eq!(sig, 1, "the reply's signature was not recorded");
 }
 
 async fn embargo_never_talks_to_itself(kind: Kind) {

@@ -285,6 +285,7 @@ struct TeamMessage {
     body: String,
     note: bool,
     shared: bool,
+    signature: Option<String>,
 }
 
 #[derive(Template)]
@@ -546,6 +547,7 @@ pub async fn case(
             },
             note: m.visibility == "team",
             shared: m.visibility == "guests",
+            signature: m.signature.clone(),
             author: m.author,
             when: Timestamp(m.created_at).minute(),
             body: m.body,
