@@ -781,6 +781,14 @@ pub struct Envelope {
     pub list_post: Option<String>,
     /// Every `X-Loop` header (Embargo stamps its own on everything it sends).
     pub x_loop: Vec<String>,
+    /// The `Reply-To` address, lower case (a list that rewrites `From:` for DMARC puts
+    /// the author here).
+    pub reply_to: Option<String>,
+    /// The `X-Original-From` address, lower case (Mailman's and Google Groups' record of
+    /// the author when they rewrite `From:`).
+    pub original_from: Option<String>,
+    /// A delivery or read report (`multipart/report`, RFC 6522): a bounce, never a report.
+    pub delivery_report: bool,
 }
 
 /// Read the routing headers of a raw message.
@@ -850,5 +858,22 @@ pub fn envelope(raw: &[u8]) -> Result<Envelope, InboundError> {
         list_id: raw_header("List-Id"),
         list_post: raw_header("List-Post"),
         x_loop,
+        delivery_report: msg.root_part().content_type().is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("multipart")
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        }),
+        reply_to: msg
+            .reply_to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address().map(str::to_lowercase)),
+        original_from: raw_header("X-Original-From").map(|v| {
+            let addr = match (v.rfind('<'), v.rfind('>')) {
+                (Some(a), Some(b)) if a < b => &v[a + 1..b],
+                _ => v.as_str(),
+            };
+            addr.trim().to_lowercase()
+        }),
     })
 }

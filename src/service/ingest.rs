@@ -150,7 +150,7 @@ pub async fn ingest(
     raw: &[u8],
     project_flag: Option<&str>,
 ) -> Result<Outcome, IngestError> {
-    let env = inbound::envelope(raw).map_err(|e| IngestError::NotMail(e.to_string()))?;
+    let mut env = inbound::envelope(raw).map_err(|e| IngestError::NotMail(e.to_string()))?;
     let projects = {
         let mut c = db.acquire().await?;
         store::projects::list(c.conn()).await?
@@ -217,6 +217,10 @@ pub async fn ingest(
         .collect();
     if let Some(reason) = super::mail_loops::held_reason(cfg.mail_from.as_str(), &env, &contact) {
         return hold(db, &project, &env, raw, reason).await;
+    }
+    // The project's own list rewrote From: to itself (DMARC): the author is the one it names.
+    if let Some(author) = super::mail_loops::rewritten_author(&env, &contact) {
+        env.from = Some(author);
     }
     // Its own Message-ID is one Embargo sent: its own mail, whatever its headers say now.
     if let Some(id) = &env.message_id {

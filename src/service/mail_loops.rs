@@ -38,6 +38,11 @@ fn held_reason_in_full(mail_from: &str, env: &Envelope, contact: &[String]) -> O
             "it carries Embargo's own X-Loop stamp ({own}): Embargo's own mail came back in"
         ));
     }
+    if env.delivery_report {
+        return Some(
+            "it is a delivery or read report (multipart/report): a bounce or receipt, never a report".into(),
+        );
+    }
     if let Some(v) = env
         .auto_submitted
         .as_deref()
@@ -69,6 +74,21 @@ fn held_reason_in_full(mail_from: &str, env: &Envelope, contact: &[String]) -> O
     None
 }
 
+/// The author of mail the project's own list relayed with `From:` rewritten to the
+/// list's (contact) address, as lists do for DMARC ("Ada via Security"): the
+/// `X-Original-From` or `Reply-To` address, when it is not itself a contact address.
+pub(super) fn rewritten_author(env: &Envelope, contact: &[String]) -> Option<String> {
+    let from = env.from.as_deref()?;
+    if !contact.iter().any(|c| c == from) {
+        return None;
+    }
+    [env.original_from.as_deref(), env.reply_to.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|a| a.contains('@') && !contact.iter().any(|c| c == a))
+        .map(str::to_owned)
+}
+
 /// Whether the list that relayed the mail is the project's own contact address
 /// (`List-Post: <mailto:security@…>`, or a `List-Id` naming it).
 fn own_list(env: &Envelope, contact: &[String]) -> bool {
@@ -97,6 +117,9 @@ mod tests {
             list_id: None,
             list_post: None,
             x_loop: Vec::new(),
+            reply_to: None,
+            original_from: None,
+            delivery_report: false,
         };
         f(&mut e);
         e
@@ -120,6 +143,30 @@ mod tests {
     }
 
     #[test]
+    fn a_list_that_rewrote_from_names_the_author() {
+        let contact = vec!["security@demo.example".to_owned()];
+        let munged = env(|e| {
+            e.from = Some("security@demo.example".into());
+            e.original_from = Some("ada@example.net".into());
+            e.reply_to = Some("security@demo.example".into());
+        });
+        assert_eq!(
+            rewritten_author(&munged, &contact).as_deref(),
+            Some("ada@example.net")
+        );
+        let reply_to_only = env(|e| {
+            e.from = Some("security@demo.example".into());
+            e.reply_to = Some("ada@example.net".into());
+        });
+        assert_eq!(
+            rewritten_author(&reply_to_only, &contact).as_deref(),
+            Some("ada@example.net")
+        );
+        // An ordinary sender keeps their address.
+        assert_eq!(rewritten_author(&env(|_| {}), &contact), None);
+    }
+
+    #[test]
     fn own_mail_automatic_mail_and_other_lists_are_held() {
         let contact = vec!["security@pylonsproject.org".to_owned()];
         for (e, says) in [
@@ -135,6 +182,7 @@ mod tests {
                 env(|e| e.auto_submitted = Some("auto-replied".into())),
                 "Auto-Submitted: auto-replied",
             ),
+            (env(|e| e.delivery_report = true), "delivery or read report"),
             (
                 env(|e| e.precedence = Some("bulk".into())),
                 "Precedence: bulk",

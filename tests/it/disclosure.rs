@@ -615,6 +615,25 @@ async fn django_process_end_to_end() {
         .await
         .state();
     assert_eq!(state, embargo::domain::case::CaseState::Published);
+    // Loops (#18): every mail of the process — pre-announcement, signed and encrypted
+    // pre-notifications, notices to the lists, mail to the reporter and the team —
+    // delivered back into `mail ingest` opens no case, sends nothing, and is held.
+    let cases = desk.t.scalar("SELECT COUNT(*) FROM cases").await;
+    let queued = desk.t.scalar("SELECT COUNT(*) FROM outbox").await;
+    let all = desk.sink.messages();
+    assert!(all.len() >= 6, "{} messages", all.len());
+    for m in &all {
+        let out = embargo::service::ingest::ingest(db, &desk.cfg, None, &m.data, Some("django"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(out, embargo::service::ingest::Outcome::Held { .. }),
+            "mail to {:?} came back as {out:?}",
+            m.to
+        );
+    }
+    assert_eq!(desk.t.scalar("SELECT COUNT(*) FROM cases").await, cases);
+    assert_eq!(desk.t.scalar("SELECT COUNT(*) FROM outbox").await, queued);
 }
 
 /// A restart between scheduling and the lead time loses and doubles nothing: the
