@@ -634,9 +634,9 @@ async fn sqlx_types(desk: &Desk, case_id: i64) -> Vec<String> {
 }
 
 /// Everything the demo instance sends — acknowledgements, team notifications, decisions,
-/// reminders, the announce list's confirmation, disclosure notices, the reporter's
-/// "published" notice (pre-notifications and list mail are composed by the same
-/// `compose`, which stamps every message) — delivered back into `mail ingest` (even after the outbox forgot it) opens no case,
+/// reminders, the announce list's confirmation, the answer to a list request by mail,
+/// disclosure notices, the reporter's "published" notice (pre-notifications: the Django
+/// process in `disclosure`) — delivered back into `mail ingest` (even after the outbox forgot it) opens no case,
 /// sends nothing and is held with its reason; a list member answering a mail Embargo
 /// sent, outside any reporter thread, is held for the team too.
 async fn everything_embargo_sends_comes_back_held(kind: Kind) {
@@ -650,6 +650,18 @@ async fn everything_embargo_sends_comes_back_held(kind: Kind) {
     embargo::service::reminders::sweep(&desk.app.state.db, &desk.app.state.cfg, later)
         .await
         .unwrap();
+    // A request to join the notification list by mail: answered with the form's link.
+    let request = b"From: Jane Packager <security@example-linux.org>\r\nTo: security@demo.example\r\nSubject: Security Notification Request\r\nMessage-ID: <req-loop@example-linux.org>\r\n\r\nPlease add us.\r\n";
+    let out = ingest::ingest(
+        &desk.app.state.db,
+        &desk.app.state.cfg,
+        None,
+        request,
+        Some("demo"),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(out, Outcome::ListRequest(_)), "{out:?}");
     embargo::service::announce::subscribe(
         &desk.app.state.db,
         &desk.app.state.cfg,
@@ -675,6 +687,7 @@ async fn everything_embargo_sends_comes_back_held(kind: Kind) {
         "reminder",
         "announce-confirm",
         "disclosure-notice",
+        "list-request-by-mail",
     ] {
         assert!(
             purposes.iter().any(|x| x == p),
