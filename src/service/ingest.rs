@@ -245,6 +245,32 @@ pub async fn ingest(
         }
     }
 
+    // Threading (decided before reading the content, so that a reply to Embargo's own
+    // mail is held even when it cannot be read): the per-case address, or In-Reply-To /
+    // References — the latter only from the case's reporter (anyone can learn a Message-ID).
+    if case.is_none() && !env.thread.is_empty() {
+        let mut c = db.acquire().await?;
+        case = store::cases::by_thread(c.conn(), project.id, &env.thread)
+            .await?
+            .filter(|c| {
+                c.reporter_email
+                    .as_deref()
+                    .is_some_and(|r| env.from.as_deref().is_some_and(|f| r.eq_ignore_ascii_case(f)))
+            });
+    }
+    // A reply to one of Embargo's own mails that is in no reporter's thread (a list
+    // member answering a pre-notification, a team notification come back): for the team.
+    let own = if case.is_none() {
+        let mut c = db.acquire().await?;
+        store::outbox::first_known(c.conn(), &env.thread).await?
+    } else {
+        None
+    };
+    if let Some(own) = own {
+        let reason =
+            format!("it answers a mail Embargo sent ({own}) and is in no reporter's thread");
+        return hold(db, &project, &env, raw, reason).await;
+    }
     let secrets = match vault {
         Some(v) => keys::project_decryption_keys(db, v, project.id).await?,
         None => Vec::new(),
@@ -310,31 +336,6 @@ pub async fn ingest(
         }
     }
 
-    // Threading: the per-case address, or In-Reply-To / References — the latter only
-    // from the case's reporter (anyone can learn a Message-ID).
-    if case.is_none() && !env.thread.is_empty() {
-        let mut c = db.acquire().await?;
-        case = store::cases::by_thread(c.conn(), project.id, &env.thread)
-            .await?
-            .filter(|c| {
-                c.reporter_email
-                    .as_deref()
-                    .is_some_and(|r| r.eq_ignore_ascii_case(&sender))
-            });
-    }
-    // A reply to one of Embargo's own mails that is in no reporter's thread (a list
-    // member answering a pre-notification, a team notification come back): for the team.
-    let own = if case.is_none() {
-        let mut c = db.acquire().await?;
-        store::outbox::first_known(c.conn(), &env.thread).await?
-    } else {
-        None
-    };
-    if let Some(own) = own {
-        let reason =
-            format!("it answers a mail Embargo sent ({own}) and is in no reporter's thread");
-        return hold(db, &project, &env, raw, reason).await;
-    }
     let offered = super::offered_keys::choose(&parsed.keys, &sender).await;
     let signature = super::offered_keys::signature_text(&parsed, &known, &sender);
     if let Some(case) = case {
