@@ -253,9 +253,11 @@ pub async fn ingest(
         case = store::cases::by_thread(c.conn(), project.id, &env.thread)
             .await?
             .filter(|c| {
-                c.reporter_email
-                    .as_deref()
-                    .is_some_and(|r| env.from.as_deref().is_some_and(|f| r.eq_ignore_ascii_case(f)))
+                c.reporter_email.as_deref().is_some_and(|r| {
+                    env.from
+                        .as_deref()
+                        .is_some_and(|f| r.eq_ignore_ascii_case(f))
+                })
             });
     }
     // A reply to one of Embargo's own mails that is in no reporter's thread (a list

@@ -717,6 +717,20 @@ async fn everything_embargo_sends_comes_back_held(kind: Kind) {
         }
         other => panic!("a reply to Embargo's own mail became {other:?}"),
     }
+    // The same answer, unreadable (a broken encrypted part): still held, not answered.
+    let broken = format!(
+        "From: Member <member@distro.example>\r\nTo: security@demo.example\r\nSubject: Re: your mail\r\nMessage-ID: <answer-2@distro.example>\r\nIn-Reply-To: {first}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\nnot really\r\n-----END PGP MESSAGE-----\r\n--b--\r\n"
+    );
+    let out = ingest::ingest(
+        &desk.app.state.db,
+        &desk.app.state.cfg,
+        None,
+        broken.as_bytes(),
+        Some("demo"),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(out, Outcome::Held { .. }), "{out:?}");
     // The outbox forgets what was sent; the mail still carries Embargo's marks.
     {
         let mut c = desk.app.db.db.acquire().await.unwrap();
