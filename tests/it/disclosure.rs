@@ -936,6 +936,7 @@ crate::on_both_backends!(
     advisory_ids_are_never_handed_out_twice,
     conflicting_transitions_race_and_every_audited_path_is_allowed,
     a_step_that_keeps_failing_is_given_up_and_the_team_told,
+    pylons_announces_only_once_a_solution_exists,
 );
 
 /// Disclosure jobs follow the one retry policy of the leased queues (issue #17): a
@@ -1641,4 +1642,117 @@ async fn unschedule_and_bad_input(kind: Kind) {
         .unwrap()
         .is_empty()
     );
+}
+
+/// Pylons: "Security announcements will only be made once a solution to the problem has
+/// been discovered" (`embargo.announce_only_after_fix`, issue #19 item 1). A scheduled case
+/// with no fixed version, no approved patch and no workaround can be neither
+/// pre-announced nor published — the refusal says what is missing — and can once a
+/// workaround is documented.
+async fn pylons_announces_only_once_a_solution_exists(kind: Kind) {
+    let t = TestDb::new(kind).await;
+    let env: Vec<(String, String)> = vec![
+        ("EMBARGO_DATABASE_URL".into(), t.url_text.clone()),
+        (
+            "EMBARGO_DATA_DIR".into(),
+            t.dir.path().display().to_string(),
+        ),
+        ("EMBARGO_SECRET_KEY".into(), embargo::vault::generate_key()),
+        (
+            "EMBARGO_MAIL_FROM".into(),
+            "embargo@security.example.org".into(),
+        ),
+        (
+            "EMBARGO_PUBLIC_URL".into(),
+            "https://security.example.org".into(),
+        ),
+    ];
+    let cfg = Config::load_from(None, &env, &Overrides::default()).unwrap();
+    let policy = std::fs::read_to_string(format!(
+        "{}/examples/policies/pylons.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    service::projects::create_from_policy(&t.db, &Actor::Cli, &policy)
+        .await
+        .unwrap();
+    let db = &t.db;
+    let id = mail_report(
+        db,
+        &cfg,
+        "Ada <ada@example.net>",
+        "ben@groovie.org",
+        "Session fixation",
+        "The session id survives login. Tested: 1.0.2",
+    )
+    .await;
+    let op = || crate::support::case_for(db, &Actor::Cli, None::<i64>, id);
+    triage::decide(
+        db,
+        &cfg,
+        &op().await,
+        &triage::Decision {
+            verdict: triage::Verdict::Accept,
+            answers: vec![],
+            note: "Confirmed.".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let day = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * 10))
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::UTC);
+    disclosure::schedule(
+        db,
+        &cfg,
+        &op().await,
+        &disclosure::ScheduleInput {
+            date: day.strftime("%Y-%m-%d").to_string(),
+            time: "14:00".into(),
+            zone: "UTC".into(),
+            exploited: String::new(),
+            auto_publish: false,
+        },
+    )
+    .await
+    .unwrap();
+    for refused in [
+        disclosure::pre_announce_now(db, &cfg, &op().await)
+            .await
+            .map(|_| ()),
+        disclosure::publish_now(db, &cfg, &op().await, Some("the fix is out"))
+            .await
+            .map(|_| ()),
+    ] {
+        match refused {
+            Err(service::ServiceError::Invalid(m)) => assert!(
+                m.contains("only once a solution exists") && m.contains("workaround"),
+                "{m}"
+            ),
+            other => panic!("announced without a solution: {other:?}"),
+        }
+    }
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM advisories WHERE public_id IS NOT NULL")
+            .await,
+        0
+    );
+    // A documented workaround is a solution: now it publishes.
+    advisories::save_draft(
+        db,
+        &op().await,
+        &embargo::store::advisories::Draft {
+            title: "Session fixation in pylons.session".into(),
+            summary: "The session id survives login.".into(),
+            workarounds: "Call session.invalidate() after login.".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let public_id = disclosure::publish_now(db, &cfg, &op().await, Some("workaround ready"))
+        .await
+        .unwrap();
+    assert!(!public_id.is_empty());
 }

@@ -37,6 +37,8 @@ pub(super) async fn pre_announce(
     };
     let from: CaseState = case.state;
     from.apply(Action::PreAnnounce).map_err(conflict)?;
+    let src = advisories::sources(db, case.id).await?;
+    super::publication::solution_exists(db, &src, "pre-announcement").await?;
     // Every case of the project released at the same instant and not yet announced.
     let joint: Vec<(i64, CaseState, Option<String>)> = {
         let mut c = db.acquire().await?;

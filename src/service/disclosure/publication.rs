@@ -18,11 +18,41 @@ pub async fn can_publish(db: &Db, case_ref: &CaseRef) -> Result<(), ServiceError
     publishable(db, &src, from).await
 }
 
+/// A policy that announces only once a solution exists (`embargo.announce_only_after_fix`,
+/// Pylons: "announcements only once a solution exists"): publication and the
+/// pre-announcement refuse, naming what is missing, until the advisory names a fixed
+/// version, a patch is approved, or a workaround is documented. `Invalid`, not
+/// `Conflict`: a scheduled step retries (and the team is told if it keeps failing)
+/// rather than being dropped.
+pub(super) async fn solution_exists(
+    db: &Db,
+    src: &advisories::Sources,
+    step: &str,
+) -> Result<(), ServiceError> {
+    if !src.policy.embargo.announce_only_after_fix {
+        return Ok(());
+    }
+    if !src.draft.fixed.trim().is_empty() || !src.draft.workarounds.trim().is_empty() {
+        return Ok(());
+    }
+    if !crate::service::fixes::reviewed_of(db, src.case.id)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    Err(ServiceError::Invalid(format!(
+        "{} announces a vulnerability only once a solution exists (embargo.announce_only_after_fix), and case #{} has none yet: before the {step}, name the fixed version in the advisory (Fixed versions), have a patch approved, or document a workaround (Workarounds)",
+        src.project.name, src.case.id
+    )))
+}
+
 pub(super) async fn publishable(
     db: &Db,
     src: &advisories::Sources,
     from: CaseState,
 ) -> Result<(), ServiceError> {
+    solution_exists(db, src, "publication").await?;
     if from == CaseState::Fixing {
         let upstream = {
             let mut c = db.acquire().await?;
