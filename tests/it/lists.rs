@@ -1063,6 +1063,19 @@ async fn announce_list_double_opt_in_and_one_click_unsubscribe(kind: Kind) {
         .scalar("SELECT id FROM cases WHERE state = 'fixing' ORDER BY id LIMIT 1")
         .await;
     desk.schedule_in_days(other, 12, "09:00").await;
+    // The demo policy announces only once a solution exists: the fix is released.
+    embargo::service::advisories::save_draft(
+        &desk.app.state.db,
+        &crate::support::case_for(&desk.app.state.db, &Actor::Cli, None::<i64>, other).await,
+        &embargo::store::advisories::Draft {
+            title: "Fixed issue".into(),
+            summary: "Fixed in 2.1.4.".into(),
+            fixed: "2.1.4".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     disclosure::pre_announce_now(
         &desk.app.state.db,
         &desk.app.state.cfg,
