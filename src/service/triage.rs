@@ -28,7 +28,8 @@ pub enum RejectReason {
     OutOfScope,
     /// Only versions the policy no longer supports are affected.
     UnsupportedVersion,
-    /// The behaviour is documented.
+    /// The behaviour is documented (not a vulnerability either: the reporter may open
+    /// a public issue).
     DocumentedBehaviour,
 }
 
@@ -209,16 +210,7 @@ fn reporter_message(
         Verdict::Reject(reason) => (
             "reject",
             reason.describe(),
-            match (reason, &policy.project.public_tracker) {
-                (RejectReason::NotVulnerability, Some(tracker)) => Some(format!(
-                    "As this is not a security issue, you are welcome to report it in public: {tracker}"
-                )),
-                (RejectReason::NotVulnerability, None) => Some(
-                    "As this is not a security issue, you are welcome to raise it in public."
-                        .to_owned(),
-                ),
-                _ => None,
-            },
+            public_line(*reason, policy.project.public_tracker.as_deref()),
         ),
         Verdict::Duplicate(_) => ("duplicate", "", None),
         Verdict::PublicFix => ("public-fix", "", None),
@@ -378,6 +370,25 @@ pub async fn decide(
     .await?;
     tx.commit().await?;
     Ok(to)
+}
+
+/// The line a rejection adds when the reporter may take the issue to the public
+/// tracker: a report that is not a vulnerability, or describes documented behaviour
+/// (CPython: "If the PSRT determines the report isn't a vulnerability, the reporter may
+/// open a public issue"). Never for out-of-scope or unsupported-version rejections,
+/// which may still be vulnerabilities (in a dependency, in an old release).
+fn public_line(reason: RejectReason, tracker: Option<&str>) -> Option<String> {
+    match (reason, tracker) {
+        (RejectReason::NotVulnerability | RejectReason::DocumentedBehaviour, Some(tracker)) => {
+            Some(format!(
+                "As this is not a security issue, you are welcome to report it in public: {tracker}"
+            ))
+        }
+        (RejectReason::NotVulnerability | RejectReason::DocumentedBehaviour, None) => Some(
+            "As this is not a security issue, you are welcome to raise it in public.".to_owned(),
+        ),
+        _ => None,
+    }
 }
 
 fn decision_subject(v: &Verdict) -> &'static str {
@@ -738,6 +749,25 @@ mod mail_snapshots {
             ],
             reference: " (https://docs.djangoproject.com/en/dev/internals/security/)".into(),
             public,
+        }
+    }
+
+    #[test]
+    fn documented_behaviour_may_go_public_like_a_non_vulnerability() {
+        let tracker = Some("https://github.com/python/cpython/issues");
+        for r in [
+            RejectReason::NotVulnerability,
+            RejectReason::DocumentedBehaviour,
+        ] {
+            assert!(
+                public_line(r, tracker)
+                    .unwrap()
+                    .contains("github.com/python/cpython/issues")
+            );
+            assert!(public_line(r, None).is_some());
+        }
+        for r in [RejectReason::OutOfScope, RejectReason::UnsupportedVersion] {
+            assert_eq!(public_line(r, tracker), None);
         }
     }
 
