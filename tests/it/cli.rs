@@ -363,3 +363,25 @@ async fn demo_prints_credentials_that_sign_in() {
         again.banner
     );
 }
+
+/// `embargo … | head -1`: a reader that closes the pipe early ends the command quietly
+/// (no panic message, no failure status), as Unix tools do (issue #19, item 11).
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let mut child = std::process::Command::new(crate::support::bin())
+        .args(["secret", "generate"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the command writes.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        out.status.success() || out.status.code().is_none(),
+        "{:?} {stderr}",
+        out.status
+    );
+}
