@@ -672,7 +672,7 @@ pub(super) async fn tell_reporter(
         text: render(&TeamReplyBody {
             text,
             project: &project.name,
-            link: "your private case link".into(),
+            link: case_page_hint(case.reporter_bound).into(),
         })?,
         message_id,
         in_reply_to: last,
@@ -693,6 +693,17 @@ pub(super) async fn tell_reporter(
     };
     enqueue(tx, cfg, &msg, &protect, Some(project.id), purpose).await?;
     Ok(())
+}
+
+/// Where the reporter finds their case page, for the foot of a mail to them. Only the
+/// link's hash is stored, so the mail says where the link is (never a placeholder);
+/// a sender not yet confirmed as the report's author has not been given one (F2).
+fn case_page_hint(bound: bool) -> &'static str {
+    if bound {
+        "the private link in our first message to you (keep it secret); or reply to this mail"
+    } else {
+        "we send you its private link once we have confirmed the report is yours; until then, reply to this mail"
+    }
 }
 
 /// The team confirms that the sender of an encrypted report not bound to its
@@ -1228,14 +1239,15 @@ mod mail_snapshots {
 
     #[test]
     fn team_reply() {
-        insta::assert_snapshot!(
+        let reply = |bound| {
             render(&TeamReplyBody {
                 text: "Thank you: we reproduced it on 5.2 and are preparing a fix.",
                 project: "Django",
-                link: "https://security.example.org/c/0123456789abcdef".into(),
+                link: case_page_hint(bound).into(),
             })
             .unwrap()
-        );
+        };
+        insta::assert_snapshot!(format!("{}\n=====\n{}", reply(true), reply(false)));
     }
 
     #[test]
