@@ -117,7 +117,7 @@ pub async fn subscribe(db: &Db, cfg: &Config, slug: &str, email: &str) -> Result
             token(&key, "confirm", sub.id, sub.created_at)
         ))
     };
-    let text = super::list_mail::render(&ConfirmMail {
+    let text = super::mail::render(&ConfirmMail {
         email: email.as_str(),
         project: &project.name,
         page: &page,
@@ -359,7 +359,7 @@ pub(crate) fn compose_list(
             from: super::mail::team_sender(cfg, project),
             to: vec![s.email.clone()],
             subject: subject.to_owned(),
-            text: super::list_mail::render(&ListCopy {
+            text: super::mail::render(&ListCopy {
                 text,
                 email: &s.email,
                 project: &project.name,

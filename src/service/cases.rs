@@ -144,10 +144,7 @@ struct RefusalBody<'a> {
     resend: bool,
 }
 
-fn render(t: &impl Template) -> Result<String, ServiceError> {
-    t.render()
-        .map_err(|e| ServiceError::Internal(format!("mail template: {e}")))
-}
+use super::mail::render;
 
 /// What a team notification is about.
 struct Notice<'a> {

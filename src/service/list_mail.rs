@@ -4,14 +4,9 @@
 //! Each body is a template under `templates/email/list_request/`, snapshot-tested
 //! below (`cargo insta review` after a change).
 
-use super::ServiceError;
 use askama::Template;
 
-/// Render a mail body.
-pub(super) fn render(t: &impl Template) -> Result<String, ServiceError> {
-    t.render()
-        .map_err(|e| ServiceError::Internal(format!("mail template: {e}")))
-}
+pub(super) use super::mail::render;
 
 /// "Confirm your address": the request reaches the team only after this.
 #[derive(Template)]

@@ -20,6 +20,12 @@ impl From<compose::ComposeError> for ServiceError {
     }
 }
 
+/// Render a mail body template (every body is one: `templates/email/`).
+pub(super) fn render(t: &impl Template) -> Result<String, ServiceError> {
+    t.render()
+        .map_err(|e| ServiceError::Internal(format!("mail template: {e}")))
+}
+
 /// The sender line of a project's mail: `{Project} security team <mail_from>`.
 pub fn team_sender(cfg: &Config, project: &store::projects::ProjectRow) -> String {
     format!(

@@ -248,7 +248,7 @@ pub async fn request_key_change(
         &project,
         &m.email,
         "Confirm your new key",
-        super::list_mail::render(&KeyChangeMail {
+        super::mail::render(&KeyChangeMail {
             email: &m.email,
             project: &project.name,
             fingerprint: &info.fingerprint,

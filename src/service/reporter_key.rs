@@ -77,33 +77,16 @@ pub async fn set_by_reporter(
         ));
     };
     let mut tx = db.begin().await?;
-    store::cases::set_reporter_key(
-        tx.conn(),
-        case.id,
-        Some(&armored),
-        Some(&format!(
-            "given by the reporter on their case page ({})",
-            info.key_id
-        )),
-    )
-    .await?;
-    super::cases::system_note_in(
+    take(
         &mut tx,
-        case.id,
+        case,
+        (&armored, &info.fingerprint),
+        &format!("given by the reporter on their case page ({})", info.key_id),
         &format!(
             "The reporter gave an OpenPGP key on their case page: {}. Replies are encrypted to it from now on.",
             info.fingerprint
         ),
-        None,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &crate::domain::actor::Actor::Anonymous,
-        "case.reporter_key_set",
-        ("case", &case.id.to_string()),
-        Some(case.project_id),
-        json!({"fingerprint": info.fingerprint, "by": "reporter"}),
+        "reporter",
     )
     .await?;
     tx.commit().await?;
@@ -130,25 +113,16 @@ pub(super) async fn offered_in_reply(
     }
     let mut tx = db.begin().await?;
     if proven && current.is_none() {
-        store::cases::set_reporter_key(tx.conn(), case.id, Some(&key.armored), Some(&key.note))
-            .await?;
-        super::cases::system_note_in(
+        take(
             &mut tx,
-            case.id,
+            case,
+            (&key.armored, &key.fingerprint),
+            &key.note,
             &format!(
                 "The reporter's encrypted reply, signed with it, offered the OpenPGP key {}: replies are encrypted to it from now on.",
                 key.fingerprint
             ),
-            None,
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            &crate::domain::actor::Actor::Anonymous,
-            "case.reporter_key_set",
-            ("case", &case.id.to_string()),
-            Some(case.project_id),
-            json!({"fingerprint": key.fingerprint, "by": "reply"}),
+            "reply",
         )
         .await?;
     } else {
@@ -169,6 +143,30 @@ pub(super) async fn offered_in_reply(
         .await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// The reporter's own key taken as the case's reporter key: stored with where it came
+/// from, noted on the case for the team, audited (`by`: "reporter" or "reply").
+async fn take(
+    tx: &mut store::Tx,
+    case: &CaseRow,
+    (armored, fingerprint): (&str, &str),
+    source: &str,
+    note: &str,
+    by: &str,
+) -> Result<(), ServiceError> {
+    store::cases::set_reporter_key(tx.conn(), case.id, Some(armored), Some(source)).await?;
+    super::cases::system_note_in(tx, case.id, note, None).await?;
+    audit::record(
+        tx,
+        &crate::domain::actor::Actor::Anonymous,
+        "case.reporter_key_set",
+        ("case", &case.id.to_string()),
+        Some(case.project_id),
+        json!({"fingerprint": fingerprint, "by": by}),
+    )
+    .await?;
     Ok(())
 }
 
