@@ -329,10 +329,10 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
             db,
             &case,
             &triage::SeverityInput {
-                level: s.level.into(),
-                cvss3: s.cvss3.into(),
-                cvss4: String::new(),
-                cwe: s.cwe.into(),
+                level: Some(s.level.into()),
+                cvss3: Some(s.cvss3.into()),
+                cvss4: None,
+                cwe: Some(s.cwe.into()),
             },
         )
         .await?;
@@ -352,7 +352,8 @@ async fn populate(db: &Db, cfg: &Config, lead: i64, reviewer: i64) -> Result<(),
                 diff: s.diff.to_owned(),
             },
         )
-        .await?;
+        .await?
+        .id;
         if s.stage < Stage::Scheduled {
             continue;
         }

@@ -63,22 +63,35 @@ pub enum CaseCommand {
         #[arg(long)]
         remove: bool,
     },
-    /// Set the severity (empty values clear a field).
+    /// Record whether the reporter wishes to be credited in the advisory (`--as NAME`), or
+    /// not (`--none`); the policy's credit rule decides whether it counts.
+    Credit {
+        /// Case number.
+        id: i64,
+        /// The name to credit (`--as ''`: the name the reporter gave).
+        #[arg(long = "as", conflicts_with = "none", required_unless_present = "none")]
+        name: Option<String>,
+        /// The reporter does not want to be named.
+        #[arg(long)]
+        none: bool,
+    },
+    /// Change the severity: only the options given change; an empty value (`--cwe ''`)
+    /// clears that field.
     Severity {
         /// Case number.
         id: i64,
         /// One of the policy's levels.
-        #[arg(long, default_value = "")]
-        level: String,
+        #[arg(long)]
+        level: Option<String>,
         /// CVSS 3.1 vector.
-        #[arg(long, default_value = "")]
-        cvss3: String,
+        #[arg(long)]
+        cvss3: Option<String>,
         /// CVSS 4.0 vector.
-        #[arg(long, default_value = "")]
-        cvss4: String,
+        #[arg(long)]
+        cvss4: Option<String>,
         /// CWE id (CWE-79).
-        #[arg(long, default_value = "")]
-        cwe: String,
+        #[arg(long)]
+        cwe: Option<String>,
     },
     /// Record a strike against the case's reporter (the policy's threshold bans them).
     Strike {
@@ -325,6 +338,20 @@ pub async fn run(cmd: CaseCommand, db: &Db, cfg: &Config) -> anyhow::Result<Exit
             .await
             .map_err(err)?;
             println!("severity of case #{id} saved");
+        }
+        CaseCommand::Credit { id, name, none } => {
+            let wish = crate::service::credit::CreditWish {
+                wanted: !none,
+                name: name.unwrap_or_default(),
+            };
+            crate::service::credit::set_by_team(db, &operator_case(db, id).await?, &wish)
+                .await
+                .map_err(err)?;
+            if none {
+                println!("case #{id}: the reporter is not to be credited");
+            } else {
+                println!("case #{id}: credit recorded");
+            }
         }
         CaseCommand::ReporterKey {
             id,

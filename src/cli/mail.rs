@@ -178,6 +178,7 @@ pub async fn key(cmd: KeyCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitC
                 .map_err(err)?;
             println!("generated a new key");
             print_key(&info);
+            warn_policy_key(db, project.as_deref()).await;
         }
         KeyCommand::Import {
             project,
@@ -193,6 +194,7 @@ pub async fn key(cmd: KeyCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitC
                 .map_err(err)?;
             println!("imported the key");
             print_key(&info);
+            warn_policy_key(db, project.as_deref()).await;
         }
         KeyCommand::Export { project } => {
             let p = service::projects::find(db, &project).await.map_err(err)?;
@@ -210,6 +212,19 @@ pub async fn key(cmd: KeyCommand, db: &Db, cfg: &Config) -> anyhow::Result<ExitC
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// After a project's key changed: warn (on stderr) if its policy names another key.
+pub(super) async fn warn_policy_key(db: &Db, project: Option<&str>) {
+    let Some(slug) = project else { return };
+    let Ok(p) = service::projects::find(db, slug).await else {
+        return;
+    };
+    match service::keys::policy_key_warning(db, &p).await {
+        Ok(Some(w)) => eprintln!("warning: {w}"),
+        Ok(None) => {}
+        Err(e) => eprintln!("warning: could not compare the policy's key with the desk's: {e}"),
+    }
 }
 
 /// Run an outbox command.

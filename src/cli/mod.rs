@@ -211,7 +211,7 @@ async fn dispatch(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => accounts::user(cmd, &cfg).await,
         Command::Project(cmd) => projects::run(cmd, &cfg).await,
         Command::Token(cmd) => accounts::token(cmd, &cfg).await,
-        Command::Policy(cmd) => policy::run(cmd, &cfg),
+        Command::Policy(cmd) => policy::run(cmd, &cfg).await,
         Command::Key(cmd) => mail::key(cmd, &open(&cfg).await?, &cfg).await,
         Command::Outbox(cmd) => mail::outbox(cmd, &open(&cfg).await?, &cfg).await,
         Command::Mail(cmd) => mail::mail(cmd, &open(&cfg).await?, &cfg).await,

@@ -102,8 +102,35 @@ fn load(path: &Path) -> anyhow::Result<Option<Policy>> {
     }
 }
 
+/// When the project already exists on this desk: warn if the policy names another
+/// OpenPGP key than the desk decrypts with. Never creates a database that is not there.
+async fn warn_on_key(cfg: &Config, p: &Policy) {
+    if p.contact.openpgp.is_none() {
+        return;
+    }
+    if let crate::config::DatabaseUrl::Sqlite(path) = &cfg.database
+        && !path.exists()
+    {
+        return;
+    }
+    let Ok(db) = crate::store::Db::connect(&cfg.database).await else {
+        return;
+    };
+    let Ok(project) = crate::service::projects::find(&db, p.project.slug.as_str()).await else {
+        return;
+    };
+    match crate::service::keys::policy_key(&db, project.id, p).await {
+        Ok(k) => {
+            if let Some(w) = k.warning(project.slug.as_str()) {
+                eprintln!("warning: {w}");
+            }
+        }
+        Err(e) => eprintln!("warning: could not compare the policy's key with the desk's: {e}"),
+    }
+}
+
 /// Run one `policy` subcommand.
-pub fn run(cmd: PolicyCommand, cfg: &Config) -> anyhow::Result<ExitCode> {
+pub async fn run(cmd: PolicyCommand, cfg: &Config) -> anyhow::Result<ExitCode> {
     match cmd {
         PolicyCommand::Check { file } => {
             let Some(p) = load(&file)? else {
@@ -115,6 +142,7 @@ pub fn run(cmd: PolicyCommand, cfg: &Config) -> anyhow::Result<ExitCode> {
                 p.project.name,
                 p.project.slug
             );
+            warn_on_key(cfg, &p).await;
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::Render { file, format, on } => {

@@ -115,6 +115,7 @@ pub async fn run(cmd: ProjectCommand, cfg: &Config) -> anyhow::Result<ExitCode> 
                 p.name,
                 cfg.link(&format!("/p/{}/", p.slug))
             );
+            super::mail::warn_policy_key(&db, Some(&p.slug)).await;
         }
         ProjectCommand::Update { policy } => {
             let src = read_policy_file(&policy)?;
@@ -125,6 +126,7 @@ pub async fn run(cmd: ProjectCommand, cfg: &Config) -> anyhow::Result<ExitCode> 
                 "updated the policy of {} ({}); clocks follow it from now on",
                 p.slug, p.name
             );
+            super::mail::warn_policy_key(&db, Some(&p.slug)).await;
         }
         ProjectCommand::List => {
             for p in service::projects::list(&db).await.map_err(service_err)? {

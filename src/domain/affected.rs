@@ -9,12 +9,17 @@
 //! | `2.0.0..=2.1.2` | introduced in 2.0.0, 2.1.2 is the last affected |
 //! | `2.1.0` | exactly this version |
 //!
-//! [`parse`] reports the first bad line with its number and the fix.
+//! A line may also be written in the notation of the project's ecosystem — PEP 440
+//! specifiers (`>=5.2,<5.2.20`) or npm / Cargo ranges (`^1.2.3`, `>=1.2.0 <1.4.2`); see
+//! [`crate::domain::version_range`]. It is stored in the form above.
+//!
+//! [`parse`] reports the first bad line with its number, the fix, and accepted examples.
 //! [`crate::domain::policy::support::assess`] turns them into the affected
 //! *supported* series on a date.
 
 use super::policy::support::AffectedRange;
 use super::policy::{Version, VersionScheme};
+use super::version_range;
 
 /// Parsed affected versions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -28,7 +33,21 @@ pub struct Affected {
 }
 
 /// Parse the team's lines (blank lines and `#` comments ignored; at most 200 entries).
+/// Every error ends with the scheme's accepted forms.
 pub fn parse(scheme: VersionScheme, text: &str) -> Result<Affected, String> {
+    parse_lines(scheme, text).map_err(|e| format!("{e}; {}", version_range::examples(scheme)))
+}
+
+/// Put a range in its stored form.
+fn line_of(r: &AffectedRange) -> String {
+    let show = |v: &Option<Version>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+    match &r.last_affected {
+        Some(l) => format!("{}..={l}", show(&r.introduced)),
+        None => format!("{}..{}", show(&r.introduced), show(&r.fixed)),
+    }
+}
+
+fn parse_lines(scheme: VersionScheme, text: &str) -> Result<Affected, String> {
     let mut out = Affected::default();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -44,6 +63,21 @@ pub fn parse(scheme: VersionScheme, text: &str) -> Result<Affected, String> {
                 .parse(t)
                 .map_err(|e| format!("line {n} (`{line}`): {e}"))
         };
+        if version_range::is_notation(line) {
+            for entry in version_range::parse(scheme, line).map_err(|e| format!("line {n}: {e}"))? {
+                match entry {
+                    version_range::Entry::Range(r) => {
+                        out.lines.push(line_of(&r));
+                        out.ranges.push(r);
+                    }
+                    version_range::Entry::Exact(v) => {
+                        out.lines.push(v.to_string());
+                        out.versions.push(v);
+                    }
+                }
+            }
+            continue;
+        }
         match line.split_once("..") {
             Some((from, to)) => {
                 if scheme == VersionScheme::Plain {
@@ -80,17 +114,13 @@ pub fn parse(scheme: VersionScheme, text: &str) -> Result<Affected, String> {
                         "line {n} (`{line}`): {a} comes after {b}; write the earlier version first"
                     ));
                 }
-                let show =
-                    |v: &Option<Version>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
-                out.lines.push(match &last_affected {
-                    Some(l) => format!("{}..={l}", show(&introduced)),
-                    None => format!("{}..{}", show(&introduced), show(&fixed)),
-                });
-                out.ranges.push(AffectedRange {
+                let range = AffectedRange {
                     introduced,
                     fixed,
                     last_affected,
-                });
+                };
+                out.lines.push(line_of(&range));
+                out.ranges.push(range);
             }
             None => {
                 let v = version(line)?;
@@ -138,5 +168,26 @@ mod tests {
         let e = parse(VersionScheme::Pep440, "..").unwrap_err();
         assert!(e.contains("says nothing"), "{e}");
         assert!(parse(VersionScheme::Pep440, "5.2..5.2.3\n6.0a1").is_ok());
+        // #19 item 8: every error names an accepted form.
+        let e = parse(VersionScheme::Pep440, "5.2.x").unwrap_err();
+        assert!(
+            e.contains("`5.2..5.2.20`") && e.contains(">=5.2,<5.2.20"),
+            "{e}"
+        );
+        let e = parse(VersionScheme::Semver, ">1.0.0").unwrap_err();
+        assert!(e.contains("`^1.2.0`"), "{e}");
+    }
+
+    #[test]
+    fn ecosystem_notation_is_stored_in_the_own_form() {
+        let a = parse(
+            VersionScheme::Pep440,
+            ">=5.2,<5.2.20\n>=4.2, <=4.2.16\n==6.0.1",
+        )
+        .unwrap();
+        assert_eq!(a.lines, vec!["5.2..5.2.20", "4.2..=4.2.16", "6.0.1"]);
+        assert_eq!((a.ranges.len(), a.versions.len()), (2, 1));
+        let a = parse(VersionScheme::Semver, "^1.2.3\n<1.0.5 || >=2.0.0 <2.0.3").unwrap();
+        assert_eq!(a.lines, vec!["1.2.3..2.0.0-0", "..1.0.5", "2.0.0..2.0.3"]);
     }
 }

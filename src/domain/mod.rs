@@ -22,3 +22,4 @@ pub mod role;
 pub mod schedule;
 pub mod slug;
 pub mod time;
+pub mod version_range;

@@ -163,10 +163,7 @@ pub(super) async fn sources(db: &Db, case_id: i64) -> Result<Sources, ServiceErr
     }
     if policy.publication.credit_collaborators {
         for g in guests.iter().filter(|g| g.removed_at.is_none()) {
-            let kind = match g.role.as_str() {
-                "upstream" | "affected-project" => "remediation developer",
-                _ => "other",
-            };
+            let kind = credit_kind(&g.role);
             if !credits.iter().any(|c| c.name == g.name) && !g.name.trim().is_empty() {
                 credits.push(Credit {
                     name: g.name.trim().to_owned(),
@@ -187,6 +184,18 @@ pub(super) async fn sources(db: &Db, case_id: i64) -> Result<Sources, ServiceErr
         draft,
         credits,
     })
+}
+
+/// The credit type (OSV / CVE JSON 5 vocabulary) of a collaborator's role: an upstream
+/// maintainer fixed the code, another affected project coordinated its own release with
+/// ours, a colleague of the reporter helped analyse it.
+fn credit_kind(role: &str) -> &'static str {
+    match role {
+        "upstream" => "remediation developer",
+        "affected-project" => "coordinator",
+        "reporter-colleague" => "analyst",
+        _ => "other",
+    }
 }
 
 /// Build the advisory from its sources, with `id`, published at `at`.

@@ -114,8 +114,28 @@ struct AckBody<'a> {
     decide: Option<String>,
     target_fix: Option<String>,
     disclose: Option<String>,
+    /// Automatic acknowledgement and the policy's promise of a personal reply within this.
+    personal_within: Option<String>,
+    /// The disclosure process in one line (the policy's announcement lead), if it has one.
+    announce_lead: Option<String>,
+    /// How to ask for credit (`None`: the project never credits reporters).
+    credit: Option<&'static str>,
     confidential: bool,
     link: String,
+}
+
+/// What the acknowledgement says about credit, by the policy's rule.
+fn credit_line(rule: crate::domain::policy::CreditReporter) -> Option<&'static str> {
+    use crate::domain::policy::CreditReporter;
+    match rule {
+        CreditReporter::Never => None,
+        CreditReporter::IfWished => Some(
+            "If you would like to be credited in the advisory, reply with a line\n  \"Credit: Your Name\" (or say so on your case page).",
+        ),
+        CreditReporter::Always => Some(
+            "The advisory credits the reporter. To choose the name, reply with a line\n  \"Credit: Your Name\" (or say so on your case page).",
+        ),
+    }
 }
 
 #[derive(Template)]
@@ -1032,6 +1052,17 @@ async fn send_acknowledgement(
                 .clocks
                 .reporter_may_disclose_after
                 .map(|d| d.to_string()),
+            personal_within: policy
+                .clocks
+                .acknowledge
+                .filter(|_| by.is_none())
+                .map(|d| d.to_string()),
+            announce_lead: policy
+                .embargo
+                .pre_announcement_lead
+                .or(policy.embargo.pre_notification_lead)
+                .map(|d| d.to_string()),
+            credit: credit_line(policy.publication.credit_reporter),
             confidential: policy.process.ask_confidentiality,
             link: link_text.clone(),
         })?;
@@ -1189,6 +1220,9 @@ mod mail_snapshots {
                 decide: Some("7 days".into()),
                 target_fix: Some("90 days".into()),
                 disclose: Some("120 days".into()),
+                personal_within: Some("48 hours".into()),
+                announce_lead: Some("7 days".into()),
+                credit: credit_line(crate::domain::policy::CreditReporter::IfWished),
                 confidential: true,
                 link: "https://security.example.org/c/0123456789abcdef".into(),
             })
@@ -1206,6 +1240,9 @@ mod mail_snapshots {
                 decide: None,
                 target_fix: None,
                 disclose: None,
+                personal_within: None,
+                announce_lead: None,
+                credit: None,
                 confidential: false,
                 link: "https://security.example.org/c/fedcba9876543210".into(),
             })

@@ -35,8 +35,34 @@ fn branches(policy: &crate::domain::policy::Policy) -> Vec<String> {
     out
 }
 
-/// Attach a patch; returns its id.
-pub async fn attach(db: &Db, case_ref: &CaseRef, p: &NewPatch) -> Result<i64, ServiceError> {
+/// An attached patch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    /// The patch's id.
+    pub id: i64,
+    /// Why the team should look again (the branch is a series the policy no longer
+    /// supports); also noted on the case.
+    pub warning: Option<String>,
+}
+
+/// Whether `branch` names a release series the policy does not support today.
+fn unsupported_series(policy: &crate::domain::policy::Policy, branch: &str) -> Option<String> {
+    let today = jiff::Zoned::now().date();
+    let s = crate::domain::policy::support::series_on(&policy.versions, today)
+        .into_iter()
+        .find(|s| s.name == branch)?;
+    (!s.supported).then(|| {
+        format!(
+            "`{branch}` is not a supported series today ({}{}): the policy promises no fix for it. The patch is kept; make sure it is meant to ship with this disclosure.",
+            s.reason,
+            s.end.map(|e| format!(", support ended {e}")).unwrap_or_default()
+        )
+    })
+}
+
+/// Attach a patch. A patch for a series the policy does not support today is kept
+/// with a warning (returned, and noted on the case for the team).
+pub async fn attach(db: &Db, case_ref: &CaseRef, p: &NewPatch) -> Result<Attached, ServiceError> {
     let actor = case_ref.actor();
     let user_id = case_ref.user_id();
     let case_id = case_ref.id();
@@ -57,8 +83,12 @@ pub async fn attach(db: &Db, case_ref: &CaseRef, p: &NewPatch) -> Result<i64, Se
     }
     let project = project_of(db, &case).await?;
     let branch = p.branch.trim();
-    if let Some(policy) = super::projects::policy_of(&project)? {
-        let allowed = branches(&policy);
+    let policy = super::projects::policy_of(&project)?;
+    let warning = policy
+        .as_ref()
+        .and_then(|policy| unsupported_series(policy, branch));
+    if let Some(policy) = &policy {
+        let allowed = branches(policy);
         if !allowed.is_empty() && !allowed.iter().any(|b| b == branch) {
             return Err(ServiceError::Invalid(format!(
                 "`{branch}` is not a branch of this project's policy; use one of: {}",
@@ -99,11 +129,14 @@ pub async fn attach(db: &Db, case_ref: &CaseRef, p: &NewPatch) -> Result<i64, Se
         "case.patch_attached",
         ("case", &case.id.to_string()),
         Some(case.project_id),
-        json!({"patch": id, "branch": branch, "files": summary.files, "added": summary.added, "removed": summary.removed}),
+        json!({"patch": id, "branch": branch, "files": summary.files, "added": summary.added, "removed": summary.removed, "warning": warning}),
     )
     .await?;
+    if let Some(w) = &warning {
+        super::cases::system_note_in(&mut tx, case.id, &format!("Patch {id}: {w}"), None).await?;
+    }
     tx.commit().await?;
-    Ok(id)
+    Ok(Attached { id, warning })
 }
 
 /// Review a patch: `approved` or `changes-requested`, with a note.

@@ -359,6 +359,15 @@ pub async fn ingest(
             let mut c = db.acquire().await?;
             store::cases::set_message_signature(c.conn(), message, sig).await?;
         }
+        // A `Credit:` line from the reporter (never from mail not bound to them). A wish
+        // the policy or the checks refuse stays in the thread for the team to read.
+        if bound && let Some(wish) = super::credit::in_reply(&parsed.text) {
+            match super::credit::set_by_reporter(db, &case, &wish, super::credit::Via::Reply).await
+            {
+                Ok(()) | Err(ServiceError::Invalid(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         remember(db, &parsed.decrypted_digests, &sender, case.id, bound).await?;
         return Ok(Outcome::Reply(case.id));
     }

@@ -314,3 +314,126 @@ pub async fn wkd_lookup(
     // Without a domain, an ambiguous local part (security@a.org and security@b.org) finds nothing.
     Ok(if found.len() == 1 { found.pop() } else { None })
 }
+
+/// How the OpenPGP key a project's policy names compares with the key this desk decrypts
+/// with (#19 item 9: they can differ silently when the policy quotes the project's old key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyKey {
+    /// The policy names no key (the desk's own is the one shown).
+    Unstated,
+    /// The policy's key is the desk's current key.
+    Matches,
+    /// The policy names another key than the one the desk serves.
+    Differs {
+        /// The key ID or fingerprint as the policy gives it.
+        stated: String,
+        /// The key the desk serves and decrypts with.
+        served: KeyInfo,
+        /// The policy's key is a retired key of the desk (old mail still decrypts).
+        retired: bool,
+    },
+    /// The policy names a key but the desk has none.
+    NotServed {
+        /// The key ID or fingerprint as the policy gives it.
+        stated: String,
+    },
+}
+
+impl PolicyKey {
+    /// What to tell the team, or `None` when all is well.
+    pub fn warning(&self, slug: &str) -> Option<String> {
+        match self {
+            Self::Unstated | Self::Matches => None,
+            Self::Differs {
+                stated,
+                served,
+                retired,
+            } => Some(format!(
+                "the policy of {slug} names OpenPGP key {stated}, but this desk serves and decrypts with {} ({}){}: reporters who encrypt to the policy's key {}. \
+                 Import that key (`embargo key import --project {slug} FILE`) or change `contact.openpgp` in the policy to {}.",
+                served.key_id,
+                served.fingerprint,
+                if *retired {
+                    "; the policy's key is a retired key of this desk"
+                } else {
+                    ""
+                },
+                if *retired {
+                    "are read, but replies and the public pages use the newer key"
+                } else {
+                    "cannot be read"
+                },
+                served.key_id,
+            )),
+            Self::NotServed { stated } => Some(format!(
+                "the policy of {slug} names OpenPGP key {stated}, but this desk has no key for {slug}: encrypted reports cannot be read. \
+                 Import that key (`embargo key import --project {slug} FILE`) or generate one (`embargo key generate --project {slug}`) and name it in the policy."
+            )),
+        }
+    }
+}
+
+/// Normalise a key ID or fingerprint for comparison: hex digits only, upper case.
+fn hex_of(id: &str) -> String {
+    let id = id.trim();
+    let id = id
+        .strip_prefix("0x")
+        .or_else(|| id.strip_prefix("0X"))
+        .unwrap_or(id);
+    id.chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// Compare the key the project's policy names with the keys the desk holds for it.
+pub async fn policy_key(
+    db: &Db,
+    project_id: i64,
+    policy: &crate::domain::policy::Policy,
+) -> Result<PolicyKey, ServiceError> {
+    let Some(k) = &policy.contact.openpgp else {
+        return Ok(PolicyKey::Unstated);
+    };
+    let (stated, want) = match (&k.fingerprint, &k.key_id) {
+        (Some(fp), _) => (fp.clone(), hex_of(fp)),
+        (None, Some(id)) => (id.clone(), hex_of(id)),
+        (None, None) => return Ok(PolicyKey::Unstated),
+    };
+    if want.len() < 8 {
+        return Ok(PolicyKey::Unstated);
+    }
+    let rows = {
+        let mut c = db.acquire().await?;
+        store::keys::all_of(c.conn(), Owner::Project(project_id)).await?
+    };
+    let is_it = |fingerprint: &str| {
+        let fp = hex_of(fingerprint);
+        fp == want || (want.len() <= 16 && fp.ends_with(&want))
+    };
+    let Some(current) = rows.iter().find(|r| r.retired_at.is_none()) else {
+        return Ok(PolicyKey::NotServed { stated });
+    };
+    if is_it(&current.fingerprint) {
+        return Ok(PolicyKey::Matches);
+    }
+    let served = PublicKey::from_bytes(current.public_key.as_bytes())?.info();
+    Ok(PolicyKey::Differs {
+        stated,
+        served,
+        retired: rows.iter().any(|r| is_it(&r.fingerprint)),
+    })
+}
+
+/// The warning for a project whose policy names another key than the desk's, if any.
+pub async fn policy_key_warning(
+    db: &Db,
+    project: &store::projects::ProjectRow,
+) -> Result<Option<String>, ServiceError> {
+    let Some(policy) = super::projects::policy_of(project)? else {
+        return Ok(None);
+    };
+    Ok(policy_key(db, project.id, &policy)
+        .await?
+        .warning(&project.slug))
+}

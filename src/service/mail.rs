@@ -79,6 +79,17 @@ pub enum Protect {
     },
 }
 
+/// The project's current signing key, read in `tx` (`None` without a master key or a
+/// project key: the mail then goes encrypted but unsigned, as before a key existed).
+async fn project_signer(tx: &mut Tx, cfg: &Config, project_id: i64) -> Option<SecretKey> {
+    let row = store::keys::current(tx.conn(), store::keys::Owner::Project(project_id))
+        .await
+        .ok()??;
+    let sealed = row.secret_sealed?;
+    let vault = cfg.vault(false).ok()?;
+    SecretKey::from_bytes(&vault.open(&sealed).ok()?).ok()
+}
+
 /// Compose `msg` and add it to the outbox in `tx`; returns the outbox id.
 pub async fn enqueue(
     tx: &mut Tx,
@@ -88,12 +99,18 @@ pub async fn enqueue(
     project_id: Option<i64>,
     purpose: &str,
 ) -> Result<i64, ServiceError> {
+    // Every encrypted mail sent for a project is signed with the project's key, so its
+    // recipient can tell it comes from the team: callers that pass no signer get it here.
+    let project_signer = match (protect, project_id) {
+        (Protect::Encrypt { signer: None, .. }, Some(pid)) => project_signer(tx, cfg, pid).await,
+        _ => None,
+    };
     let protection = match protect {
         Protect::None => Protection::None,
         Protect::Sign(k) => Protection::Sign(k),
         Protect::Encrypt { recipients, signer } => Protection::Encrypt {
             recipients: recipients.iter().collect(),
-            signer: signer.as_ref(),
+            signer: signer.as_ref().or(project_signer.as_ref()),
         },
     };
     let raw = compose::compose(msg, protection)?;

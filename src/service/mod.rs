@@ -12,6 +12,7 @@ pub mod bulk_export;
 pub mod cases;
 pub mod conduct;
 pub mod cpu;
+pub mod credit;
 pub mod disclosure;
 pub mod error;
 pub mod fixes;

@@ -1,4 +1,5 @@
-//! Reminders: before a case's acknowledge, decide or fix clock falls due
+//! Reminders: before a case's acknowledge, decide or fix clock falls due — or the
+//! upstream maintainers' deadline (the policy's `upstream.wait`) passes without a release
 //! (`clocks.remind_before`, default one day), and once it is overdue, Embargo mails the
 //! case's assignee — or, with none, every member of the project's team — through the
 //! outbox. One clock of one case is reminded at most every `clocks.remind_every`
@@ -40,6 +41,16 @@ fn clocks(c: &DueCase) -> Vec<(&'static str, i64)> {
     ) {
         out.push(("fix", due));
     }
+    if let (Some(due), None, true) = (
+        c.upstream_deadline_at,
+        c.upstream_resolved_at,
+        !matches!(
+            c.state.as_str(),
+            "rejected" | "duplicate" | "spam" | "published" | "closed"
+        ),
+    ) {
+        out.push(("upstream", due));
+    }
     out
 }
 
@@ -49,7 +60,7 @@ pub async fn sweep(db: &Db, cfg: &Config, now: i64) -> Result<usize, ServiceErro
         let mut c = db.acquire().await?;
         store::reminders::due_cases(c.conn(), now + HORIZON, 5000).await?
     };
-    let mut projects: HashMap<i64, (ProjectRow, i64, i64)> = HashMap::new();
+    let mut projects: HashMap<i64, (ProjectRow, i64, i64, Vec<String>)> = HashMap::new();
     let mut sent = 0;
     for case in due {
         if let std::collections::hash_map::Entry::Vacant(slot) = projects.entry(case.project_id) {
@@ -65,9 +76,19 @@ pub async fn sweep(db: &Db, cfg: &Config, now: i64) -> Result<usize, ServiceErro
                 .and_then(|p| p.clocks.remind_every)
                 .map(|d| d.as_seconds_i64())
                 .unwrap_or(DAY);
-            slot.insert((p, before, every));
+            let remedies = policy
+                .as_ref()
+                .map(|p| {
+                    p.upstream
+                        .then
+                        .iter()
+                        .map(|r| r.as_str().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            slot.insert((p, before, every, remedies));
         }
-        let Some((project, before, every)) = projects.get(&case.project_id) else {
+        let Some((project, before, every, remedies)) = projects.get(&case.project_id) else {
             continue;
         };
         for (clock, due_at) in clocks(&case) {
@@ -81,7 +102,13 @@ pub async fn sweep(db: &Db, cfg: &Config, now: i64) -> Result<usize, ServiceErro
             if last.is_some_and(|l| now - l < *every) {
                 continue;
             }
-            if remind(db, cfg, project, &case, clock, due_at, count, now).await? {
+            let due = Due {
+                clock,
+                due_at,
+                seq: count,
+                remedies,
+            };
+            if remind(db, cfg, project, &case, &due, now).await? {
                 sent += 1;
             }
         }
@@ -90,17 +117,25 @@ pub async fn sweep(db: &Db, cfg: &Config, now: i64) -> Result<usize, ServiceErro
     Ok(sent)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One clock of one case that is due.
+struct Due<'a> {
+    clock: &'static str,
+    due_at: i64,
+    /// How many reminders this clock has had.
+    seq: i64,
+    /// The policy's remedies after the upstream deadline (`upstream.then`).
+    remedies: &'a [String],
+}
+
 async fn remind(
     db: &Db,
     cfg: &Config,
     project: &ProjectRow,
     case: &DueCase,
-    clock: &str,
-    due_at: i64,
-    seq: i64,
+    due: &Due<'_>,
     now: i64,
 ) -> Result<bool, ServiceError> {
+    let (clock, due_at, seq) = (due.clock, due.due_at, due.seq);
     let members = super::projects::members(db, project.id).await?;
     let recipients: Vec<String> = match case.assignee_user_id {
         Some(uid) => members
@@ -118,9 +153,23 @@ async fn remind(
     let what = match clock {
         "acknowledge" => "the acknowledgement to the reporter",
         "decide" => "the triage decision",
+        "upstream" => "the upstream maintainers' release (the policy's wait)",
         _ => "the fix (the policy's target)",
     };
-    let line = if overdue {
+    let line = if overdue && clock == "upstream" {
+        format!(
+            "the upstream maintainers' wait ended {} without a release.{}",
+            Timestamp(due_at).minute(),
+            if due.remedies.is_empty() {
+                " Decide how to proceed, and record it on the case's upstream track.".to_owned()
+            } else {
+                format!(
+                    " The policy's next steps: {}. Record them on the case's upstream track.",
+                    due.remedies.join(", then ")
+                )
+            }
+        )
+    } else if overdue {
         format!(
             "{what} was due {} and is overdue.",
             Timestamp(due_at).minute()

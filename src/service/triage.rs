@@ -451,25 +451,48 @@ pub async fn act(
     Ok(to)
 }
 
-/// Severity as the team enters it (text fields, as forms and the API give them).
+/// A change to a case's severity as the team enters it (text fields, as forms and the API
+/// give them). Each field is a patch: absent leaves it as it is, empty (or JSON `null`)
+/// clears it, anything else replaces it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct SeverityInput {
-    /// One of the policy's levels (empty: none).
-    #[serde(default)]
-    pub level: String,
-    /// A CVSS 3.1 (or 3.0) vector (empty: none).
-    #[serde(default)]
-    pub cvss3: String,
-    /// A CVSS 4.0 vector (empty: none).
-    #[serde(default)]
-    pub cvss4: String,
-    /// `CWE-79` or `79` (empty: none).
-    #[serde(default)]
-    pub cwe: String,
+    /// One of the policy's levels.
+    #[serde(default, deserialize_with = "cleared_by_null")]
+    pub level: Option<String>,
+    /// A CVSS 3.1 (or 3.0) vector.
+    #[serde(default, deserialize_with = "cleared_by_null")]
+    pub cvss3: Option<String>,
+    /// A CVSS 4.0 vector.
+    #[serde(default, deserialize_with = "cleared_by_null")]
+    pub cvss4: Option<String>,
+    /// `CWE-79` or `79`.
+    #[serde(default, deserialize_with = "cleared_by_null")]
+    pub cwe: Option<String>,
+}
+
+/// A present field that is `null` clears (like an empty string); an absent one (handled by
+/// `#[serde(default)]`) leaves the value as it is.
+fn cleared_by_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(Some(v.unwrap_or_default()))
+}
+
+/// What a severity field becomes: `None` cleared, or the new value.
+fn patched<T>(
+    given: Option<&String>,
+    current: Option<T>,
+    parse: impl FnOnce(&str) -> Result<T, ServiceError>,
+) -> Result<Option<T>, ServiceError> {
+    match given.map(|t| t.trim()) {
+        None => Ok(current),
+        Some("") => Ok(None),
+        Some(text) => parse(text).map(Some),
+    }
 }
 
 /// Set a case's severity: the level must be one of the policy's, vectors must parse and
-/// be of a version the policy uses, the CWE must be an assignable entry.
+/// be of a version the policy scores with, the CWE must be an assignable entry and the
+/// policy must assign CWEs. Fields not given keep their values.
 pub async fn set_severity(
     db: &Db,
     case_ref: &CaseRef,
@@ -480,42 +503,42 @@ pub async fn set_severity(
     let case = case_row(db, case_id).await?;
     let project = project_of(db, &case).await?;
     let policy = policy_for(&project)?;
-    let level = input.level.trim();
-    let level = if level.is_empty() {
-        None
-    } else {
-        let found = policy
-            .severity
-            .levels
-            .iter()
-            .find(|l| l.name.eq_ignore_ascii_case(level));
-        match found {
-            Some(l) => Some(l.name.clone()),
-            None => {
-                let names: Vec<&str> = policy
-                    .severity
-                    .levels
+    let level = patched(input.level.as_ref(), case.severity.clone(), |level| {
+        let levels = &policy.severity.levels;
+        match levels.iter().find(|l| l.name.eq_ignore_ascii_case(level)) {
+            Some(l) => Ok(l.name.clone()),
+            None if levels.is_empty() => Err(ServiceError::Invalid(
+                "this project's policy defines no severity levels; leave the level empty".into(),
+            )),
+            None => Err(ServiceError::Invalid(format!(
+                "`{level}` is not one of this project's levels: {}",
+                levels
                     .iter()
                     .map(|l| l.name.as_str())
-                    .collect();
-                return Err(ServiceError::Invalid(if names.is_empty() {
-                    "this project's policy defines no severity levels; leave the level empty".into()
-                } else {
-                    format!(
-                        "`{level}` is not one of this project's levels: {}",
-                        names.join(", ")
-                    )
-                }));
-            }
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
         }
-    };
-    let vector = |text: &str,
-                  want: &str,
-                  version: CvssVersion|
-     -> Result<Option<(String, f64)>, ServiceError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(None);
+    })?;
+    let vector = |text: &str, want: &str, version: CvssVersion| -> Result<String, ServiceError> {
+        if !policy.severity.cvss.contains(&version) {
+            return Err(ServiceError::Invalid(if policy.severity.cvss.is_empty() {
+                format!(
+                    "this project's policy does not score with CVSS (`severity.cvss = []`); \
+                     leave the CVSS {want} field empty and rate with the project's levels"
+                )
+            } else {
+                format!(
+                    "this project's policy does not score with CVSS {want}; it uses: {}",
+                    policy
+                        .severity
+                        .cvss
+                        .iter()
+                        .map(|c| format!("CVSS {}", c.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }));
         }
         let v =
             cvss::parse(text).map_err(|e| ServiceError::Invalid(format!("CVSS {want}: {e}")))?;
@@ -525,47 +548,45 @@ pub async fn set_severity(
                 v.version()
             )));
         }
-        if !policy.severity.cvss.is_empty() && !policy.severity.cvss.contains(&version) {
+        Ok(v.summary().canonical)
+    };
+    let v3 = patched(input.cvss3.as_ref(), case.cvss3.clone(), |t| {
+        vector(t, "3", CvssVersion::V3_1)
+    })?;
+    let v4 = patched(input.cvss4.as_ref(), case.cvss4.clone(), |t| {
+        vector(t, "4", CvssVersion::V4_0)
+    })?;
+    let cwe_id = patched(input.cwe.as_ref(), case.cwe, |text| {
+        if !policy.severity.cwe {
+            return Err(ServiceError::Invalid(
+                "this project's policy does not assign CWEs (`severity.cwe = false`); leave the CWE empty"
+                    .into(),
+            ));
+        }
+        let entry = cwe::lookup(text).map_err(ServiceError::Invalid)?;
+        if !entry.assignable() {
             return Err(ServiceError::Invalid(format!(
-                "this project's policy does not use CVSS {want}; it uses: {}",
-                policy
-                    .severity
-                    .cvss
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "CWE-{} is a {} ({}); choose a weakness",
+                entry.id,
+                entry.kind,
+                entry.status.to_lowercase()
             )));
         }
-        let s = v.summary();
-        Ok(Some((s.canonical, s.score)))
-    };
-    let v3 = vector(&input.cvss3, "3", CvssVersion::V3_1)?;
-    let v4 = vector(&input.cvss4, "4", CvssVersion::V4_0)?;
-    let cwe_id = match input.cwe.trim() {
-        "" => None,
-        text => {
-            let entry = cwe::lookup(text).map_err(ServiceError::Invalid)?;
-            if !entry.assignable() {
-                return Err(ServiceError::Invalid(format!(
-                    "CWE-{} is a {} ({}); choose a weakness",
-                    entry.id,
-                    entry.kind,
-                    entry.status.to_lowercase()
-                )));
-            }
-            Some(i64::from(entry.id))
-        }
-    };
-    let score = v4.as_ref().or(v3.as_ref()).map(|(_, s)| *s);
+        Ok(i64::from(entry.id))
+    })?;
+    // The score that counts: 4.0 over 3.1, recomputed from the stored canonical vectors.
+    let score = [v4.as_deref(), v3.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(|v| cvss::parse(v).ok().map(|p| p.summary().score));
     let mut tx = db.begin().await?;
     store::cases::set_severity(
         tx.conn(),
         case.id,
         &store::cases::SeverityAssessment {
             level: level.as_deref(),
-            cvss3: v3.as_ref().map(|(v, _)| v.as_str()),
-            cvss4: v4.as_ref().map(|(v, _)| v.as_str()),
+            cvss3: v3.as_deref(),
+            cvss4: v4.as_deref(),
             score,
             cwe: cwe_id,
         },
@@ -579,8 +600,8 @@ pub async fn set_severity(
         Some(case.project_id),
         json!({
             "level": level,
-            "cvss3": v3.as_ref().map(|(v, _)| v),
-            "cvss4": v4.as_ref().map(|(v, _)| v),
+            "cvss3": v3,
+            "cvss4": v4,
             "score": score,
             "cwe": cwe_id,
         }),

@@ -138,3 +138,28 @@ pub async fn recent(
         Ok(rows.into_iter().map(AuditEvent::from).collect())
     })
 }
+
+/// The last of `actions` recorded for an object (`case`, `12`), if any.
+pub async fn last_action_of(
+    c: Conn<'_>,
+    object: (&str, &str),
+    actions: &[&str],
+) -> Result<Option<String>, StoreError> {
+    if actions.is_empty() {
+        return Ok(None);
+    }
+    let list: Vec<String> = (0..actions.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT action FROM audit_events WHERE object_type = $1 AND object_id = $2 AND action IN ({}) ORDER BY seq DESC LIMIT 1",
+        list.join(", ")
+    );
+    on_conn!(c, |c| {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(object.0)
+            .bind(object.1);
+        for a in actions {
+            q = q.bind(*a);
+        }
+        Ok(q.fetch_optional(&mut *c).await?)
+    })
+}

@@ -549,13 +549,42 @@ pub struct InboxRow {
 /// The next clock of a case, by state (SQL expression over `cases`).
 const NEXT_DUE: &str = "CASE WHEN acknowledged_at IS NULL THEN acknowledge_due_at WHEN state IN ('received', 'acknowledged') THEN decide_due_at WHEN state IN ('accepted', 'fixing') THEN COALESCE(target_fix_due_at, disclosure_due_at) ELSE disclosure_due_at END";
 
-/// Turn free text into an FTS5 query: every word must occur (each quoted, so no
-/// character of the input is FTS syntax).
-fn fts5_query(text: &str) -> String {
+/// The words of a search, each as its parts: a word is split at every character that is
+/// not a letter or digit (`QuerySet.extra` → `queryset`, `extra`), lowercased, so both
+/// backends see the same terms (FTS5's unicode61 tokenizer; PostgreSQL's index after
+/// migration 0020). Control characters (a NUL) are separators too, never query syntax.
+pub fn search_words(text: &str) -> Vec<Vec<String>> {
     text.split_whitespace()
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .map(|w| {
+            w.split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .filter(|parts| !parts.is_empty())
+        .collect()
+}
+
+/// An FTS5 query: every word must occur, a word of several parts as a phrase (the parts
+/// adjacent, in order). Parts hold only letters and digits, so nothing is FTS5 syntax.
+fn fts5_query(words: &[Vec<String>]) -> String {
+    words
+        .iter()
+        .map(|parts| format!("\"{}\"", parts.join(" ")))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The same query for PostgreSQL's `to_tsquery`: words joined by `&`, parts by `<->`.
+fn tsquery(words: &[Vec<String>]) -> String {
+    words
+        .iter()
+        .map(|parts| {
+            let phrase: Vec<String> = parts.iter().map(|p| format!("'{p}'")).collect();
+            format!("({})", phrase.join(" <-> "))
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 /// Open cases (or those in `state`) matching the filter, the most urgent clock first.
@@ -600,18 +629,24 @@ pub async fn inbox(c: Conn<'_>, f: &InboxFilter<'_>) -> Result<Vec<InboxRow>, St
         clauses.push(format!("assignee_user_id = {n}"));
     }
     if let Some(q) = f.query {
-        match &c {
-            Conn::Sqlite(_) => {
-                let n = next(Param::Text(fts5_query(q)), &mut params);
-                clauses.push(format!(
-                    "id IN (SELECT case_id FROM case_search WHERE case_search MATCH {n})"
-                ));
-            }
-            Conn::Postgres(_) => {
-                let n = next(Param::Text(q.to_owned()), &mut params);
-                clauses.push(format!(
-                    "id IN (SELECT case_id FROM case_search WHERE doc @@ plainto_tsquery('simple', {n}))"
-                ));
+        let words = search_words(q);
+        if words.is_empty() {
+            // Only punctuation: no word to find, so nothing matches (on both backends).
+            clauses.push("1 = 0".to_owned());
+        } else {
+            match &c {
+                Conn::Sqlite(_) => {
+                    let n = next(Param::Text(fts5_query(&words)), &mut params);
+                    clauses.push(format!(
+                        "id IN (SELECT case_id FROM case_search WHERE case_search MATCH {n})"
+                    ));
+                }
+                Conn::Postgres(_) => {
+                    let n = next(Param::Text(tsquery(&words)), &mut params);
+                    clauses.push(format!(
+                        "id IN (SELECT case_id FROM case_search WHERE doc @@ to_tsquery('simple', {n}))"
+                    ));
+                }
             }
         }
     }
@@ -776,6 +811,24 @@ pub async fn set_reporter_key(
         sqlx::query("UPDATE cases SET reporter_key = $1, reporter_key_note = $2 WHERE id = $3")
             .bind(armored)
             .bind(note)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Whether (and as whom) the reporter is credited.
+pub async fn set_credit(
+    c: Conn<'_>,
+    id: i64,
+    wanted: bool,
+    name: Option<&str>,
+) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE cases SET wants_credit = $1, credit_as = $2 WHERE id = $3")
+            .bind(wanted)
+            .bind(name)
             .bind(id)
             .execute(&mut *c)
             .await?;

@@ -22,6 +22,10 @@ pub struct DueCase {
     pub decide_due_at: Option<i64>,
     /// Fix due.
     pub target_fix_due_at: Option<i64>,
+    /// The upstream maintainers' deadline (the policy's `upstream.wait` from first contact).
+    pub upstream_deadline_at: Option<i64>,
+    /// Upstream released (or the team applied a remedy): the deadline no longer applies.
+    pub upstream_resolved_at: Option<i64>,
     /// Assignee.
     pub assignee_user_id: Option<i64>,
 }
@@ -29,10 +33,11 @@ pub struct DueCase {
 /// Open cases with a running clock due before `horizon` (at most `limit`, soonest first).
 pub async fn due_cases(c: Conn<'_>, horizon: i64, limit: i64) -> Result<Vec<DueCase>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as("SELECT id, project_id, state, acknowledge_due_at, acknowledged_at, decide_due_at, target_fix_due_at, assignee_user_id FROM cases WHERE \
+        Ok(sqlx::query_as("SELECT id, project_id, state, acknowledge_due_at, acknowledged_at, decide_due_at, target_fix_due_at, upstream_deadline_at, upstream_resolved_at, assignee_user_id FROM cases WHERE \
             (acknowledged_at IS NULL AND acknowledge_due_at <= $1 AND state IN ('received', 'acknowledged')) \
             OR (state IN ('received', 'acknowledged') AND decide_due_at <= $1) \
             OR (state IN ('accepted', 'fixing') AND target_fix_due_at <= $1) \
+            OR (state NOT IN ('rejected', 'duplicate', 'spam', 'published', 'closed') AND upstream_resolved_at IS NULL AND upstream_deadline_at <= $1) \
             ORDER BY id LIMIT $2")
             .bind(horizon)
             .bind(limit)

@@ -166,10 +166,10 @@ impl Desk {
             db,
             &crate::support::case_for(db, &lead, None::<i64>, id).await,
             &triage::SeverityInput {
-                level: "High".into(),
-                cvss3: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N".into(),
-                cvss4: String::new(),
-                cwe: "CWE-89".into(),
+                level: Some("High".into()),
+                cvss3: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N".into()),
+                cvss4: None,
+                cwe: Some("CWE-89".into()),
             },
         )
         .await
@@ -191,7 +191,8 @@ impl Desk {
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
         let reviewer_id = self.lead + 1;
         fixes::review(
             db,

@@ -19,6 +19,7 @@ on_both_backends!(
     decisions_follow_the_policy_and_tell_the_reporter,
     severity_input_is_checked,
     inbox_orders_by_clock_filters_and_searches,
+    search_finds_identifiers_by_their_parts_and_whole,
     random_actions_write_one_audit_event_per_change,
     the_cli_lists_decides_and_steps,
     strikes_ban_at_the_threshold_and_an_admin_lifts_it,
@@ -312,10 +313,10 @@ async fn severity_input_is_checked(kind: Kind) {
     let d = Desk::new(kind).await;
     let a = d.report(1, "XSS in the search page").await;
     let set = |level: &str, v3: &str, v4: &str, cwe: &str| SeverityInput {
-        level: level.into(),
-        cvss3: v3.into(),
-        cvss4: v4.into(),
-        cwe: cwe.into(),
+        level: Some(level.into()),
+        cvss3: Some(v3.into()),
+        cvss4: Some(v4.into()),
+        cwe: Some(cwe.into()),
     };
     let cases = [
         (
@@ -377,6 +378,105 @@ async fn severity_input_is_checked(kind: Kind) {
     );
     assert_eq!(case.cvss4.as_deref(), Some(v4.canonical.as_str()));
     assert_eq!(d.audit_count().await, before + 1);
+
+    // A change names only what changes (PATCH semantics): the vectors and the CWE stay.
+    let change = |input: SeverityInput| {
+        let d = &d;
+        async move {
+            triage::set_severity(
+                &d.t.db,
+                &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
+                &input,
+            )
+            .await
+            .unwrap();
+            d.case(a).await
+        }
+    };
+    let after = change(SeverityInput {
+        level: Some("High".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(after.severity.as_deref(), Some("High"));
+    assert_eq!(after.cwe, Some(79));
+    assert_eq!(after.cvss3, case.cvss3);
+    assert_eq!(after.cvss4, case.cvss4);
+    assert_eq!(after.cvss_score, case.cvss_score);
+    // Clearing is explicit: an empty value clears that field only; the 3.1 score then counts.
+    let after = change(SeverityInput {
+        cvss4: Some(String::new()),
+        cwe: Some(String::new()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!((after.cvss4, after.cwe), (None, None));
+    assert_eq!(after.severity.as_deref(), Some("High"));
+    let v3 = embargo::domain::cvss::parse(after.cvss3.as_deref().unwrap())
+        .unwrap()
+        .summary();
+    assert_eq!(after.cvss_score, Some(v3.score));
+}
+
+/// #19 item 7: the same queries over the same corpus give the same cases on both backends
+/// (this test runs on each). Dotted and underscored identifiers are found by every part and
+/// whole; a multi-part word must occur as written (parts adjacent, in order).
+async fn search_finds_identifiers_by_their_parts_and_whole(kind: Kind) {
+    let d = Desk::new(kind).await;
+    let a = d.report(1, "SQL injection in QuerySet.extra").await;
+    let b = d
+        .report(
+            2,
+            "Arbitrary code execution via pickle.loads in the session_backend",
+        )
+        .await;
+    let c = d
+        .report(3, "Traversal through os.path.join on Windows")
+        .await;
+    let e = d.report(4, "Crash on x86_64 with version 5.2.20").await;
+    let all = InboxFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let expected: &[(&str, &[i64])] = &[
+        ("QuerySet", &[a]),
+        ("extra", &[a]),
+        ("QuerySet.extra", &[a]),
+        ("queryset.EXTRA", &[a]),
+        ("extra QuerySet", &[a]),
+        ("extra.QuerySet", &[]),
+        ("pickle.loads", &[b]),
+        ("loads", &[b]),
+        ("session_backend", &[b]),
+        ("backend", &[b]),
+        ("os.path", &[c]),
+        ("os.path.join", &[c]),
+        ("path", &[c]),
+        ("join windows", &[c]),
+        ("x86_64", &[e]),
+        ("5.2.20", &[e]),
+        ("5.2", &[e]),
+        ("2.5", &[]),
+        ("\0", &[]),
+        ("QuerySet\0extra", &[a]),
+        ("...", &[]),
+        ("'quoted' & (ops) <-> !", &[]),
+        ("injection QuerySet", &[a]),
+    ];
+    for (q, want) in expected {
+        let filter = InboxFilter {
+            query: Some(q),
+            ..all.clone()
+        };
+        let mut got: Vec<i64> = triage::inbox(&d.t.db, d.lead, false, &filter)
+            .await
+            .unwrap_or_else(|e| panic!("{q:?}: {e}"))
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        got.sort_unstable();
+        assert_eq!(&got, want, "query {q:?} on {kind:?}");
+    }
 }
 
 async fn inbox_orders_by_clock_filters_and_searches(kind: Kind) {
@@ -601,7 +701,7 @@ async fn random_actions_write_one_audit_event_per_change(kind: Kind) {
                     &d.t.db,
                     &crate::support::case_for(&d.t.db, &actor(), None::<i64>, id).await,
                     &SeverityInput {
-                        level: "High".into(),
+                        level: Some("High".into()),
                         ..Default::default()
                     },
                 )
@@ -829,11 +929,13 @@ async fn affected_versions_are_assessed_against_the_support_policy(kind: Kind) {
     let err = triage::set_affected(
         &d.t.db,
         &crate::support::case_for(&d.t.db, &actor(), None::<i64>, a).await,
-        "2.0.0..2.1.3\n2.x",
+        "2.0.0..2.1.3\n2.0.0.1",
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("line 2 (`2.x`)"), "{err}");
+    assert!(err.to_string().contains("line 2 (`2.0.0.1`)"), "{err}");
+    // The error names the forms that are accepted (#19 item 8).
+    assert!(err.to_string().contains("`^1.2.0`"), "{err}");
     assert_eq!(d.audit_count().await, before);
 
     // Released series: the supported ones are listed, with the fix inside each.
@@ -1102,6 +1204,29 @@ async fn the_upstream_track_prompts_the_policy_remedy_after_the_deadline(kind: K
             .collect::<Vec<_>>(),
         vec!["contacted", "answer"]
     );
+    // The team is told by mail when the wait passes (#19 item 11), with the policy's remedies.
+    service::projects::add_member(
+        &d.t.db,
+        &actor(),
+        &"pylons".parse().unwrap(),
+        &"lead@example.org".parse().unwrap(),
+        "team".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let upstream_reminders = || async {
+        d.t.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'case.reminder_sent' AND details LIKE '%\"clock\":\"upstream\"%'")
+            .await
+    };
+    service::reminders::sweep(&d.t.db, &d.cfg, deadline + 1)
+        .await
+        .unwrap();
+    assert_eq!(upstream_reminders().await, 1);
+    let mail = d.mails_to("lead@example.org").await.join("\n");
+    assert!(
+        mail.contains("wait ended") && mail.contains("workaround-docs, then patched-version"),
+        "{mail}"
+    );
     // Upstream releases: no more prompt.
     service::upstream::record(
         &d.t.db,
@@ -1128,4 +1253,9 @@ async fn the_upstream_track_prompts_the_policy_remedy_after_the_deadline(kind: K
             .await,
         4
     );
+    // Released: no more reminders of the upstream wait.
+    service::reminders::sweep(&d.t.db, &d.cfg, deadline + 3 * 86_400)
+        .await
+        .unwrap();
+    assert_eq!(upstream_reminders().await, 1);
 }

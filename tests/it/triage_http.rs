@@ -482,6 +482,35 @@ async fn api_covers_triage_and_hides_other_projects(kind: Kind) {
     assert_eq!(case["cwe"], "CWE-22");
     assert!(case["cvss_score"].as_f64().unwrap() > 0.0);
     assert_eq!(case["threat_model"][0]["id"], "untrusted-input");
+    // PATCH semantics: the level alone leaves the vector and the CWE; null clears explicitly.
+    let case: Value = http
+        .put(api(&format!("/cases/{a}/severity")))
+        .bearer_auth(&lead)
+        .json(&json!({"level": "Low"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&case["severity"], &case["cwe"]),
+        (&json!("Low"), &json!("CWE-22"))
+    );
+    assert!(case["cvss4"].as_str().unwrap().starts_with("CVSS:4.0/"));
+    let case: Value = http
+        .put(api(&format!("/cases/{a}/severity")))
+        .bearer_auth(&lead)
+        .json(&json!({"cwe": null}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["cwe"], Value::Null);
+    assert_eq!(case["severity"], "Low");
+    assert!(case["cvss4"].as_str().is_some());
     let case: Value = http
         .put(api(&format!("/cases/{a}/assignee")))
         .bearer_auth(&lead)

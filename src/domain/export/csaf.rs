@@ -166,10 +166,22 @@ pub fn document(a: &Advisory, tlp: Tlp, status: Status) -> Value {
         vuln["scores"] = Value::Array(scores);
     }
     if !a.credits.is_empty() {
-        vuln["acknowledgments"] = json!([{
-            "names": a.credits.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
-            "summary": "for finding, reporting or fixing this issue",
-        }]);
+        // CSAF acknowledgments have no type: one entry per kind, its summary saying what for.
+        let mut kinds: Vec<&str> = Vec::new();
+        for c in &a.credits {
+            if !kinds.contains(&c.kind.as_str()) {
+                kinds.push(&c.kind);
+            }
+        }
+        vuln["acknowledgments"] = kinds
+            .iter()
+            .map(|kind| {
+                json!({
+                    "names": a.credits.iter().filter(|c| c.kind == *kind).map(|c| c.name.clone()).collect::<Vec<_>>(),
+                    "summary": acknowledged_for(kind),
+                })
+            })
+            .collect();
     }
     let mut refs = vec![json!({"category": "external", "summary": "Advisory page", "url": a.url})];
     if status == Status::Final {
@@ -227,9 +239,51 @@ pub fn document(a: &Advisory, tlp: Tlp, status: Status) -> Value {
     })
 }
 
+/// What a credit kind is acknowledged for, in words.
+fn acknowledged_for(kind: &str) -> &'static str {
+    match kind {
+        "finder" => "finding and reporting this vulnerability",
+        "reporter" => "reporting this vulnerability",
+        "analyst" => "analysing this vulnerability",
+        "coordinator" => "coordinating the disclosure",
+        "remediation developer" => "developing the fix",
+        "remediation reviewer" => "reviewing the fix",
+        "remediation verifier" => "verifying the fix",
+        "tool" => "the tool that found this vulnerability",
+        "sponsor" => "sponsoring the work on this vulnerability",
+        _ => "helping with this vulnerability",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn acknowledgments_say_what_each_kind_of_credit_is_for() {
+        let mut a = super::super::sample::advisory();
+        a.credits.push(crate::domain::advisory::Credit {
+            name: "Upstream Maintainer".into(),
+            kind: "remediation developer".into(),
+        });
+        a.credits.push(crate::domain::advisory::Credit {
+            name: "Other Project".into(),
+            kind: "coordinator".into(),
+        });
+        let d = document(&a, Tlp::White, Status::Final);
+        let acks = d["vulnerabilities"][0]["acknowledgments"]
+            .as_array()
+            .unwrap();
+        assert_eq!(acks.len(), 3);
+        assert_eq!(acks[0]["names"][0], "Ada Reporter");
+        assert_eq!(
+            acks[0]["summary"],
+            "finding and reporting this vulnerability"
+        );
+        assert_eq!(acks[1]["summary"], "developing the fix");
+        assert_eq!(acks[2]["names"][0], "Other Project");
+        assert_eq!(acks[2]["summary"], "coordinating the disclosure");
+    }
 
     #[test]
     fn csaf_links_every_product_id() {

@@ -5,6 +5,7 @@
 
 pub mod csaf;
 pub mod cve5;
+pub mod news;
 pub mod osv;
 
 use super::advisory::Advisory;

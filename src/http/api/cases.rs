@@ -354,6 +354,16 @@ pub async fn reporter_key(
     view_of(&state, &case).await
 }
 
+/// `PUT /api/v1/cases/{id}/credit`: whether (and as whom) the reporter is credited.
+pub async fn credit(
+    State(state): State<AppState>,
+    ApiCase(_, case): ApiCase,
+    ApiJson(body): ApiJson<crate::service::credit::CreditWish>,
+) -> Result<Json<CaseView>, ApiError> {
+    crate::service::credit::set_by_team(&state.db, &case, &body).await?;
+    view_of(&state, &case).await
+}
+
 /// CVSS scoring request.
 #[derive(Debug, Deserialize)]
 pub struct CvssQuery {

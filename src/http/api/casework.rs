@@ -116,8 +116,8 @@ pub async fn attach(
     ApiCase(_, case): ApiCase,
     ApiJson(body): ApiJson<service::fixes::NewPatch>,
 ) -> Result<Json<Value>, ApiError> {
-    let pid = service::fixes::attach(&state.db, &case, &body).await?;
-    Ok(Json(json!({"id": pid})))
+    let a = service::fixes::attach(&state.db, &case, &body).await?;
+    Ok(Json(json!({"id": a.id, "warning": a.warning})))
 }
 
 /// A review.

@@ -44,6 +44,7 @@ api_routes! {
     "/cases/{id}/actions" => post(cases::step);
     "/cases/{id}/assignee" => put(cases::assign);
     "/cases/{id}/reporter-key" => put(cases::reporter_key);
+    "/cases/{id}/credit" => put(cases::credit);
     "/cases/{id}/guests" => get(casework::guests).post(casework::invite);
     "/cases/{id}/guests/{guest}" => delete(casework::remove_guest);
     "/cases/{id}/strikes" => post(casework::strike);

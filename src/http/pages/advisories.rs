@@ -1,5 +1,6 @@
 //! Public advisory pages: the archive (`/p/{project}/advisories`, newest first,
-//! searchable), one advisory, the Atom feed, and the three exports. Everything here
+//! searchable), one advisory, the Atom feed, the three exports, and — for a policy that
+//! publishes to its website — the advisory as a news post (`{id}.news.md`). Everything here
 //! reads only published advisories' frozen documents.
 
 use super::PagePath;
@@ -33,6 +34,19 @@ struct Page {
     slug: String,
     a: Advisory,
     published: String,
+    /// The policy publishes to the project's website: the news post is offered.
+    news: bool,
+}
+
+/// Whether the project's policy publishes advisories on its own website, and the
+/// news category it files them under (#19 item 4).
+fn website_news(p: &crate::store::projects::ProjectRow) -> Option<Option<String>> {
+    let policy = service::projects::policy_of(p).ok().flatten()?;
+    policy
+        .publication
+        .publish_to
+        .contains(&crate::domain::policy::PublishTo::Website)
+        .then(|| policy.publication.news_category.clone())
 }
 
 /// `?q=` of the archive.
@@ -75,6 +89,23 @@ pub async fn advisory(
     State(state): State<AppState>,
     PagePath((slug, id)): PagePath<(String, String)>,
 ) -> Result<Response, PageError> {
+    if let Some(base) = id.strip_suffix(".news.md") {
+        let p = project(&state, &slug).await?;
+        let category = website_news(&p).ok_or(PageError::NotFound)?;
+        let a = match service::advisories::published(&state.db, &slug, base).await {
+            Ok(a) => a,
+            Err(ServiceError::NotFound(_)) => return Err(PageError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        return Ok((
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/markdown; charset=utf-8"),
+            )],
+            export::news::post(&a, category.as_deref()),
+        )
+            .into_response());
+    }
     let (id, format) = match [Format::Osv, Format::Cve5, Format::Csaf]
         .into_iter()
         .find_map(|f| {
@@ -91,6 +122,7 @@ pub async fn advisory(
     };
     match format {
         None => Ok(render(&Page {
+            news: website_news(&project(&state, &slug).await?).is_some(),
             slug,
             published: crate::service::disclosure::show(a.published_at, &a.zone),
             a,
@@ -135,6 +167,12 @@ pub async fn atom(
     let slug = slug.strip_suffix(".atom").unwrap_or(&slug).to_owned();
     let p = project(&state, &slug).await?;
     let list = service::advisories::archive(&state.db, &p, None, FEED_LIMIT).await?;
+    // A policy that files advisories under a news category (PyPackIT's "Security
+    // Advisory") has it on every entry, so a website's feed reader can file them.
+    let category = website_news(&p)
+        .flatten()
+        .map(|c| format!("    <category term=\"{}\"/>\n", xml(&c)))
+        .unwrap_or_default();
     let self_url = state.cfg.link(&format!("/p/{}/advisories.atom", p.slug));
     let updated = list
         .iter()
@@ -159,7 +197,7 @@ pub async fn atom(
             summary = format!("Severity: {s}. {summary}");
         }
         out.push_str(&format!(
-            "  <entry>\n    <title>{}: {}</title>\n    <id>{}</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n    <published>{}</published>\n    <updated>{}</updated>\n    <summary>{}</summary>\n  </entry>\n",
+            "  <entry>\n    <title>{}: {}</title>\n    <id>{}</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n    <published>{}</published>\n    <updated>{}</updated>\n{category}    <summary>{}</summary>\n  </entry>\n",
             xml(&a.id),
             xml(&a.title),
             xml(&a.url),

@@ -41,6 +41,8 @@ pub struct DisclosureView {
     pub cve: Option<String>,
     /// Published advisory id.
     pub advisory: Option<String>,
+    /// The policy publishes on the project's website: where, and under which category.
+    pub website: Option<(String, Option<String>)>,
     /// The steps by hand the case's state allows now.
     pub can_pre_announce: bool,
     /// See `can_pre_announce`.
@@ -96,6 +98,21 @@ pub async fn view(
     let advisory = service::advisories::of_case(&state.db, opened)
         .await?
         .map(|a| a.id);
+    let website = service::projects::by_id(&state.db, opened.project_id())
+        .await
+        .ok()
+        .and_then(|p| service::projects::policy_of(&p).ok().flatten())
+        .filter(|p| {
+            p.publication
+                .publish_to
+                .contains(&crate::domain::policy::PublishTo::Website)
+        })
+        .map(|p| {
+            (
+                p.publication.website.clone().unwrap_or_default(),
+                p.publication.news_category.clone(),
+            )
+        });
     Ok(DisclosureView {
         draft,
         disclose: s
@@ -119,6 +136,7 @@ pub async fn view(
             .collect(),
         cve: s.cve_id,
         advisory,
+        website,
         can_pre_announce: allowed(Action::PreAnnounce),
         can_pre_notify: allowed(Action::PreNotify),
         // Only a fixing case has more to ask than the transition table (its upstream

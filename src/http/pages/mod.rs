@@ -74,6 +74,7 @@ page_routes! {
     "/c/{token}" => get(report::case);
     "/c/{token}/reply" => post(report::reply);
     "/c/{token}/key" => post(report::key);
+    "/c/{token}/credit" => post(report::credit);
     "/g/{token}" => get(guest::case);
     "/g/{token}/reply" => post(guest::reply);
     "/team/cases/{id}/guests" => post(triage::invite);
@@ -100,6 +101,7 @@ page_routes! {
     "/team/cases/{id}/acknowledge" => post(team::case_acknowledge);
     "/team/cases/{id}/reporter/confirm" => post(team::case_confirm_reporter);
     "/team/cases/{id}/reporter/key" => post(team::case_reporter_key);
+    "/team/cases/{id}/reporter/credit" => post(team::case_reporter_credit);
     "/team/cases/{id}/decide" => post(triage::decide);
     "/team/cases/{id}/severity" => post(triage::severity);
     "/team/cases/{id}/step" => post(triage::step);

@@ -148,20 +148,35 @@ struct PolicyPage {
     title: String,
     slug: String,
     body: String,
+    /// The policy text names another key than the one this desk decrypts with: which.
+    key_notice: Option<(String, String)>,
 }
 
 /// `/p/{project}/policy`: the rendered policy (the same text as `policy render --format security-md`).
+/// Where the policy names another OpenPGP key than the desk decrypts with, the page shows
+/// the desk's key (the one reporters must use) and says which key the policy text named.
 pub async fn policy(
     State(state): State<AppState>,
     PagePath(slug): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     let project = find_project(&state, &slug).await?;
-    let policy = service::projects::policy_of(&project)?.ok_or(PageError::NotFound)?;
+    let mut policy = service::projects::policy_of(&project)?.ok_or(PageError::NotFound)?;
+    let mut key_notice = None;
+    if let service::keys::PolicyKey::Differs { stated, served, .. } =
+        service::keys::policy_key(&state.db, project.id, &policy).await?
+        && let Some(k) = policy.contact.openpgp.as_mut()
+    {
+        k.key_id = Some(served.key_id.clone());
+        k.fingerprint = Some(served.fingerprint.clone());
+        k.key_url = Some(state.cfg.link(&format!("/p/{}/key.asc", project.slug)));
+        key_notice = Some((stated, served.key_id));
+    }
     let doc = document::security_policy(&policy, &context(&state));
     render(&PolicyPage {
         title: doc.title.clone(),
         slug: project.slug,
         body: doc.to_html(),
+        key_notice,
     })
 }
 

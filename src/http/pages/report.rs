@@ -226,6 +226,12 @@ struct CasePage {
     just_sent: bool,
     /// The key replies are encrypted to (its key ID), if the case has one.
     key_id: Option<String>,
+    /// How the advisory will credit the reporter (`None`: the project never credits).
+    credit: Option<String>,
+    /// The reporter asked to be credited.
+    wants_credit: bool,
+    /// The name they gave to credit.
+    credit_as: String,
 }
 
 /// `?sent=1` after submitting.
@@ -246,6 +252,10 @@ pub async fn case(
         .await?
         .ok_or(PageError::NotFound)?;
     let project = service::projects::by_id(&state.db, case.project_id).await?;
+    let credit = service::projects::policy_of(&project)
+        .ok()
+        .flatten()
+        .and_then(|p| service::credit::for_reporter(&case, &p));
     let state_name: crate::domain::case::CaseState = case.state;
     let thread = service::cases::reporter_thread(&state.db, case.id)
         .await?
@@ -275,6 +285,9 @@ pub async fn case(
             .as_deref()
             .and_then(|k| crate::pgp::PublicKey::from_bytes(k.as_bytes()).ok())
             .map(|k| k.info().key_id),
+        credit,
+        wants_credit: case.wants_credit,
+        credit_as: case.credit_as.clone().unwrap_or_default(),
     })?
     .into_response())
 }
@@ -303,6 +316,49 @@ pub async fn key(
         .ok_or(PageError::NotFound)?;
     state.reply_allowed(&token)?;
     service::reporter_key::set_by_reporter(&state.db, &case, &form.key).await?;
+    Ok(Redirect::to(&url::path(&["c", &token])).into_response())
+}
+
+/// The credit form (the reporter's page and the team's case page).
+#[derive(Deserialize)]
+pub struct CreditForm {
+    /// `yes` to be credited, `no` not to be.
+    credit: String,
+    #[serde(default)]
+    name: String,
+}
+
+impl CreditForm {
+    /// The wish the form states.
+    pub fn wish(self) -> Result<service::credit::CreditWish, ServiceError> {
+        let wanted = match self.credit.as_str() {
+            "yes" => true,
+            "no" => false,
+            _ => {
+                return Err(ServiceError::Invalid(
+                    "choose whether to be credited (yes or no)".into(),
+                ));
+            }
+        };
+        Ok(service::credit::CreditWish {
+            wanted,
+            name: self.name,
+        })
+    }
+}
+
+/// `POST /c/{token}/credit`: the reporter says whether and how to be credited.
+pub async fn credit(
+    State(state): State<AppState>,
+    PagePath(token): PagePath<String>,
+    PageForm(form): PageForm<CreditForm>,
+) -> Result<Response, PageError> {
+    let case = service::cases::by_link(&state.db, &token)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    state.reply_allowed(&token)?;
+    service::credit::set_by_reporter(&state.db, &case, &form.wish()?, service::credit::Via::Page)
+        .await?;
     Ok(Redirect::to(&url::path(&["c", &token])).into_response())
 }
 

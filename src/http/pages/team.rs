@@ -30,6 +30,19 @@ struct Dashboard {
     overdue_requests: Vec<(String, i64)>,
 }
 
+impl Dashboard {
+    /// The member's projects in a security release (freeze): (slug, name, since).
+    fn frozen(&self) -> Vec<(&str, &str, String)> {
+        self.projects
+            .iter()
+            .filter_map(|p| {
+                p.freeze_since
+                    .map(|t| (p.slug.as_str(), p.name.as_str(), Timestamp(t).minute()))
+            })
+            .collect()
+    }
+}
+
 /// The inbox filters, from the query string.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct InboxQuery {
@@ -183,6 +196,8 @@ struct ProjectTeam {
     freeze_public: bool,
     has_list: bool,
     held: Vec<HeldLine>,
+    /// The policy names another OpenPGP key than the desk's.
+    key_warning: Option<String>,
 }
 
 /// Mail held for the team instead of opening a case.
@@ -259,7 +274,9 @@ pub async fn project(
             reason: h.reason,
         })
         .collect();
+    let key_warning = service::keys::policy_key_warning(&state.db, &project).await?;
     render(&ProjectTeam {
+        key_warning,
         held,
         has_list: service::projects::policy_of(&project)
             .ok()
@@ -292,6 +309,8 @@ struct TeamMessage {
 #[template(path = "team_case.html")]
 struct TeamCase {
     nav: Nav,
+    /// The project is in a security release (freeze) since then.
+    frozen_since: Option<String>,
     case_id: i64,
     summary: String,
     project: String,
@@ -384,8 +403,14 @@ struct TriageView {
     severity: Option<String>,
     cvss3: String,
     cvss4: String,
+    /// The policy scores with CVSS 3.1 (or the case already has a 3.1 vector).
+    uses_cvss3: bool,
+    /// The policy scores with CVSS 4.0 (or the case already has a 4.0 vector).
+    uses_cvss4: bool,
     scores: Vec<String>,
     cwe: String,
+    /// The policy assigns CWEs (or the case already has one).
+    uses_cwe: bool,
     cwe_name: Option<String>,
     steps: Vec<(&'static str, &'static str)>,
     members: Vec<(i64, String, bool)>,
@@ -425,7 +450,16 @@ pub async fn case(
     let (case, messages, attachments, project) = case_view(&state, &opened).await?;
     let users = service::accounts::list(&state.db).await?;
     let members = service::projects::members(&state.db, project.id).await?;
-    let triage = triage_view(&case, &project, &members)?;
+    let verdict = {
+        let mut c = state.db.acquire().await?;
+        store::audit::last_action_of(
+            c.conn(),
+            ("case", &case.id.to_string()),
+            &["case.accepted", "case.public_fix"],
+        )
+        .await?
+    };
+    let triage = triage_view(&case, &project, &members, verdict.as_deref())?;
     let name_of = |uid: Option<i64>| {
         uid.and_then(|u| users.iter().find(|x| x.id == u))
             .map(|u| u.display_name.clone())
@@ -559,6 +593,7 @@ pub async fn case(
     let case_state: crate::domain::case::CaseState = case.state;
     let disclosure = super::disclosure::view(&state, &opened, case_state, &zone).await?;
     render(&TeamCase {
+        frozen_since: project.freeze_since.map(|t| Timestamp(t).minute()),
         nav: Nav::new(&s.user, csrf),
         case_id: case.id,
         summary: case.summary,
@@ -596,10 +631,13 @@ pub async fn case(
     })
 }
 
+/// `verdict`: the last acceptance recorded for the case (`case.accepted` or
+/// `case.public_fix`), so the page names the decision, not the state the case reached since.
 fn triage_view(
     case: &store::cases::CaseRow,
     project: &ProjectRow,
     members: &[MemberRow],
+    verdict: Option<&str>,
 ) -> Result<TriageView, PageError> {
     use crate::domain::case::{Action, CaseState};
     use crate::service::triage::RejectReason;
@@ -656,7 +694,11 @@ fn triage_view(
                 .unwrap_or("no reason recorded")
         )),
         CaseState::Duplicate => case.duplicate_of.map(|d| format!("duplicate of case #{d}")),
-        _ if case.decided_at.is_some() => Some(format!("decided: {}", case.state)),
+        CaseState::Spam => Some("spam".into()),
+        _ if case.decided_at.is_some() => Some(match verdict {
+            Some("case.public_fix") => "to be fixed in public".into(),
+            _ => "accepted as a vulnerability".into(),
+        }),
         _ => None,
     };
     let steps = [
@@ -724,8 +766,21 @@ fn triage_view(
         severity: case.severity.clone(),
         cvss3: case.cvss3.clone().unwrap_or_default(),
         cvss4: case.cvss4.clone().unwrap_or_default(),
+        uses_cvss3: case.cvss3.is_some()
+            || policy.as_ref().is_some_and(|p| {
+                p.severity
+                    .cvss
+                    .contains(&crate::domain::policy::CvssVersion::V3_1)
+            }),
+        uses_cvss4: case.cvss4.is_some()
+            || policy.as_ref().is_some_and(|p| {
+                p.severity
+                    .cvss
+                    .contains(&crate::domain::policy::CvssVersion::V4_0)
+            }),
         scores,
         cwe: case.cwe.map(|c| format!("CWE-{c}")).unwrap_or_default(),
+        uses_cwe: case.cwe.is_some() || policy.as_ref().is_some_and(|p| p.severity.cwe),
         cwe_name: case
             .cwe
             .and_then(|c| crate::domain::cwe::lookup(&c.to_string()).ok())
@@ -893,6 +948,17 @@ pub async fn case_reporter_key(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::reporter_key::set_by_team(&state.db, &case, &form.key).await?;
+    Ok(Redirect::to(&format!("/team/cases/{id}")))
+}
+
+/// `POST /team/cases/{id}/reporter/credit`: the team records whether and how the reporter is credited.
+pub async fn case_reporter_credit(
+    State(state): State<AppState>,
+    MemberCase(_, case): MemberCase,
+    PageForm(form): PageForm<super::report::CreditForm>,
+) -> Result<Redirect, PageError> {
+    let id = case.id();
+    service::credit::set_by_team(&state.db, &case, &form.wish()?).await?;
     Ok(Redirect::to(&format!("/team/cases/{id}")))
 }
 
