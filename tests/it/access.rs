@@ -669,6 +669,10 @@ fn team_forms(a: i64) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
         (format!("/team/cases/{a}/assign"), vec![("assignee", "")]),
         (format!("/team/cases/{a}/reporter/key"), vec![("key", "")]),
         (
+            format!("/team/cases/{a}/reporter/credit"),
+            vec![("credit", "no"), ("name", "")],
+        ),
+        (
             format!("/team/cases/{a}/severity"),
             vec![("level", ""), ("cvss3", ""), ("cvss4", ""), ("cwe", "")],
         ),
@@ -758,6 +762,11 @@ fn api_calls(a: i64) -> Vec<(&'static str, String, Option<serde_json::Value>)> {
             "PUT",
             format!("/api/v1/cases/{a}/reporter-key"),
             Some(serde_json::json!({"key": null})),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/cases/{a}/credit"),
+            Some(serde_json::json!({"wanted": false})),
         ),
         (
             "PUT",

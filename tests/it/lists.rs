@@ -478,6 +478,20 @@ async fn request_confirm_review_approve_revoke(kind: Kind) {
         "sent in clear"
     );
     let text = decrypt(&gpg, &mails[0].data);
+    // Signed with the project's key, like every encrypted mail of the team (#19 item 11).
+    let demo = service::projects::find(&desk.app.state.db, "demo")
+        .await
+        .unwrap();
+    let project_key = keys::project_public_key(&desk.app.state.db, demo.id)
+        .await
+        .unwrap()
+        .unwrap();
+    gpg.import(project_key.to_armored().unwrap().as_bytes());
+    let raw = String::from_utf8_lossy(&mails[0].data).into_owned();
+    let armored = &raw[raw.find("-----BEGIN PGP MESSAGE-----").unwrap()
+        ..raw.find("-----END PGP MESSAGE-----").unwrap() + "-----END PGP MESSAGE-----".len()];
+    let (ok, _, err) = gpg.run(&["--decrypt"], armored.as_bytes());
+    assert!(ok && err.contains("Good signature"), "{err}");
     let request_page = link(&text, "/p/demo/notification-list/requests/");
     let r = c.get(desk.app.url(&request_page)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);

@@ -10,6 +10,7 @@ mod cli;
 mod cvss;
 mod disclosure;
 mod exports;
+mod four_policies;
 mod gpg;
 mod headers;
 mod intake;

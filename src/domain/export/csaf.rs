@@ -92,19 +92,30 @@ pub fn document(a: &Advisory, tlp: Tlp, status: Status) -> Value {
         }));
         fixed_ids.push(id);
     }
-    let product_branch = if affected_ids.is_empty() {
+    let product_branch = if affected_ids.is_empty() && leaves.is_empty() {
         // Nothing narrower is known: the product as a whole is affected.
         let id = next_id();
         affected_ids.push(id.clone());
-        let mut b = json!({
+        json!({
             "category": "product_name",
             "name": product_name,
             "product": {"name": product_name, "product_id": id},
-        });
-        if !leaves.is_empty() {
-            b["branches"] = Value::Array(leaves);
-        }
-        b
+        })
+    } else if affected_ids.is_empty() {
+        // Fixed versions but no affected range: the affected versions are not narrowed
+        // down, so every version is a leaf of its own beside the fixed ones (a branch
+        // holds either a product or branches, never both).
+        let id = next_id();
+        affected_ids.push(id.clone());
+        leaves.insert(
+            0,
+            json!({
+                "category": "product_version_range",
+                "name": format!("vers:{}/*", vers_scheme(&a.product.version_scheme)),
+                "product": {"name": format!("{product_name} (affected versions not narrowed down)"), "product_id": id},
+            }),
+        );
+        json!({"category": "product_name", "name": product_name, "branches": leaves})
     } else {
         json!({"category": "product_name", "name": product_name, "branches": leaves})
     };
