@@ -570,7 +570,8 @@ async fn pypackit_from_web_report_to_news_post() {
         None,
     );
     let lead = run.member_token("lead@repodynamics.com", "pypackit").await;
-    let r = submit(&run.d.app, &run.d.app.client(), "pypackit", |csrf| {
+    let reporter = run.d.app.client();
+    let r = submit(&run.d.app, &reporter, "pypackit", |csrf| {
         report_form(
             csrf,
             &[
@@ -586,6 +587,32 @@ async fn pypackit_from_web_report_to_news_post() {
         )
     })
     .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Item 2: the reporter changes the name to credit on their case page.
+    let link = crate::support::location(&r);
+    let link = link.split('?').next().unwrap().to_owned();
+    let page = reporter
+        .get(run.d.app.url(&link))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("You asked to be credited as “Kim” in the advisory."),
+        "{page}"
+    );
+    let r = reporter
+        .post(run.d.app.url(&format!("{link}/credit")))
+        .form(&[
+            ("csrf_token", crate::support::csrf_in(&page).as_str()),
+            ("credit", "yes"),
+            ("name", "Kim Example"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let case = run.find(&lead, "release.yaml").await;
     run.ok(
@@ -630,7 +657,7 @@ async fn pypackit_from_web_report_to_news_post() {
             .find(|c| c["name"] == name)
             .map(|c| c["type"].as_str().unwrap().to_owned())
     };
-    assert_eq!(kind_of("Kim").as_deref(), Some("FINDER"));
+    assert_eq!(kind_of("Kim Example").as_deref(), Some("FINDER"));
     assert_eq!(
         kind_of("Upstream Dev").as_deref(),
         Some("REMEDIATION_DEVELOPER")

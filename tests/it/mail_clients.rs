@@ -487,6 +487,8 @@ async fn the_corpus(kind: Kind) {
             .unwrap();
     let gpg = Gpg::new();
     gpg.import(&std::fs::read(format!("{dir}/keys/reporter.sec.asc")).unwrap());
+    // The reporter's client knows the project's key: replies are signed with it.
+    gpg.import(&std::fs::read(format!("{dir}/keys/project.pub.asc")).unwrap());
     let reporter_fpr = expected["reporter_key"].as_str().unwrap();
     let messages = expected["messages"].as_object().unwrap();
     assert!(messages.len() >= 14, "the corpus lost messages");
@@ -611,6 +613,10 @@ async fn the_corpus(kind: Kind) {
                     raw_ack[start..end].replace("\r\n", "\n").as_bytes(),
                 );
                 assert!(ok, "{name}: gpg cannot decrypt the acknowledgement: {err}");
+                assert!(
+                    err.contains("Good signature"),
+                    "{name}: the acknowledgement is not signed with the project key: {err}"
+                );
                 assert!(String::from_utf8_lossy(&plain).contains(&format!("#{case_id}")));
             } else {
                 assert!(

@@ -782,6 +782,25 @@ async fn the_cli_lists_decides_and_steps(kind: Kind) {
         "CWE-601",
     ]);
     assert_eq!(code, 0, "{err}");
+    // #19 item 6: an option not given leaves its field; an empty one clears it.
+    let (code, _, err) = cli(&["case", "severity", &a.to_string(), "--level", "Moderate"]);
+    assert_eq!(code, 0, "{err}");
+    let case = d.case(a).await;
+    assert_eq!(case.severity.as_deref(), Some("Moderate"));
+    assert!(case.cvss3.is_some() && case.cwe == Some(601), "{case:?}");
+    let (code, _, err) = cli(&["case", "severity", &a.to_string(), "--cvss3", ""]);
+    assert_eq!(code, 0, "{err}");
+    let case = d.case(a).await;
+    assert_eq!((case.cvss3, case.cvss_score), (None, None));
+    assert_eq!(case.cwe, Some(601));
+    // #19 item 2: the team records the reporter's credit from the CLI.
+    let (code, _, err) = cli(&["case", "credit", &a.to_string(), "--as", "R. One"]);
+    assert_eq!(code, 0, "{err}");
+    let case = d.case(a).await;
+    assert!(case.wants_credit && case.credit_as.as_deref() == Some("R. One"));
+    let (code, _, err) = cli(&["case", "credit", &a.to_string(), "--none"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!d.case(a).await.wants_credit);
     let (code, out, err) = cli(&["case", "step", &a.to_string(), "start-fix"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("is now fixing"));

@@ -348,6 +348,20 @@ async fn team_pages_triage_a_case(kind: Kind) {
             .unwrap()
             .contains("a case that is fixing cannot be moved to fixing")
     );
+    // The page names the decision, not the state the case has reached since (#19).
+    let page = lead
+        .get(d.app.url(&format!("/team/cases/{a}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<dt>Decision</dt><dd>accepted as a vulnerability"),
+        "{page}"
+    );
+    assert!(!page.contains("decided: fixing"), "{page}");
 }
 
 async fn api_covers_triage_and_hides_other_projects(kind: Kind) {
@@ -892,7 +906,7 @@ async fn collaborators_see_their_case_only(kind: Kind) {
 async fn a_security_release_freeze_is_visible_and_announced_without_details(kind: Kind) {
     let d = Desk::new(kind).await;
     let (lead, _) = d.member("lead@example.org", "demo").await;
-    d.report(1, "Secret detail XYZZY-42 of the issue").await;
+    let case_id = d.report(1, "Secret detail XYZZY-42 of the issue").await;
     let page = lead
         .get(d.app.url("/team/projects/demo"))
         .send()
@@ -945,6 +959,21 @@ async fn a_security_release_freeze_is_visible_and_announced_without_details(kind
         .await
         .unwrap();
     assert!(page.contains("Security release in progress"), "{page}");
+    // The banner follows the team to the dashboard and to every case of the project (#19).
+    for path in ["/team/".to_owned(), format!("/team/cases/{case_id}")] {
+        let page = lead
+            .get(d.app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Security release in progress"),
+            "{path}: {page}"
+        );
+    }
     let public = reqwest::get(d.app.url("/p/demo/"))
         .await
         .unwrap()
