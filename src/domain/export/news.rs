@@ -24,11 +24,10 @@ fn md(text: &str) -> String {
         let after = |n: usize| trimmed.len() == n || trimmed[n..].starts_with([' ', '\t']);
         let hashes = trimmed.chars().take_while(|&c| c == '#').count();
         let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
-        let escape_at = if hashes > 0 && after(hashes) {
-            Some(0)
-        } else if trimmed.starts_with(['-', '+']) && after(1) {
-            Some(0)
-        } else if !trimmed.is_empty() && trimmed.chars().all(|c| matches!(c, '=' | '-' | ' ')) {
+        let marker_first = (hashes > 0 && after(hashes))
+            || (trimmed.starts_with(['-', '+']) && after(1))
+            || (!trimmed.is_empty() && trimmed.chars().all(|c| matches!(c, '=' | '-' | ' ')));
+        let escape_at = if marker_first {
             Some(0)
         } else if digits > 0 && trimmed[digits..].starts_with(['.', ')']) && after(digits + 1) {
             Some(digits)
