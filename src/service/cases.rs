@@ -1077,7 +1077,7 @@ async fn send_acknowledgement(
     let ack_id = crate::mail::new_message_id(cfg.mail_from.domain());
     let unnamed = ack(None)?;
     let shown = match &t.link {
-        Some(l) => unnamed.replace(l, "(this page)"),
+        Some(l) => unnamed.replace(l, "(the private case link, which Embargo does not keep)"),
         None => unnamed,
     };
     let author = if author_user_id.is_some() {

@@ -39,11 +39,17 @@ impl CreditWish {
         Ok((self.wanted, (!name.is_empty()).then(|| name.to_owned())))
     }
 
-    fn describe(&self, name: Option<&str>) -> String {
-        match (self.wanted, name) {
-            (false, _) => "not to be credited".into(),
-            (true, Some(n)) => format!("to be credited as “{n}”"),
-            (true, None) => "to be credited under the name they gave".into(),
+    /// In words; `given` is the name the reporter gave with the report (mail's From).
+    fn describe(&self, name: Option<&str>, given: Option<&str>) -> String {
+        match (
+            self.wanted,
+            name,
+            given.map(str::trim).filter(|g| !g.is_empty()),
+        ) {
+            (false, _, _) => "not to be credited".into(),
+            (true, Some(n), _) => format!("to be credited as “{n}”"),
+            (true, None, Some(g)) => format!("to be credited as “{g}” (the name they gave)"),
+            (true, None, None) => "to be credited, without giving a name yet".into(),
         }
     }
 }
@@ -72,7 +78,7 @@ pub async fn set_by_team(db: &Db, case: &CaseRef, wish: &CreditWish) -> Result<(
         case.id(),
         &format!(
             "{who} recorded that the reporter wishes {}.",
-            wish.describe(name.as_deref())
+            wish.describe(name.as_deref(), case.row().reporter_name.as_deref())
         ),
         None,
     )
@@ -120,7 +126,7 @@ pub async fn set_by_reporter(
         case.id,
         &format!(
             "The reporter asked {} ({}).",
-            wish.describe(name.as_deref()),
+            wish.describe(name.as_deref(), case.reporter_name.as_deref()),
             match via {
                 Via::Page => "on their case page",
                 Via::Reply => "in a reply",

@@ -169,6 +169,8 @@ pub async fn policy(
         k.key_id = Some(served.key_id.clone());
         k.fingerprint = Some(served.fingerprint.clone());
         k.key_url = Some(state.cfg.link(&format!("/p/{}/key.asc", project.slug)));
+        // Where else the policy's key is published says nothing about this one.
+        k.published = None;
         key_notice = Some((stated, served.key_id));
     }
     let doc = document::security_policy(&policy, &context(&state));

@@ -200,6 +200,21 @@ struct ProjectTeam {
     key_warning: Option<String>,
 }
 
+impl ProjectTeam {
+    /// The key warning in parts, `true` for what the text quotes in backticks (commands, keys).
+    fn key_warning_parts(&self) -> Vec<(bool, &str)> {
+        self.key_warning
+            .as_deref()
+            .map(|w| {
+                w.split('`')
+                    .enumerate()
+                    .map(|(i, t)| (i % 2 == 1, t))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// Mail held for the team instead of opening a case.
 struct HeldLine {
     id: i64,
