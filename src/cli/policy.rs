@@ -108,10 +108,16 @@ async fn warn_on_key(cfg: &Config, p: &Policy) {
     if p.contact.openpgp.is_none() {
         return;
     }
-    if let crate::config::DatabaseUrl::Sqlite(path) = &cfg.database
-        && !path.exists()
-    {
-        return;
+    // Only a database that is there, and (SQLite) owned by whoever runs the check: opening
+    // it may create its -wal/-shm files, which must not end up owned by another user.
+    if let crate::config::DatabaseUrl::Sqlite(path) = &cfg.database {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(path).map(|m| m.uid());
+        let me = std::fs::metadata("/proc/self").map(|m| m.uid());
+        match (owner, me) {
+            (Ok(o), Ok(m)) if o == m => {}
+            _ => return,
+        }
     }
     let Ok(db) = crate::store::Db::connect(&cfg.database).await else {
         return;

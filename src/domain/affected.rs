@@ -63,8 +63,11 @@ fn parse_lines(scheme: VersionScheme, text: &str) -> Result<Affected, String> {
                 .parse(t)
                 .map_err(|e| format!("line {n} (`{line}`): {e}"))
         };
-        if version_range::is_notation(line) {
+        if scheme != VersionScheme::Plain && version_range::is_notation(line) {
             for entry in version_range::parse(scheme, line).map_err(|e| format!("line {n}: {e}"))? {
+                if out.lines.len() >= 200 {
+                    return Err("more than 200 affected entries; group them into ranges".into());
+                }
                 match entry {
                     version_range::Entry::Range(r) => {
                         out.lines.push(line_of(&r));
@@ -176,6 +179,16 @@ mod tests {
         );
         let e = parse(VersionScheme::Semver, ">1.0.0").unwrap_err();
         assert!(e.contains("`^1.2.0`"), "{e}");
+    }
+
+    #[test]
+    fn alternatives_count_against_the_entry_limit() {
+        let many = vec!["<1.0.0"; 201].join(" || ");
+        let e = parse(VersionScheme::Semver, &many).unwrap_err();
+        assert!(e.contains("more than 200"), "{e}");
+        // A plain label may hold any characters: it is never read as a range notation.
+        let a = parse(VersionScheme::Plain, "build>=7, r2 ~ final").unwrap();
+        assert_eq!(a.lines, vec!["build>=7, r2 ~ final"]);
     }
 
     #[test]

@@ -21,5 +21,6 @@ pub mod retry;
 pub mod role;
 pub mod schedule;
 pub mod slug;
+pub mod text;
 pub mod time;
 pub mod version_range;

@@ -150,12 +150,16 @@ fn pep440(text: &str) -> Result<Entry, String> {
         .map_err(|e| format!("`{text}` is not a PEP 440 specifier set ({e})"))?;
     let mut b = Bounds::default();
     // `X.Y.*` and `~=X.Y` end before the next release at that level's first development release.
-    let next_dev = |release: &[u64], keep: usize| {
+    let next_dev = |release: &[u64], keep: usize| -> Result<Version, String> {
         let mut numbers: Vec<u64> = release.iter().copied().take(keep.max(1)).collect();
         if let Some(last) = numbers.last_mut() {
-            *last += 1;
+            *last = last
+                .checked_add(1)
+                .ok_or_else(|| format!("`{text}`: a version number is too large"))?;
         }
-        Version::Pep440(pep440_rs::Version::new(numbers).with_dev(Some(0)))
+        Ok(Version::Pep440(
+            pep440_rs::Version::new(numbers).with_dev(Some(0)),
+        ))
     };
     for spec in specs.iter() {
         let v = spec.version().clone();
@@ -169,12 +173,12 @@ fn pep440(text: &str) -> Result<Entry, String> {
                 b.lower(Version::Pep440(
                     pep440_rs::Version::new(release.clone()).with_dev(Some(0)),
                 ));
-                b.upper_excluded(next_dev(&release, release.len()));
+                b.upper_excluded(next_dev(&release, release.len())?);
             }
             Operator::TildeEqual => {
                 let release = v.release().to_vec();
                 b.lower(Version::Pep440(v));
-                b.upper_excluded(next_dev(&release, release.len() - 1));
+                b.upper_excluded(next_dev(&release, release.len().saturating_sub(1))?);
             }
             Operator::GreaterThan => {
                 return Err(format!(
@@ -203,7 +207,7 @@ fn semver_alternative(text: &str) -> Result<Entry, String> {
         b.lower(from.floor());
         match to.missing {
             0 => b.upper_included(to.floor()),
-            _ => b.upper_excluded(to.next_up()),
+            _ => b.upper_excluded(to.next_up(text)?),
         }
         return b.entry(text);
     }
@@ -228,15 +232,15 @@ fn semver_alternative(text: &str) -> Result<Entry, String> {
             ">=" => b.lower(p.floor()),
             "<" => b.upper_excluded(p.floor()),
             "<=" if p.missing == 0 => b.upper_included(p.floor()),
-            "<=" => b.upper_excluded(p.next_up()),
+            "<=" => b.upper_excluded(p.next_up(text)?),
             "" | "=" if p.missing == 0 => b.exact = Some(p.floor()),
             "" | "=" => {
                 b.lower(p.floor());
-                b.upper_excluded(p.next_up());
+                b.upper_excluded(p.next_up(text)?);
             }
             "~" => {
                 b.lower(p.floor());
-                b.upper_excluded(p.bump(if p.missing >= 2 { 0 } else { 1 }));
+                b.upper_excluded(p.bump(if p.missing >= 2 { 0 } else { 1 }, text)?);
             }
             "^" => {
                 b.lower(p.floor());
@@ -246,7 +250,7 @@ fn semver_alternative(text: &str) -> Result<Entry, String> {
                     .iter()
                     .position(|&n| n != 0)
                     .unwrap_or_else(|| p.numbers.len().saturating_sub(1).min(2));
-                b.upper_excluded(p.bump(level));
+                b.upper_excluded(p.bump(level, text)?);
             }
             ">" => {
                 return Err(format!(
@@ -331,22 +335,24 @@ impl Partial {
     }
 
     /// The first version after everything it names (`1.2` → `1.3.0-0`).
-    fn next_up(&self) -> Version {
-        self.bump(self.numbers.len().saturating_sub(1))
+    fn next_up(&self, whole: &str) -> Result<Version, String> {
+        self.bump(self.numbers.len().saturating_sub(1), whole)
     }
 
     /// The first pre-release of the version with number `level` raised by one.
-    fn bump(&self, level: usize) -> Version {
+    fn bump(&self, level: usize, whole: &str) -> Result<Version, String> {
         let mut n = self.filled();
         let level = level.min(2);
-        n[level] += 1;
+        n[level] = n[level]
+            .checked_add(1)
+            .ok_or_else(|| format!("`{whole}`: a version number is too large"))?;
         for later in n.iter_mut().skip(level + 1) {
             *later = 0;
         }
-        self.at(
+        Ok(self.at(
             n,
             semver::Prerelease::new("0").unwrap_or(semver::Prerelease::EMPTY),
-        )
+        ))
     }
 }
 
@@ -426,6 +432,9 @@ mod tests {
             (s, ">=1.2.three", "not a SemVer version"),
             (s, "<1.0.0 ||", "empty alternative"),
             (s, ">=", "needs a version"),
+            (s, "<=18446744073709551615", "too large"),
+            (s, "<=1.18446744073709551615", "too large"),
+            (p, "==18446744073709551615.*", "too large"),
         ] {
             let e = parse(scheme, text).unwrap_err();
             assert!(e.contains(want), "{text}: {e} (want {want})");

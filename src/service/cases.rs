@@ -1073,7 +1073,8 @@ async fn send_acknowledgement(
     };
     // The mail greets the reporter by name; the copy in the thread, which
     // collaborators read too, does not name them (F15).
-    let body = ack(t.name)?;
+    let greeting = t.name.map(crate::domain::text::greeting_name);
+    let body = ack(greeting.as_deref().filter(|n| !n.is_empty()))?;
     let ack_id = crate::mail::new_message_id(cfg.mail_from.domain());
     let unnamed = ack(None)?;
     let shown = match &t.link {

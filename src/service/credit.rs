@@ -7,6 +7,7 @@
 
 use super::access::CaseRef;
 use super::{ServiceError, audit};
+use crate::domain::case::CaseState;
 use crate::domain::policy::CreditReporter;
 use crate::domain::report::MAX_CREDIT_AS;
 use crate::store::{self, Db, cases::CaseRow};
@@ -34,6 +35,11 @@ impl CreditWish {
         if name.chars().any(char::is_control) {
             return Err(ServiceError::Invalid(
                 "the name to credit must be one line of text".into(),
+            ));
+        }
+        if name.chars().any(crate::domain::text::is_invisible) {
+            return Err(ServiceError::Invalid(
+                "the name to credit contains invisible formatting characters (such as a right-to-left override); type it plainly".into(),
             ));
         }
         Ok((self.wanted, (!name.is_empty()).then(|| name.to_owned())))
@@ -114,7 +120,30 @@ pub async fn set_by_reporter(
     via: Via,
 ) -> Result<(), ServiceError> {
     let project = super::projects::by_id(db, case.project_id).await?;
-    offered(super::projects::policy_of(&project)?.as_ref())?;
+    let policy = super::projects::policy_of(&project)?;
+    offered(policy.as_ref())?;
+    if !wish.wanted
+        && policy
+            .as_ref()
+            .is_some_and(|p| p.publication.credit_reporter == CreditReporter::Always)
+    {
+        return Err(ServiceError::Invalid(
+            "this project's advisories always name the reporter; you may choose the name, or write to the team".into(),
+        ));
+    }
+    // Once a date is set the advisory is being prepared (and may have been sent to the
+    // notification list): a change then goes through the team.
+    if matches!(
+        case.state,
+        CaseState::Scheduled
+            | CaseState::PreAnnounced
+            | CaseState::PreNotified
+            | CaseState::Published
+    ) {
+        return Err(ServiceError::Conflict(
+            "the advisory is being prepared: write to the team in the thread to change how you are credited".into(),
+        ));
+    }
     let (wanted, name) = wish.checked()?;
     if case.wants_credit == wanted && case.credit_as.as_deref() == name.as_deref() {
         return Ok(());
@@ -148,11 +177,18 @@ pub async fn set_by_reporter(
     Ok(())
 }
 
-/// A `Credit:` line in a reply (not in quoted text): `Credit: Ada Lovelace` asks to be
-/// credited under that name, `Credit: none` (or `no`, `anonymous`) not to be credited.
+/// A `Credit:` line in a reply, in the sender's own words (not in quoted text, nor after
+/// the header of a forwarded or quoted message): `Credit: Ada Lovelace` asks to be
+/// credited under that name, `Credit: none` (or `no`, `anonymous`) not to be credited. An
+/// empty `Credit:` says nothing.
 pub fn in_reply(text: &str) -> Option<CreditWish> {
     text.lines()
         .map(str::trim)
+        .take_while(|l| {
+            !(l.starts_with("---------- Forwarded message")
+                || l.starts_with("-----Original Message-----")
+                || (l.starts_with("On ") && l.ends_with("wrote:")))
+        })
         .filter(|l| !l.starts_with('>'))
         .find_map(|l| {
             let (key, value) = l.split_once(':')?;
@@ -160,19 +196,19 @@ pub fn in_reply(text: &str) -> Option<CreditWish> {
                 return None;
             }
             let value = value.trim();
+            if value.is_empty() {
+                return None;
+            }
             let none = ["none", "no", "anonymous", "do not credit me", "-"]
                 .iter()
                 .any(|n| value.eq_ignore_ascii_case(n));
-            Some(if none {
-                CreditWish {
-                    wanted: false,
-                    name: String::new(),
-                }
-            } else {
-                CreditWish {
-                    wanted: true,
-                    name: value.to_owned(),
-                }
+            Some(CreditWish {
+                wanted: !none,
+                name: if none {
+                    String::new()
+                } else {
+                    value.to_owned()
+                },
             })
         })
 }
@@ -222,6 +258,12 @@ mod tests {
             })
         );
         assert_eq!(in_reply("> Credit: Someone Else\nthanks"), None);
+        assert_eq!(in_reply("Credit:\n"), None);
+        assert_eq!(
+            in_reply("see below\n\n---------- Forwarded message ----------\nCredit: Eve\n"),
+            None
+        );
+        assert_eq!(in_reply("On Mon, Ada wrote:\nCredit: Ada\n"), None);
         assert_eq!(in_reply("No credit line here: none"), None);
     }
 
@@ -237,6 +279,11 @@ mod tests {
             name: "a\u{0}b".into(),
         };
         assert!(two.checked().is_err());
+        let rtl = CreditWish {
+            wanted: true,
+            name: "Ada\u{202E}evE".into(),
+        };
+        assert!(rtl.checked().is_err());
         let ok = CreditWish {
             wanted: true,
             name: "  Ada  ".into(),

@@ -361,7 +361,16 @@ pub async fn ingest(
         }
         // A `Credit:` line from the reporter (never from mail not bound to them). A wish
         // the policy or the checks refuse stays in the thread for the team to read.
-        if bound && let Some(wish) = super::credit::in_reply(&parsed.text) {
+        // Only from the address the case is the reporter's (the reply address alone can
+        // leak to whoever the reporter copied).
+        let from_reporter = case
+            .reporter_email
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case(sender.trim()));
+        if bound
+            && from_reporter
+            && let Some(wish) = super::credit::in_reply(&parsed.text)
+        {
             match super::credit::set_by_reporter(db, &case, &wish, super::credit::Via::Reply).await
             {
                 Ok(()) | Err(ServiceError::Invalid(_)) => {}

@@ -266,7 +266,7 @@ pub async fn apply(
         .map(|d| d.to_string())
         .unwrap_or_else(|| "30 days".into());
     let body = list_mail::render(&Confirm {
-        name: a.name.trim(),
+        name: &crate::domain::text::greeting_name(&a.name),
         email: email.as_str(),
         project: &project.name,
         link: &link,
@@ -690,7 +690,7 @@ pub async fn decide(
                 &store::members::NewMember {
                     project_id: project.id,
                     email: &current.email,
-                    name: &current.name,
+                    name: &crate::domain::text::greeting_name(&current.name),
                     organisation: &current.organisation,
                     group_id: &g.id,
                     public_key: current.public_key.as_deref(),
@@ -716,7 +716,7 @@ pub async fn decide(
                 ));
             }
             let text = list_mail::render(&DecisionMail {
-                name: &current.name,
+                name: &crate::domain::text::greeting_name(&current.name),
                 email: &current.email,
                 project: &project.name,
                 note: note.trim(),
@@ -761,7 +761,7 @@ pub async fn decide(
                 json!({}),
                 "Your notification-list request",
                 list_mail::render(&DecisionMail {
-                    name: &current.name,
+                    name: &crate::domain::text::greeting_name(&current.name),
                     email: &current.email,
                     project: &project.name,
                     note,
@@ -786,7 +786,7 @@ pub async fn decide(
                 json!({}),
                 "More information needed for your notification-list request",
                 list_mail::render(&DecisionMail {
-                    name: &current.name,
+                    name: &crate::domain::text::greeting_name(&current.name),
                     email: &current.email,
                     project: &project.name,
                     note,

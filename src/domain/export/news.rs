@@ -46,7 +46,10 @@ fn md(text: &str) -> String {
                 '<' => out.push_str("&lt;"),
                 '>' => out.push_str("&gt;"),
                 '&' => out.push_str("&amp;"),
-                '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '{' | '}' => {
+                // Template engines (Liquid, Jinja) read `{{`/`{%` before Markdown does.
+                '{' => out.push_str("&#123;"),
+                '}' => out.push_str("&#125;"),
+                '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' => {
                     out.push('\\');
                     out.push(c);
                 }
@@ -54,7 +57,18 @@ fn md(text: &str) -> String {
             }
         }
     }
-    out
+    // Nor may a bare address become a link (GFM and Hugo link `https://…` and `www.…`).
+    out.replace("://", "&#58;//").replace("www.", "www&#46;")
+}
+
+/// A title for the front matter: what site layouts print as `{{ page.title }}`, often
+/// without escaping it, so HTML and template syntax are entities already.
+fn title_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('{', "&#123;")
+        .replace('}', "&#125;")
 }
 
 /// The post. `category` is the policy's `publication.news_category`.
@@ -71,7 +85,7 @@ pub fn post(a: &Advisory, category: Option<&str>) -> String {
     let mut out = String::from("---\n");
     out.push_str(&format!(
         "title: {}\n",
-        q(&format!("{}: {}", a.id, a.title))
+        q(&title_text(&format!("{}: {}", a.id, a.title)))
     ));
     out.push_str(&format!("date: {}\n", rfc3339(a.published_at)));
     if let Some(c) = category {
@@ -182,5 +196,20 @@ mod tests {
         );
         assert!(!p.contains("<javascript:"), "{p}");
         assert!(!p.contains("<img"), "{p}");
+        let mut a = super::super::sample::advisory();
+        a.title = "<script>{% include x %}</script>".into();
+        a.credits[0].name = "{{ site.secret }} see https://evil.example or www.evil.example".into();
+        let p = super::post(&a, None);
+        assert!(
+            p.contains(
+                "title: \"DJANGO-2026-001: &lt;script&gt;&#123;% include x %&#125;&lt;/script&gt;\""
+            ),
+            "{p}"
+        );
+        assert!(!p.contains("{{") && !p.contains("{%"), "{p}");
+        assert!(
+            p.contains("https&#58;//evil.example or www&#46;evil.example"),
+            "{p}"
+        );
     }
 }

@@ -162,8 +162,10 @@ pub async fn policy(
     let project = find_project(&state, &slug).await?;
     let mut policy = service::projects::policy_of(&project)?.ok_or(PageError::NotFound)?;
     let mut key_notice = None;
-    if let service::keys::PolicyKey::Differs { stated, served, .. } =
-        service::keys::policy_key(&state.db, project.id, &policy).await?
+    // A key that cannot be read is the team's problem (their project page says so); the
+    // policy page still answers.
+    if let Ok(service::keys::PolicyKey::Differs { stated, served, .. }) =
+        service::keys::policy_key(&state.db, project.id, &policy).await
         && let Some(k) = policy.contact.openpgp.as_mut()
     {
         k.key_id = Some(served.key_id.clone());

@@ -232,6 +232,10 @@ struct CasePage {
     wants_credit: bool,
     /// The name they gave to credit.
     credit_as: String,
+    /// The policy always credits the reporter (no opting out, only the name).
+    credit_always: bool,
+    /// The reporter may still change it (before a disclosure date is set).
+    credit_open: bool,
 }
 
 /// `?sent=1` after submitting.
@@ -252,10 +256,20 @@ pub async fn case(
         .await?
         .ok_or(PageError::NotFound)?;
     let project = service::projects::by_id(&state.db, case.project_id).await?;
-    let credit = service::projects::policy_of(&project)
-        .ok()
-        .flatten()
-        .and_then(|p| service::credit::for_reporter(&case, &p));
+    let policy = service::projects::policy_of(&project).ok().flatten();
+    let credit = policy
+        .as_ref()
+        .and_then(|p| service::credit::for_reporter(&case, p));
+    let credit_always = policy.as_ref().is_some_and(|p| {
+        p.publication.credit_reporter == crate::domain::policy::CreditReporter::Always
+    });
+    let credit_open = !matches!(
+        case.state,
+        crate::domain::case::CaseState::Scheduled
+            | crate::domain::case::CaseState::PreAnnounced
+            | crate::domain::case::CaseState::PreNotified
+            | crate::domain::case::CaseState::Published
+    );
     let state_name: crate::domain::case::CaseState = case.state;
     let thread = service::cases::reporter_thread(&state.db, case.id)
         .await?
@@ -286,6 +300,8 @@ pub async fn case(
             .and_then(|k| crate::pgp::PublicKey::from_bytes(k.as_bytes()).ok())
             .map(|k| k.info().key_id),
         credit,
+        credit_always,
+        credit_open,
         wants_credit: case.wants_credit,
         credit_as: case.credit_as.clone().unwrap_or_default(),
     })?
