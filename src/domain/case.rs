@@ -307,7 +307,7 @@ impl CaseState {
         let allowed: Vec<&str> = TRANSITIONS
             .iter()
             .filter(|(from, _)| *from == self)
-            .map(|(_, a)| a.as_str())
+            .map(|(_, a)| verb(*a))
             .collect();
         let from_states: Vec<&str> = TRANSITIONS
             .iter()
@@ -318,10 +318,9 @@ impl CaseState {
             format!("nothing can be done to a {self} case")
         } else {
             format!(
-                "only a case that is {} can be {}; from {self} the next steps are: {}",
-                from_states.join(", "),
-                verb(action),
-                allowed.join(", ")
+                "only a case that is {} can be; this one can now be {}",
+                or_list(&from_states),
+                or_list(&allowed)
             )
         };
         Err(TransitionError {
@@ -358,6 +357,15 @@ impl CaseState {
                 self.apply(action).map(|_| ())
             }
         }
+    }
+}
+
+/// `a, b or c`.
+fn or_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -528,12 +536,14 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("only a case that is received, acknowledged"),
+            text.contains("only a case that is received or acknowledged can be"),
             "{text}"
         );
-        assert!(
-            text.contains("from published the next steps are: close"),
-            "{text}"
+        assert!(text.ends_with("this one can now be closed"), "{text}");
+        let e = CaseState::Accepted.apply(Action::Publish).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "a case that is accepted cannot be published: only a case that is scheduled, pre-announced, pre-notified, fixing or public-fix can be; this one can now be rejected, marked as a duplicate, fixed in public, moved to fixing or scheduled"
         );
     }
 

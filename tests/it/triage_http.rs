@@ -259,17 +259,33 @@ async fn team_pages_triage_a_case(kind: Kind) {
     // Without the checklist: refused with the reason, nothing changes.
     let r = lead
         .post(d.app.url(&format!("/team/cases/{a}/decide")))
-        .form(&[("csrf_token", csrf.as_str()), ("verdict", "accept")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("verdict", "accept"),
+            ("check.untrusted-input", "met"),
+            ("check_note.untrusted-input", "typed before the error"),
+            ("note", "My explanation, kept."),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // #20: the error is shown in place, on the case page with the team menu, and what was
+    // typed is still in the form.
+    let page = r.text().await.unwrap();
+    assert!(page.contains("answer every threat-model check"), "{page}");
     assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("answer every threat-model check")
+        page.contains("id=\"error-summary\"") && page.contains("href=\"#checks\""),
+        "{page}"
     );
+    assert!(page.contains("aria-invalid=\"true\""), "{page}");
+    assert!(
+        page.contains("Report and conversation") && page.contains("/team/logout"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"typed before the error\""), "{page}");
+    assert!(page.contains(">My explanation, kept.</textarea>"), "{page}");
+    assert!(page.contains("value=\"accept\" required checked"), "{page}");
     // Without CSRF: refused.
     let r = lead
         .post(d.app.url(&format!("/team/cases/{a}/decide")))
@@ -293,7 +309,24 @@ async fn team_pages_triage_a_case(kind: Kind) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), format!("/team/cases/{a}"));
+    assert_eq!(
+        location(&r),
+        format!("/team/cases/{a}?done=decided#summary")
+    );
+    let page = lead
+        .get(d.app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Decision recorded."), "{page}");
+    // Decided: the decision form is folded away as "change the decision".
+    assert!(
+        page.contains("<details><summary>Change the decision"),
+        "{page}"
+    );
 
     let r = lead
         .post(d.app.url(&format!("/team/cases/{a}/severity")))

@@ -156,7 +156,10 @@ pub async fn save_draft(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::advisories::save_draft(&state.db, &case, &form).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Advisory,
+    ))
 }
 
 /// The schedule form (checkbox: present when ticked).
@@ -192,7 +195,10 @@ pub async fn schedule(
         },
     )
     .await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Scheduled,
+    ))
 }
 
 /// The confirmation page of a step by hand: what happens, what is skipped, who
@@ -376,7 +382,10 @@ pub async fn step(
         }
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")).into_response()),
+        Ok(()) => Ok(
+            super::case_return::to_case(id, super::case_return::Done::DisclosureStep)
+                .into_response(),
+        ),
         // Stay on the confirmation page, with what was typed and what to fix.
         Err(ServiceError::Invalid(m) | ServiceError::Conflict(m)) => {
             let reason = form.reason.trim().to_owned();
@@ -395,5 +404,8 @@ pub async fn cve(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::advisories::assign_cve(&state.db, &case).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}#disclosure")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Cve,
+    ))
 }

@@ -4,6 +4,7 @@
 mod account;
 mod advisories;
 mod auth;
+pub mod case_return;
 mod cvss;
 mod disclosure;
 mod guest;

@@ -16,12 +16,49 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
-    projects: Vec<ProjectRow>,
+    /// Each project with how to report to it.
+    projects: Vec<(ProjectRow, ReportWay)>,
+}
+
+/// How a visitor reports a vulnerability to a project: the form, or mail (and its key).
+pub(super) struct ReportWay {
+    /// The policy opens Embargo's report form.
+    pub web_form: bool,
+    /// The security addresses (for a mailto link).
+    pub addresses: Vec<String>,
+    /// The key this desk decrypts with, if it has one.
+    pub key: Option<String>,
+}
+
+/// How to report to `project`, from its policy (no policy: the form, as the desk's default).
+pub(super) async fn report_way(state: &AppState, project: &ProjectRow) -> ReportWay {
+    let policy = service::projects::policy_of(project).ok().flatten();
+    let key = match service::keys::project_public_key(&state.db, project.id).await {
+        Ok(Some(_)) => Some(url::path(&["p", &project.slug, "key.asc"])),
+        _ => None,
+    };
+    ReportWay {
+        web_form: policy.as_ref().is_none_or(|p| p.contact.web_form),
+        addresses: policy
+            .map(|p| {
+                p.contact
+                    .addresses
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        key,
+    }
 }
 
 /// `/`: the projects on this instance.
 pub async fn home(State(state): State<AppState>) -> Result<Html<String>, PageError> {
-    let projects = service::projects::list(&state.db).await?;
+    let mut projects = Vec::new();
+    for p in service::projects::list(&state.db).await? {
+        let way = report_way(&state, &p).await;
+        projects.push((p, way));
+    }
     render(&Home { projects })
 }
 
@@ -41,6 +78,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 struct ProjectPage {
     name: String,
     slug: String,
+    way: ReportWay,
     has_policy: bool,
     has_list: bool,
     release_in_progress: bool,
@@ -66,6 +104,7 @@ pub async fn project(
 ) -> Result<Html<String>, PageError> {
     let project = find_project(&state, &slug).await?;
     render(&ProjectPage {
+        way: report_way(&state, &project).await,
         release_in_progress: project.freeze_since.is_some() && project.freeze_public,
         has_policy: project.policy.is_some(),
         has_list: service::projects::policy_of(&project)
@@ -147,6 +186,7 @@ pub async fn well_known_security_txt(State(state): State<AppState>) -> Result<Re
 struct PolicyPage {
     title: String,
     slug: String,
+    way: ReportWay,
     body: String,
     /// The policy text names another key than the one this desk decrypts with: which.
     key_notice: Option<(String, String)>,
@@ -177,6 +217,7 @@ pub async fn policy(
     }
     let doc = document::security_policy(&policy, &context(&state));
     render(&PolicyPage {
+        way: report_way(&state, &project).await,
         title: doc.title.clone(),
         slug: project.slug,
         body: doc.to_html(),

@@ -14,8 +14,9 @@ use crate::store::{
     projects::{MemberRow, ProjectRow},
 };
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{Html, Redirect};
+use std::collections::HashMap;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -357,6 +358,60 @@ struct TeamCase {
     fix_branch_url: String,
     roles: Vec<(&'static str, &'static str)>,
     disclosure: super::disclosure::DisclosureView,
+    /// What was just done (after a redirect).
+    flash: Option<&'static str>,
+    /// A refused form, shown in place with what was typed.
+    refused: Option<Refused>,
+    /// The next thing the case waits for, in words ("Decide by …").
+    next: Option<String>,
+    /// The state has fix work (patches, the fork).
+    show_fix: bool,
+    /// The state has a disclosure (advisory, schedule, steps).
+    show_disclosure: bool,
+    /// The case is over (rejected, duplicate, spam, published, closed).
+    finished: bool,
+}
+
+impl TeamCase {
+    /// What was typed into `field` of the refused form (empty if none).
+    fn kept(&self, field: &str) -> &str {
+        self.refused
+            .as_ref()
+            .and_then(|r| r.kept.get(field))
+            .map_or("", String::as_str)
+    }
+
+    /// The answer typed for a threat-model check.
+    fn kept_check(&self, id: &str) -> &str {
+        self.kept(&format!("check.{id}"))
+    }
+
+    /// The note typed for a threat-model check.
+    fn kept_check_note(&self, id: &str) -> &str {
+        self.kept(&format!("check_note.{id}"))
+    }
+
+    /// The refused form is in `section`.
+    fn refused_in(&self, section: &str) -> bool {
+        self.refused.as_ref().is_some_and(|r| r.section == section)
+    }
+
+    /// The message for a refused form in `section`.
+    fn refusal(&self, section: &str) -> &str {
+        self.refused
+            .as_ref()
+            .filter(|r| r.section == section)
+            .map_or("", |r| r.message.as_str())
+    }
+
+    /// A field's value: as typed into a refused form of `section`, else as saved.
+    fn value_or<'a>(&'a self, section: &str, field: &str, saved: &'a str) -> &'a str {
+        if self.refused_in(section) {
+            self.kept(field)
+        } else {
+            saved
+        }
+    }
 }
 
 /// The upstream track as the case page shows it.
@@ -397,6 +452,8 @@ struct GuestLine {
 /// What the triage part of the case page shows.
 struct TriageView {
     awaits_decision: bool,
+    /// Decided already (accepted, being fixed): the form only changes the decision.
+    redecide: bool,
     /// The verdicts the decision form offers: those the state allows.
     can_accept: bool,
     /// See `can_accept`.
@@ -456,13 +513,47 @@ pub(super) async fn case_view(
     Ok((case, messages, attachments, project))
 }
 
+/// `?done=` after an action on the case page.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// What a refused form left: the message, where it belongs, and what was typed.
+#[derive(Debug, Default)]
+pub struct Refused {
+    /// The section of the page the form is in (an element id).
+    pub section: &'static str,
+    /// The field to go to (an element id).
+    pub field: &'static str,
+    /// What is wrong, in words.
+    pub message: String,
+    /// The form as submitted.
+    pub kept: HashMap<String, String>,
+}
+
 /// `GET /team/cases/{id}`.
 pub async fn case(
     State(state): State<AppState>,
     MemberCase(s, opened): MemberCase,
     CsrfToken(csrf): CsrfToken,
+    Query(q): Query<DoneQuery>,
 ) -> Result<Html<String>, PageError> {
-    let (case, messages, attachments, project) = case_view(&state, &opened).await?;
+    let flash = super::case_return::Done::parse(&q.done).map(|d| d.message());
+    case_page(&state, &s, csrf, &opened, flash, None).await
+}
+
+/// The case page, after an action (`flash`) or with a refused form shown in place.
+pub(crate) async fn case_page(
+    state: &AppState,
+    s: &crate::service::login::ActiveSession,
+    csrf: String,
+    opened: &crate::service::CaseRef,
+    flash: Option<&'static str>,
+    refused: Option<Refused>,
+) -> Result<Html<String>, PageError> {
+    let (case, messages, attachments, project) = case_view(state, opened).await?;
     let users = service::accounts::list(&state.db).await?;
     let members = service::projects::members(&state.db, project.id).await?;
     let verdict = {
@@ -480,7 +571,7 @@ pub async fn case(
             .map(|u| u.display_name.clone())
             .unwrap_or_else(|| "the command line".into())
     };
-    let patches = service::fixes::of_case(&state.db, &opened)
+    let patches = service::fixes::of_case(&state.db, opened)
         .await?
         .into_iter()
         .map(|(p, reviews)| PatchLine {
@@ -522,7 +613,7 @@ pub async fn case(
             b
         })
         .unwrap_or_default();
-    let track = service::upstream::track(&state.db, &opened, store::now()).await?;
+    let track = service::upstream::track(&state.db, opened, store::now()).await?;
     let upstream = UpstreamView {
         name: track.facts.upstream_name.clone().unwrap_or_default(),
         contact: track.facts.upstream_contact.clone().unwrap_or_default(),
@@ -563,7 +654,7 @@ pub async fn case(
             }
         }),
     };
-    let guests = service::guests::of_case(&state.db, &opened)
+    let guests = service::guests::of_case(&state.db, opened)
         .await?
         .into_iter()
         .map(|g| GuestLine {
@@ -606,7 +697,66 @@ pub async fn case(
         .map(|p| p.embargo.time_zone)
         .unwrap_or_else(|| "UTC".into());
     let case_state: crate::domain::case::CaseState = case.state;
-    let disclosure = super::disclosure::view(&state, &opened, case_state, &zone).await?;
+    let disclosure = super::disclosure::view(state, opened, case_state, &zone).await?;
+    let (next, show_fix, show_disclosure, finished) = {
+        use crate::domain::case::CaseState as S;
+        let minute = |t: Option<i64>| t.map(|t| Timestamp(t).minute());
+        let next = match case_state {
+            S::Received | S::Acknowledged if case.acknowledged_at.is_none() => Some(format!(
+                "Acknowledge the report{}",
+                minute(case.acknowledge_due_at)
+                    .map(|d| format!(" by {d}"))
+                    .unwrap_or_default()
+            )),
+            S::Received | S::Acknowledged => Some(format!(
+                "Decide whether it is a vulnerability{}",
+                minute(case.decide_due_at)
+                    .map(|d| format!(" by {d}"))
+                    .unwrap_or_default()
+            )),
+            S::Accepted | S::Fixing | S::PublicFix => Some(match minute(case.target_fix_due_at) {
+                Some(d) => {
+                    format!("Fix it (the policy's target: {d}), then schedule the disclosure")
+                }
+                None => "Fix it, then schedule the disclosure".to_owned(),
+            }),
+            S::Scheduled | S::PreAnnounced | S::PreNotified => disclosure
+                .disclose
+                .as_ref()
+                .map(|d| format!("Disclosure on {d}")),
+            S::Published => disclosure
+                .advisory
+                .as_ref()
+                .map(|a| format!("Published as {a}")),
+            S::Rejected | S::Duplicate | S::Spam | S::Closed => None,
+        };
+        (
+            next,
+            matches!(
+                case_state,
+                S::Accepted
+                    | S::Fixing
+                    | S::PublicFix
+                    | S::Scheduled
+                    | S::PreAnnounced
+                    | S::PreNotified
+            ),
+            matches!(
+                case_state,
+                S::Accepted
+                    | S::Fixing
+                    | S::PublicFix
+                    | S::Scheduled
+                    | S::PreAnnounced
+                    | S::PreNotified
+                    | S::Published
+            ),
+            matches!(
+                case_state,
+                S::Rejected | S::Duplicate | S::Spam | S::Published | S::Closed
+            ),
+        )
+    };
     render(&TeamCase {
         frozen_since: project.freeze_since.map(|t| Timestamp(t).minute()),
         nav: Nav::new(&s.user, csrf),
@@ -642,7 +792,13 @@ pub async fn case(
         branches,
         fix_branch_url: case.fix_branch_url.clone().unwrap_or_default(),
         roles: service::guests::ROLES.to_vec(),
+        next,
+        show_fix,
+        show_disclosure,
+        finished,
         disclosure,
+        flash,
+        refused,
     })
 }
 
@@ -758,6 +914,7 @@ fn triage_view(
             .unwrap_or_default(),
         awaits_decision: state.awaits_decision()
             || matches!(state, CaseState::Accepted | CaseState::Fixing),
+        redecide: matches!(state, CaseState::Accepted | CaseState::Fixing),
         can_accept: state.apply(Action::Accept).is_ok(),
         can_reject: state.apply(Action::Reject).is_ok(),
         can_duplicate: state.apply(Action::MarkDuplicate).is_ok(),
@@ -827,12 +984,25 @@ pub struct TextForm {
 /// `POST /team/cases/{id}/reply`: to the reporter.
 pub async fn case_reply(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    CsrfToken(csrf): CsrfToken,
     PageForm(form): PageForm<TextForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::cases::team_reply(&state.db, &state.cfg, &case, &form.text).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+) -> Result<axum::response::Response, PageError> {
+    let result = service::cases::team_reply(&state.db, &state.cfg, &case, &form.text).await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Reply,
+            section: "thread",
+            field: "reply",
+        },
+        HashMap::from([("text".to_owned(), form.text)]),
+    )
+    .await
 }
 
 /// `POST /team/cases/{id}/note`: team only.
@@ -843,7 +1013,10 @@ pub async fn case_note(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::cases::team_note(&state.db, &case, &form.text).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Note,
+    ))
 }
 
 /// `POST /team/cases/{id}/spam`.
@@ -945,7 +1118,10 @@ pub async fn case_confirm_reporter(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::cases::confirm_reporter(&state.db, &state.cfg, &case).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::ReporterConfirmed,
+    ))
 }
 
 /// The reporter-key form.
@@ -963,7 +1139,10 @@ pub async fn case_reporter_key(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::reporter_key::set_by_team(&state.db, &case, &form.key).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::ReporterKey,
+    ))
 }
 
 /// `POST /team/cases/{id}/reporter/credit`: the team records whether and how the reporter is credited.
@@ -974,7 +1153,10 @@ pub async fn case_reporter_credit(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::credit::set_by_team(&state.db, &case, &form.wish()?).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Credit,
+    ))
 }
 
 /// `POST /team/cases/{id}/acknowledge`: the team's acknowledgement with a personal message.
@@ -985,5 +1167,8 @@ pub async fn case_acknowledge(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::cases::acknowledge(&state.db, &state.cfg, &case, &form.text).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Acknowledged,
+    ))
 }

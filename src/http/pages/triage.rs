@@ -80,10 +80,32 @@ pub async fn decide(
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
     let id = case.id();
-    let decision = decision_from(&form)?;
-    if let Err(e) = case.state().apply(decision.verdict.action()) {
-        return Err(ServiceError::Conflict(e.to_string()).into());
-    }
+    let place = super::case_return::Place {
+        done: super::case_return::Done::Decided,
+        section: "decide",
+        field: "checks",
+    };
+    let checked = decision_from(&form).and_then(|d| {
+        case.state()
+            .apply(d.verdict.action())
+            .map(|_| d)
+            .map_err(|e| ServiceError::Conflict(e.to_string()))
+    });
+    let decision = match checked {
+        Ok(d) => d,
+        Err(e) => {
+            return super::case_return::finish(
+                &state,
+                &s,
+                csrf,
+                &case,
+                Err::<(), _>(e),
+                place,
+                form,
+            )
+            .await;
+        }
+    };
     let ends_case = match &decision.verdict {
         Verdict::Reject(reason) => Some(format!("Reject case #{id} as {}?", reason.describe())),
         Verdict::Duplicate(of) => Some(format!("Close case #{id} as a duplicate of #{of}?")),
@@ -124,19 +146,41 @@ pub async fn decide(
         })?
         .into_response());
     }
-    triage::decide(&state.db, &state.cfg, &case, &decision).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")).into_response())
+    let result = triage::decide(&state.db, &state.cfg, &case, &decision).await;
+    super::case_return::finish(&state, &s, csrf, &case, result, place, form).await
 }
 
 /// `POST /team/cases/{id}/severity`.
 pub async fn severity(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<SeverityInput>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    triage::set_severity(&state.db, &case, &form).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+) -> Result<axum::response::Response, PageError> {
+    let result = triage::set_severity(&state.db, &case, &form).await;
+    let kept = [
+        ("level", &form.level),
+        ("cvss3", &form.cvss3),
+        ("cvss4", &form.cvss4),
+        ("cwe", &form.cwe),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k.to_owned(), v)))
+    .collect();
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Severity,
+            section: "severity",
+            field: "severity",
+        },
+        kept,
+    )
+    .await
 }
 
 /// The step form.
@@ -156,7 +200,10 @@ pub async fn step(
     let id = case.id();
     let action: Action = form.action.parse().map_err(ServiceError::Invalid)?;
     triage::act(&state.db, &case, action, &form.note).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Step,
+    ))
 }
 
 /// The assignment form.
@@ -181,7 +228,10 @@ pub async fn assign(
         ),
     };
     service::triage::assign(&state.db, &case, assignee).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Assigned,
+    ))
 }
 
 /// `POST /team/cases/{id}/guests`: invite a collaborator.
@@ -192,7 +242,10 @@ pub async fn invite(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::guests::invite(&state.db, &state.cfg, &case, &form).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Invited,
+    ))
 }
 
 /// `POST /team/cases/{id}/guests/{guest}/remove`: asked first (their link stops working).
@@ -227,7 +280,7 @@ pub async fn remove_guest(
         .into_response());
     }
     service::guests::remove(&state.db, &case, guest).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")).into_response())
+    Ok(super::case_return::to_case(id, super::case_return::Done::GuestRemoved).into_response())
 }
 
 /// The shared-message form.
@@ -244,7 +297,10 @@ pub async fn share(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::guests::team_message(&state.db, &case, &form.text).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Shared,
+    ))
 }
 
 /// The strike form.
@@ -261,7 +317,10 @@ pub async fn strike(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::conduct::strike(&state.db, &case, &form.reason).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Strike,
+    ))
 }
 
 /// The lift form.
@@ -292,12 +351,25 @@ pub struct AffectedForm {
 /// `POST /team/cases/{id}/affected`.
 pub async fn affected(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<AffectedForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::triage::set_affected(&state.db, &case, &form.text).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+) -> Result<axum::response::Response, PageError> {
+    let result = service::triage::set_affected(&state.db, &case, &form.text).await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Affected,
+            section: "affected",
+            field: "affected-text",
+        },
+        HashMap::from([("text".to_owned(), form.text)]),
+    )
+    .await
 }
 
 /// The freeze form.
@@ -368,7 +440,10 @@ pub async fn attach_patch(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::fixes::attach(&state.db, &case, &form).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Patch,
+    ))
 }
 
 /// The review form.
@@ -387,7 +462,10 @@ pub async fn review_patch(
     PageForm(form): PageForm<ReviewForm>,
 ) -> Result<Redirect, PageError> {
     service::fixes::review(&state.db, &case, patch, &form.verdict, &form.note).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Review,
+    ))
 }
 
 /// `GET /team/cases/{id}/patches/{patch}.patch`: the diff as text.
@@ -443,7 +521,10 @@ pub async fn branch(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::fixes::set_branch_url(&state.db, &case, &form.url).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Branch,
+    ))
 }
 
 /// The upstream form.
@@ -462,7 +543,10 @@ pub async fn upstream(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::upstream::set(&state.db, &case, &form.name, &form.contact).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::Upstream,
+    ))
 }
 
 /// The upstream-entry form.
@@ -480,5 +564,8 @@ pub async fn upstream_record(
 ) -> Result<Redirect, PageError> {
     let id = case.id();
     service::upstream::record(&state.db, &case, &form.kind, &form.body).await?;
-    Ok(Redirect::to(&format!("/team/cases/{id}")))
+    Ok(super::case_return::to_case(
+        id,
+        super::case_return::Done::UpstreamEvent,
+    ))
 }
