@@ -506,6 +506,51 @@ pub async fn reporter_thread(
     Ok(store::cases::messages(c.conn(), case_id, true).await?)
 }
 
+/// What the reporter's page shows of their case besides the thread: their attachments,
+/// and what the team has set that the reporter may know — the CVE ID, the disclosure date
+/// (in the schedule's zone), the advisory once published — and whether the team has
+/// written to them yet (a person, not the automatic acknowledgement).
+#[derive(Debug, Clone, Default)]
+pub struct ReporterFacts {
+    /// (file name, media type, size in bytes).
+    pub attachments: Vec<(String, String, i64)>,
+    /// The CVE ID, once assigned.
+    pub cve: Option<String>,
+    /// The planned disclosure, in its zone.
+    pub disclose: Option<String>,
+    /// The team has written in the thread.
+    pub team_spoke: bool,
+}
+
+/// The facts for `case` (reached only through its private link: `by_link`).
+pub async fn reporter_facts(db: &Db, case: &CaseRow) -> Result<ReporterFacts, ServiceError> {
+    let mut c = db.acquire().await?;
+    let attachments = store::cases::attachments(c.conn(), case.id)
+        .await?
+        .into_iter()
+        .map(|a| (a.filename, a.content_type, a.size))
+        .collect();
+    let schedule = store::disclosure::schedule_of(c.conn(), case.id)
+        .await?
+        .unwrap_or_default();
+    let team_spoke = store::cases::messages(c.conn(), case.id, true)
+        .await?
+        .iter()
+        .any(|m| m.author == "team");
+    let zone = schedule
+        .disclose_zone
+        .clone()
+        .unwrap_or_else(|| "UTC".into());
+    Ok(ReporterFacts {
+        attachments,
+        cve: schedule.cve_id,
+        disclose: schedule
+            .disclose_at
+            .map(|t| super::disclosure::show(t, &zone)),
+        team_spoke,
+    })
+}
+
 /// Everything the team sees of a case.
 pub async fn team_view(
     db: &Db,

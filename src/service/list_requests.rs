@@ -817,10 +817,10 @@ pub async fn decide(
     request(db, project_ref, id).await
 }
 
-/// Overdue open requests per project, for the dashboard: (project slug, count).
-pub async fn overdue_for(db: &Db, user_id: i64) -> Result<Vec<(String, i64)>, ServiceError> {
+/// Open requests per project, for the dashboard: (project slug, open, overdue).
+pub async fn open_for(db: &Db, user_id: i64) -> Result<Vec<(String, i64, i64)>, ServiceError> {
     let mut c = db.acquire().await?;
-    Ok(store::list_requests::overdue_for_user(c.conn(), user_id, store::now()).await?)
+    Ok(store::list_requests::open_for_user(c.conn(), user_id, store::now()).await?)
 }
 
 /// Remind each project's team of requests past their decision date (at most every

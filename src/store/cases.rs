@@ -544,10 +544,14 @@ pub struct InboxRow {
     pub disclosure_due_at: Option<i64>,
     /// The next clock that falls due for this state.
     pub next_due: Option<i64>,
+    /// Someone on the team has written in the thread (a reply, an acknowledgement).
+    pub team_spoke: bool,
+    /// Who wrote last, of the reporter and the team (`reporter`, `team`).
+    pub last_author: Option<String>,
 }
 
 /// The next clock of a case, by state (SQL expression over `cases`).
-const NEXT_DUE: &str = "CASE WHEN acknowledged_at IS NULL THEN acknowledge_due_at WHEN state IN ('received', 'acknowledged') THEN decide_due_at WHEN state IN ('accepted', 'fixing') THEN COALESCE(target_fix_due_at, disclosure_due_at) ELSE disclosure_due_at END";
+const NEXT_DUE: &str = "CASE WHEN acknowledged_at IS NULL THEN acknowledge_due_at WHEN state IN ('received', 'acknowledged') THEN decide_due_at WHEN state IN ('accepted', 'fixing') THEN COALESCE(target_fix_due_at, disclosure_due_at) WHEN state IN ('scheduled', 'pre-announced', 'pre-notified') THEN disclose_at ELSE disclosure_due_at END";
 
 /// The words of a search, each as its parts: a word is split at every character that is
 /// not a letter or digit (`QuerySet.extra` → `queryset`, `extra`), lowercased, so both
@@ -652,7 +656,9 @@ pub async fn inbox(c: Conn<'_>, f: &InboxFilter<'_>) -> Result<Vec<InboxRow>, St
     }
     let limit = next(Param::Int(f.limit), &mut params);
     let sql = format!(
-        "SELECT id, project_id, summary, state, severity, cvss_score, assignee_user_id, received_at, acknowledge_due_at, acknowledged_at, decide_due_at, target_fix_due_at, disclosure_due_at, {NEXT_DUE} AS next_due \
+        "SELECT id, project_id, summary, state, severity, cvss_score, assignee_user_id, received_at, acknowledge_due_at, acknowledged_at, decide_due_at, target_fix_due_at, disclosure_due_at, {NEXT_DUE} AS next_due, \
+         EXISTS (SELECT 1 FROM case_messages m WHERE m.case_id = cases.id AND m.author = 'team' AND m.visibility = 'thread') AS team_spoke, \
+         (SELECT m.author FROM case_messages m WHERE m.case_id = cases.id AND m.author IN ('reporter', 'team') AND m.visibility <> 'team' ORDER BY m.id DESC LIMIT 1) AS last_author \
          FROM cases WHERE {} ORDER BY ({NEXT_DUE}) IS NULL, {NEXT_DUE}, id LIMIT {limit}",
         clauses.join(" AND ")
     );

@@ -252,14 +252,15 @@ pub async fn mark_reminded(c: Conn<'_>, id: i64, now: i64, since: i64) -> Result
     })
 }
 
-/// Count of open requests past their decision date, per project the user is on the team of.
-pub async fn overdue_for_user(
+/// Open requests waiting for a decision, and how many of them are past their decision
+/// date, per project the user is on the team of: (slug, open, overdue).
+pub async fn open_for_user(
     c: Conn<'_>,
     user_id: i64,
     now: i64,
-) -> Result<Vec<(String, i64)>, StoreError> {
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
     on_conn!(c, |c| {
-        Ok(sqlx::query_as("SELECT p.slug, COUNT(*) FROM list_requests r JOIN projects p ON p.id = r.project_id JOIN memberships m ON m.project_id = p.id AND m.user_id = $1 WHERE r.status IN ('pending', 'more-info') AND r.decide_due_at < $2 GROUP BY p.slug ORDER BY p.slug")
+        Ok(sqlx::query_as("SELECT p.slug, COUNT(*), SUM(CASE WHEN r.decide_due_at < $2 THEN 1 ELSE 0 END) FROM list_requests r JOIN projects p ON p.id = r.project_id JOIN memberships m ON m.project_id = p.id AND m.user_id = $1 WHERE r.status IN ('pending', 'more-info') GROUP BY p.slug ORDER BY p.slug")
             .bind(user_id)
             .bind(now)
             .fetch_all(&mut *c)

@@ -233,9 +233,18 @@ async fn a_web_report_becomes_a_case_with_acknowledgement_and_notifications(kind
             && page.contains("Stored XSS in the project title"),
         "{page}"
     );
+    // #20: honest about an automatic acknowledgement; the link shown as text to copy.
     assert!(
-        page.contains("Acknowledged")
+        page.contains("Received and acknowledged automatically. The team has not replied yet")
             && page.contains("We aim to decide whether it is a vulnerability within 7 days"),
+        "{page}"
+    );
+    assert!(
+        page.contains("id=\"private-link\"")
+            && page.contains(&format!(
+                "value=\"https://security.example.org{}\"",
+                link.split('?').next().unwrap()
+            )),
         "{page}"
     );
     assert_eq!(

@@ -236,6 +236,12 @@ struct CasePage {
     credit_always: bool,
     /// The reporter may still change it (before a disclosure date is set).
     credit_open: bool,
+    /// The private link, to copy.
+    link: String,
+    /// No e-mail address was given: the link is the only way back.
+    no_address: bool,
+    /// Attachments, CVE, disclosure date.
+    facts: service::cases::ReporterFacts,
 }
 
 /// `?sent=1` after submitting.
@@ -271,6 +277,15 @@ pub async fn case(
             | crate::domain::case::CaseState::Published
     );
     let state_name: crate::domain::case::CaseState = case.state;
+    let facts = service::cases::reporter_facts(&state.db, &case).await?;
+    let link = state.cfg.link(&url::path(&["c", &token]));
+    // Honest about an automatic acknowledgement: nobody has looked until someone writes.
+    let status = if state_name == crate::domain::case::CaseState::Acknowledged && !facts.team_spoke
+    {
+        "Received and acknowledged automatically. The team has not replied yet: you will hear from them here (and by mail, if you gave an address)."
+    } else {
+        state_name.for_reporter()
+    };
     let thread = service::cases::reporter_thread(&state.db, case.id)
         .await?
         .into_iter()
@@ -289,7 +304,7 @@ pub async fn case(
         project: project.name,
         case_id: case.id,
         summary: case.summary,
-        status: state_name.for_reporter().into(),
+        status: status.into(),
         thread,
         token,
         csrf,
@@ -302,6 +317,9 @@ pub async fn case(
         credit,
         credit_always,
         credit_open,
+        link,
+        no_address: case.reporter_email.is_none(),
+        facts,
         wants_credit: case.wants_credit,
         credit_as: case.credit_as.clone().unwrap_or_default(),
     })?

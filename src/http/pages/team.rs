@@ -28,7 +28,8 @@ struct Dashboard {
     filter: InboxQuery,
     states: Vec<&'static str>,
     inbox: Vec<InboxLine>,
-    overdue_requests: Vec<(String, i64)>,
+    /// Open notification-list requests: (project slug, open, overdue).
+    overdue_requests: Vec<(String, i64, i64)>,
 }
 
 impl Dashboard {
@@ -62,6 +63,8 @@ pub struct InboxQuery {
 /// One inbox line.
 struct InboxLine {
     id: i64,
+    /// "new" (nobody on the team has written yet) or "reporter replied" (the last word is theirs).
+    marker: &'static str,
     project: String,
     summary: String,
     state: String,
@@ -80,6 +83,11 @@ fn clock_name(r: &store::cases::InboxRow) -> &'static str {
         "decide"
     } else if matches!(r.state.as_str(), "accepted" | "fixing") && r.target_fix_due_at.is_some() {
         "fix"
+    } else if matches!(
+        r.state.as_str(),
+        "scheduled" | "pre-announced" | "pre-notified"
+    ) {
+        "disclosure"
     } else {
         "reporter may disclose"
     }
@@ -142,6 +150,13 @@ pub async fn dashboard(
         .iter()
         .map(|r| InboxLine {
             id: r.id,
+            marker: if !r.team_spoke && r.state.awaits_decision() {
+                "new"
+            } else if r.last_author.as_deref() == Some("reporter") {
+                "reporter replied"
+            } else {
+                ""
+            },
             project: projects
                 .iter()
                 .find(|p| p.id == r.project_id)
@@ -179,7 +194,7 @@ pub async fn dashboard(
             .map(|st| st.as_str())
             .collect(),
         inbox,
-        overdue_requests: service::list_requests::overdue_for(&state.db, s.user.id).await?,
+        overdue_requests: service::list_requests::open_for(&state.db, s.user.id).await?,
     })
 }
 
