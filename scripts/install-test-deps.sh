@@ -22,10 +22,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >&2
 fi
-# Playwright (its core only: it drives the Chromium installed above, it downloads no browser).
+# Playwright (its core only: it drives the Chromium installed above, it downloads no browser)
+# and axe-core (the accessibility checks), pinned in tests/browser/package-lock.json.
 browser_dir="$(dirname "$0")/../tests/browser"
-if [ ! -d "$browser_dir/node_modules/playwright-core" ]; then
-    log "installing playwright-core (npm ci)"
+if [ ! -d "$browser_dir/node_modules/playwright-core" ] || [ ! -d "$browser_dir/node_modules/axe-core" ]; then
+    log "installing playwright-core and axe-core (npm ci)"
     (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 # The official validators (pinned PyPI and npm packages) into their cache.

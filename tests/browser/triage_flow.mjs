@@ -2,8 +2,9 @@
 // without it), then a collaborator opens their link.
 // Usage:
 //   node triage_flow.mjs team  BASE EMAIL PASSWORD CASE_ID SCREENSHOT_DIR
-//     sign in, accept the case with the threat-model checklist, set severity and
-//     CVSS, invite a collaborator
+//     sign in; accept with a half-answered checklist (refused in place, what was typed
+//     kept), then complete it; set severity and CVSS; reply; invite a collaborator —
+//     after each step the page says what was done and offers only what the state allows
 //   node triage_flow.mjs guest BASE LINK OTHER_CASE_ID SCREENSHOT_DIR
 //     open the collaborator's link; the case is there; another case is not reachable
 // Prints one line per step; exits non-zero with the reason on any failure.
@@ -35,16 +36,37 @@ try {
     console.log('case opened from the inbox');
 
     const decide = `form[action="/team/cases/${caseId}/decide"]`;
+    const flash = async (want) => {
+      const f = await page.$('#flash');
+      const text = f ? await f.textContent() : '';
+      if (!text.includes(want)) fail(`after the step the page does not say "${want}" (it says "${text}")`);
+    };
+    const offered = async (want, not) => {
+      const main = await page.textContent('main');
+      for (const w of want) if (!main.includes(w)) fail(`"${w}" is not offered`);
+      for (const n of not) if (main.includes(n)) fail(`"${n}" is offered in this state`);
+    };
+    // The checklist half answered: refused in place, with what was typed kept.
     await page.check(`${decide} input[name=verdict][value=accept]`);
-    for (const id of ['untrusted-input', 'not-documented']) {
-      await page.check(`${decide} input[name="check.${id}"][value=met]`);
-      await page.fill(`${decide} input[name="check_note.${id}"]`, `checked ${id}`);
-    }
+    await page.check(`${decide} input[name="check.untrusted-input"][value=met]`);
+    await page.fill(`${decide} input[name="check_note.untrusted-input"]`, 'checked untrusted-input');
     await page.fill('#decision-note', 'Confirmed on 2.1.0; fixing under embargo.');
+    await submit(page, decide);
+    if (!(await page.$('#error-summary'))) fail('no error summary for the incomplete checklist');
+    if (!(await page.textContent('#error-summary')).includes('answer every threat-model check')) fail('the error does not say what is missing');
+    if ((await page.inputValue('#decision-note')) !== 'Confirmed on 2.1.0; fixing under embargo.') fail('the explanation typed was lost');
+    if ((await page.inputValue(`${decide} input[name="check_note.untrusted-input"]`)) !== 'checked untrusted-input') fail('the check note typed was lost');
+    if (!(await page.isChecked(`${decide} input[name=verdict][value=accept]`))) fail('the verdict chosen was lost');
+    await page.screenshot({ path: `${shots}/decide-refused.png`, fullPage: true });
+    console.log('incomplete checklist refused in place; the input kept');
+    await page.check(`${decide} input[name="check.not-documented"][value=met]`);
+    await page.fill(`${decide} input[name="check_note.not-documented"]`, 'checked not-documented');
     await submit(page, decide);
     let main = await page.textContent('main');
     if (!main.includes('accepted')) fail('the case is not accepted');
-    console.log('accepted with the threat-model checklist');
+    await flash('Decision recorded');
+    await offered(['Start the fix', 'Change the decision'], ['Acknowledge the report', 'Publish now', 'Send the pre-notification now', 'Schedule the disclosure now']);
+    console.log('accepted with the threat-model checklist; only the next steps offered');
 
     await page.selectOption('#level', 'High');
     await page.fill('#cvss3', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N');
@@ -55,7 +77,14 @@ try {
     if (!main.includes('CVSS 3.1: base 9.1')) fail(`CVSS 3.1 score not shown:\n${main}`);
     if (!main.includes('CVSS 4.0: CVSS-B')) fail('CVSS 4.0 score not shown');
     if (!main.includes('CWE-89: Improper Neutralization')) fail('CWE name not shown');
+    await flash('Severity saved');
     console.log('severity, CVSS and CWE set');
+
+    await page.fill('#reply', 'Thank you: we confirmed it and are fixing it.');
+    await submit(page, `form[action="/team/cases/${caseId}/reply"]`);
+    await flash('Reply sent to the reporter');
+    if (!(await page.textContent('#thread')).includes('Thank you: we confirmed it')) fail('the reply is not in the thread');
+    console.log('replied to the reporter');
 
     await page.fill('#guest-name', 'Upstream Maintainer');
     await page.fill('#guest-email', 'maintainer@upstream.example');
@@ -63,6 +92,7 @@ try {
     await submit(page, `form[action="/team/cases/${caseId}/guests"]`);
     main = await page.textContent('main');
     if (!main.includes('maintainer@upstream.example')) fail('the collaborator is not listed');
+    await flash('Invitation sent');
     await page.screenshot({ path: `${shots}/team-case.png`, fullPage: true });
     console.log('collaborator invited');
   } else if (mode === 'guest') {

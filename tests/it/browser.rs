@@ -410,3 +410,186 @@ async fn applicant_joins_the_list_and_receives_the_next_pre_notification() {
     );
     assert!(shots.path().join("list-members.png").exists());
 }
+
+/// #20: every public and team page, in every state the demo holds (cases received,
+/// accepted, fixing, scheduled, published, rejected; a list request; advisories), and the
+/// error states of its forms, pass axe-core's WCAG 2.1 A and AA checks; no public page
+/// scrolls sideways at 390 px. Screenshots of the reporter page, the inbox and case pages
+/// in three states go to `target/browser-shots/audit/` for whoever changes a page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_and_fits_a_phone() {
+    let app = TestApp::spawn(Kind::Sqlite).await;
+    embargo::demo::ensure(&app.state.db, &app.state.cfg)
+        .await
+        .unwrap();
+    let (code, _, err) = run_cli(
+        &app.db.url_text,
+        app.db.dir.path(),
+        &[
+            "project",
+            "add",
+            "--policy",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/policies/django.toml"),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let pw = "correct horse battery staple";
+    app.user("auditor@example.org", pw, true).await;
+    for project in ["demo", "django"] {
+        embargo::service::projects::add_member(
+            &app.state.db,
+            &embargo::domain::actor::Actor::Cli,
+            &project.parse().unwrap(),
+            &"auditor@example.org".parse().unwrap(),
+            "team".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    // A reporter's page: a report through the form, its private link.
+    let reporter = app.client();
+    let r = crate::intake::submit(&app, &reporter, "demo", |csrf| {
+        crate::intake::report_form(
+            csrf,
+            &[
+                ("summary", "Audit: a reflected XSS"),
+                ("details", "The search page echoes the q parameter."),
+                ("versions_tested", "2.1.0 is vulnerable"),
+                ("email", "audit-reporter@example.net"),
+            ],
+        )
+    })
+    .await;
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "the audit's report was refused"
+    );
+    let reporter_page = crate::support::location(&r);
+    let reporter_page = reporter_page.split('?').next().unwrap().to_owned();
+    // A notification-list request, for its review page.
+    let project = embargo::service::projects::find(&app.state.db, "demo")
+        .await
+        .unwrap();
+    let cases: Vec<i64> = {
+        let n = app.db.scalar("SELECT COUNT(*) FROM cases").await;
+        (1..=n).collect()
+    };
+    let advisories = embargo::service::advisories::archive(&app.state.db, &project, None, 10)
+        .await
+        .unwrap();
+    assert!(!advisories.is_empty(), "the demo publishes advisories");
+    let adv = &advisories[0].id;
+    let mut public: Vec<String> = [
+        "/",
+        "/p/demo/",
+        "/p/demo/policy",
+        "/p/demo/report",
+        "/p/demo/advisories",
+        "/p/demo/announce",
+        "/p/demo/notification-list/apply",
+        "/p/django/",
+        "/p/django/policy",
+        "/team/login",
+    ]
+    .iter()
+    .map(|p| (*p).to_owned())
+    .collect();
+    public.push(format!("/p/demo/advisories/{adv}"));
+    public.push(reporter_page.clone());
+    let mut team: Vec<String> = [
+        "/team/",
+        "/team/projects/demo",
+        "/team/projects/demo/list",
+        "/team/audit",
+        "/team/account",
+        "/team/cvss?version=3.1",
+        "/team/cvss?version=4.0",
+    ]
+    .iter()
+    .map(|p| (*p).to_owned())
+    .collect();
+    team.extend(cases.iter().map(|c| format!("/team/cases/{c}")));
+    let new_case = *cases.last().unwrap();
+    let plan = serde_json::json!({
+        "public": public,
+        "team": team,
+        "forms": [
+            {"name": "report-form", "page": "/p/demo/report", "form": "form.report",
+             "set": {"#summary": "x"}, "team": false, "expect": "Your report was not sent"},
+            {"name": "list-apply", "page": "/p/demo/notification-list/apply",
+             "form": "form[action=\"/p/demo/notification-list/apply\"]", "set": {}, "team": false},
+            {"name": "decide-without-checklist", "page": format!("/team/cases/{new_case}"),
+             "form": format!("form[action=\"/team/cases/{new_case}/decide\"]"),
+             "set": {"input[name=verdict][value=accept]": true}, "team": true,
+             "expect": "answer every threat-model check"},
+            {"name": "severity-partial-vector", "page": format!("/team/cases/{new_case}"),
+             "form": format!("form[action=\"/team/cases/{new_case}/severity\"]"),
+             "set": {"#cvss3": "CVSS:3.1/AV:N"}, "team": true, "expect": "CVSS 3"},
+        ],
+        "shots": {
+            "inbox": "/team/",
+            "reporter-page": reporter_page,
+            "case-received": format!("/team/cases/{new_case}"),
+            "case-fixing": format!("/team/cases/{}", state_case(&app, "fixing").await),
+            "case-published": format!("/team/cases/{}", state_case(&app, "published").await),
+        },
+    });
+    let shots = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/browser-shots/audit"
+    ));
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    let base = app.base.clone();
+    let shots_arg = shots.display().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = crate::support::tool("node")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/browser/audit_pages.mjs"
+            ))
+            .args([base.as_str(), "auditor@example.org", pw, shots_arg.as_str()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("node is installed by scripts/install-test-deps.sh");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(plan.to_string().as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "accessibility or layout problems:\n{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("OK"), "{stdout}");
+    for name in [
+        "inbox",
+        "reporter-page",
+        "case-received",
+        "case-fixing",
+        "case-published",
+    ] {
+        assert!(shots.join(format!("{name}.png")).exists(), "{name}.png");
+    }
+}
+
+/// The first case in `state`.
+async fn state_case(app: &TestApp, state: &str) -> i64 {
+    app.db
+        .scalar(&format!(
+            "SELECT MIN(id) FROM cases WHERE state = '{state}'"
+        ))
+        .await
+}

@@ -349,7 +349,10 @@ async fn team_pages_triage_a_case(kind: Kind) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("state <strong>accepted</strong>"), "{page}");
+    assert!(
+        page.contains("<dt>State</dt><dd><strong>accepted</strong>"),
+        "{page}"
+    );
     assert!(page.contains("CVSS 3.1: base 9.1"), "{page}");
     assert!(
         page.contains("CWE-89: Improper Neutralization of Special Elements used in an SQL Command"),
