@@ -39,6 +39,26 @@ pub fn segment(s: &str) -> String {
     out
 }
 
+/// A query string from pairs, each value percent-encoded like a segment (but an empty
+/// value stays empty): `query(&[("q", "a b")])` is `q=a%20b`.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let mut out = format!("{k}=");
+            for b in v.bytes() {
+                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                    out.push(b as char);
+                } else {
+                    let _ = write!(out, "%{b:02X}");
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// An absolute path from segments, each encoded with [`segment`]:
 /// `path(&["p", slug, "notification-list", "key", token])`. A trailing `""`
 /// gives a trailing slash.

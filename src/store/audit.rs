@@ -163,3 +163,89 @@ pub async fn last_action_of(
         Ok(q.fetch_optional(&mut *c).await?)
     })
 }
+
+/// What the audit page filters by (only the filters given become SQL).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    /// Events of this project.
+    pub project_id: Option<i64>,
+    /// Events whose actor contains this (an address, `cli`, `system`).
+    pub actor: Option<&'a str>,
+    /// Events whose action starts with this (`case.`, `case.published`).
+    pub action: Option<&'a str>,
+    /// Events about objects of this type (`case`, `project`, `user`).
+    pub object_type: Option<&'a str>,
+    /// … with this id.
+    pub object_id: Option<&'a str>,
+    /// Only events older than this sequence number (the next page).
+    pub before: Option<i64>,
+}
+
+/// Escape `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The newest `limit` events matching `f`, newest first.
+pub async fn search(
+    c: Conn<'_>,
+    f: &AuditFilter<'_>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    enum P {
+        Int(i64),
+        Text(String),
+    }
+    let mut params: Vec<P> = Vec::new();
+    let mut clauses: Vec<String> = Vec::new();
+    let next = |p: P, params: &mut Vec<P>| {
+        params.push(p);
+        format!("${}", params.len())
+    };
+    if let Some(p) = f.project_id {
+        let n = next(P::Int(p), &mut params);
+        clauses.push(format!("project_id = {n}"));
+    }
+    if let Some(a) = f.actor {
+        let n = next(P::Text(format!("%{}%", like_literal(a))), &mut params);
+        clauses.push(format!("actor LIKE {n} ESCAPE '\\'"));
+    }
+    if let Some(a) = f.action {
+        let n = next(P::Text(format!("{}%", like_literal(a))), &mut params);
+        clauses.push(format!("action LIKE {n} ESCAPE '\\'"));
+    }
+    if let Some(t) = f.object_type {
+        let n = next(P::Text(t.to_owned()), &mut params);
+        clauses.push(format!("object_type = {n}"));
+    }
+    if let Some(o) = f.object_id {
+        let n = next(P::Text(o.to_owned()), &mut params);
+        clauses.push(format!("object_id = {n}"));
+    }
+    if let Some(b) = f.before {
+        let n = next(P::Int(b), &mut params);
+        clauses.push(format!("seq < {n}"));
+    }
+    let limit_n = next(P::Int(limit), &mut params);
+    let sql = format!(
+        "SELECT seq, at, actor, action, object_type, object_id, project_id, details, prev_hash, hash FROM audit_events {} ORDER BY seq DESC LIMIT {limit_n}",
+        if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        }
+    );
+    on_conn!(c, |c| {
+        let mut q = sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(sql.clone()));
+        for p in &params {
+            q = match p {
+                P::Int(i) => q.bind(*i),
+                P::Text(t) => q.bind(t.clone()),
+            };
+        }
+        let rows = q.fetch_all(&mut *c).await?;
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
+    })
+}

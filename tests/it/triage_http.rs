@@ -20,7 +20,70 @@ on_both_backends!(
     patches_are_checked_reviewed_by_another_member_and_superseded,
     the_cvss_calculator_builds_scores_and_saves_a_vector,
     rejecting_a_report_asks_first,
+    the_audit_trail_filters_pages_and_links_cases,
 );
+
+/// #20: the audit page filters by project, actor, action and object, pages through
+/// older events with the filters kept, and links each case.
+async fn the_audit_trail_filters_pages_and_links_cases(kind: Kind) {
+    let d = Desk::new(kind).await;
+    d.app.user("admin@example.org", PW, true).await;
+    let admin = d.app.client();
+    assert_eq!(
+        d.app.login(&admin, "admin@example.org", PW).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let a = d.report(1, "First report").await;
+    let b = d.report(2, "Second report").await;
+    let get = |path: String| {
+        let admin = admin.clone();
+        let url = d.app.url(&path);
+        async move { admin.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = get(format!("/team/audit?object=case+{b}")).await;
+    assert!(
+        page.contains(&format!("href=\"/team/cases/{b}\"")),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("href=\"/team/cases/{a}\"")),
+        "{page}"
+    );
+    let page = get("/team/audit?action=case.&actor=nobody-like-this".into()).await;
+    assert!(page.contains("No events match."), "{page}");
+    let page = get("/team/audit?project=demo&action=case.".into()).await;
+    assert!(
+        page.contains(&format!("href=\"/team/cases/{a}\"")),
+        "{page}"
+    );
+    // Over a page of events: the older ones are a link away, filters kept.
+    for i in 0..120 {
+        d.app
+            .db
+            .exec(&format!("INSERT INTO audit_events (seq, at, actor, action, object_type, object_id, project_id, details, prev_hash, hash) VALUES ({}, 1, 'cli', 'test.filler', 'thing', '{i}', NULL, '{{}}', 'x', 'y')", 100_000 + i))
+            .await;
+    }
+    let page = get("/team/audit?action=test.".into()).await;
+    assert_eq!(page.matches("test.filler").count(), 100, "{page}");
+    let older = page
+        .split("<a href=\"")
+        .find_map(|p| {
+            p.strip_prefix("/team/audit?").map(|q| {
+                q.split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&#38;", "&")
+                    .replace("&amp;", "&")
+            })
+        })
+        .expect("a link to older events");
+    assert!(
+        older.contains("action=test.") && older.contains("before=100020"),
+        "{older}"
+    );
+    let page = get(format!("/team/audit?{older}")).await;
+    assert_eq!(page.matches("test.filler").count(), 20, "{older}: {page}");
+}
 
 /// Rejecting (like closing as a duplicate) ends the case and mails the reporter: the page
 /// asks first, saying who is told, and changes nothing until confirmed; the confirmation

@@ -38,6 +38,16 @@ struct Page {
     news: bool,
 }
 
+impl Page {
+    /// Plain text in parts, `true` for what the team wrote between backticks (shown as code).
+    fn code_spans(text: &str) -> Vec<(bool, &str)> {
+        text.split('`')
+            .enumerate()
+            .map(|(i, t)| (i % 2 == 1, t))
+            .collect()
+    }
+}
+
 /// Whether the project's policy publishes advisories on its own website, and the
 /// news category it files them under (#19 item 4).
 fn website_news(p: &crate::store::projects::ProjectRow) -> Option<Option<String>> {
@@ -124,7 +134,15 @@ pub async fn advisory(
         None => Ok(render(&Page {
             news: website_news(&project(&state, &slug).await?).is_some(),
             slug,
-            published: crate::service::disclosure::show(a.published_at, &a.zone),
+            published: if a.zone == "UTC" {
+                crate::domain::time::Timestamp(a.published_at).minute()
+            } else {
+                format!(
+                    "{} — {}",
+                    crate::domain::time::Timestamp(a.published_at).minute(),
+                    crate::service::disclosure::show(a.published_at, &a.zone)
+                )
+            },
             a,
         })?
         .into_response()),

@@ -22,8 +22,9 @@ type Groups = &'static [(usize, &'static str)];
 /// One metric's select.
 struct MetricField {
     key: String,
-    label: &'static str,
-    options: Vec<(String, bool)>,
+    label: String,
+    /// (value, its name, chosen).
+    options: Vec<(String, &'static str, bool)>,
 }
 
 #[derive(Template)]
@@ -45,35 +46,95 @@ struct CalculatorPage {
     keep_cwe: String,
 }
 
-fn label(key: &str) -> &'static str {
-    match key {
-        "AV" => "Attack Vector",
-        "AC" => "Attack Complexity",
-        "AT" => "Attack Requirements",
-        "PR" => "Privileges Required",
-        "UI" => "User Interaction",
-        "S" => "Scope / Safety",
-        "C" => "Confidentiality",
-        "I" => "Integrity",
-        "A" => "Availability",
-        "VC" => "Vulnerable System Confidentiality",
-        "VI" => "Vulnerable System Integrity",
-        "VA" => "Vulnerable System Availability",
-        "SC" => "Subsequent System Confidentiality",
-        "SI" => "Subsequent System Integrity",
-        "SA" => "Subsequent System Availability",
-        "E" => "Exploit Maturity",
-        "RL" => "Remediation Level",
-        "RC" => "Report Confidence",
-        "CR" => "Confidentiality Requirement",
-        "IR" => "Integrity Requirement",
-        "AR" => "Availability Requirement",
-        "AU" => "Automatable",
-        "R" => "Recovery",
-        "V" => "Value Density",
-        "RE" => "Vulnerability Response Effort",
-        "U" => "Provider Urgency",
-        k if k.starts_with('M') => "Modified metric",
+/// A metric's full name as FIRST's calculators show it (`MAV` → "Modified Attack Vector").
+fn label(version: &str, key: &str) -> String {
+    let base = |k: &str| -> &'static str {
+        match k {
+            "AV" => "Attack Vector",
+            "AC" => "Attack Complexity",
+            "AT" => "Attack Requirements",
+            "PR" => "Privileges Required",
+            "UI" => "User Interaction",
+            "S" if version == "3.1" => "Scope",
+            "S" => "Safety",
+            "C" => "Confidentiality Impact",
+            "I" => "Integrity Impact",
+            "A" => "Availability Impact",
+            "VC" => "Confidentiality Impact to the Vulnerable System",
+            "VI" => "Integrity Impact to the Vulnerable System",
+            "VA" => "Availability Impact to the Vulnerable System",
+            "SC" => "Confidentiality Impact to the Subsequent System",
+            "SI" => "Integrity Impact to the Subsequent System",
+            "SA" => "Availability Impact to the Subsequent System",
+            "E" => "Exploit Maturity",
+            "RL" => "Remediation Level",
+            "RC" => "Report Confidence",
+            "CR" => "Confidentiality Requirement",
+            "IR" => "Integrity Requirement",
+            "AR" => "Availability Requirement",
+            "AU" => "Automatable",
+            "R" => "Recovery",
+            "V" => "Value Density",
+            "RE" => "Vulnerability Response Effort",
+            "U" => "Provider Urgency",
+            _ => "",
+        }
+    };
+    match key.strip_prefix('M') {
+        Some(rest) if !base(rest).is_empty() => format!("Modified {}", base(rest)),
+        _ => base(key).to_owned(),
+    }
+}
+
+/// A metric value's name (`AV:N` → "Network"), for the option shown beside its letter.
+fn value_name(version: &str, key: &str, value: &str) -> &'static str {
+    let key = match key.strip_prefix('M') {
+        Some(rest) if !label(version, rest).is_empty() => rest,
+        _ => key,
+    };
+    match (key, value) {
+        (_, "X") => "Not Defined",
+        ("AV", "N") => "Network",
+        ("AV", "A") => "Adjacent",
+        ("AV", "L") => "Local",
+        ("AV", "P") => "Physical",
+        ("AC" | "PR" | "CR" | "IR" | "AR" | "RE", "L") => "Low",
+        ("AC" | "PR" | "CR" | "IR" | "AR" | "RE", "H") => "High",
+        ("CR" | "IR" | "AR", "M") => "Medium",
+        ("RE", "M") => "Moderate",
+        ("AT", "N") | ("PR" | "UI", "N") => "None",
+        ("AT", "P") => "Present",
+        ("UI", "R") => "Required",
+        ("UI", "P") => "Passive",
+        ("UI", "A") => "Active",
+        ("S", "U") => "Unchanged",
+        ("S", "C") => "Changed",
+        ("S", "N") => "Negligible",
+        ("S", "P") => "Present",
+        ("C" | "I" | "A" | "VC" | "VI" | "VA" | "SC" | "SI" | "SA", "H") => "High",
+        ("C" | "I" | "A" | "VC" | "VI" | "VA" | "SC" | "SI" | "SA", "L") => "Low",
+        ("C" | "I" | "A" | "VC" | "VI" | "VA" | "SC" | "SI" | "SA", "N") => "None",
+        ("SI" | "SA", "S") => "Safety",
+        ("E", "U") if version == "3.1" => "Unproven",
+        ("E", "U") => "Unreported",
+        ("E", "P") => "Proof-of-Concept",
+        ("E", "F") => "Functional",
+        ("E", "H") => "High",
+        ("E", "A") => "Attacked",
+        ("RL", "O") => "Official Fix",
+        ("RL", "T") => "Temporary Fix",
+        ("RL", "W") => "Workaround",
+        ("RL", "U") => "Unavailable",
+        ("RC", "U") => "Unknown",
+        ("RC", "R") => "Reasonable",
+        ("RC", "C") => "Confirmed",
+        ("AU", "N") => "No",
+        ("AU", "Y") => "Yes",
+        ("R", "A") => "Automatic",
+        ("R", "U") => "User",
+        ("R", "I") => "Irrecoverable",
+        ("V", "D") => "Diffuse",
+        ("V", "C") => "Concentrated",
         _ => "",
     }
 }
@@ -144,10 +205,10 @@ pub async fn calculator(
         }
         fields.push(MetricField {
             key: (*key).to_owned(),
-            label: label(key),
+            label: label(version, key),
             options: values
                 .iter()
-                .map(|v| ((*v).to_owned(), *v == chosen))
+                .map(|v| ((*v).to_owned(), value_name(version, key, v), *v == chosen))
                 .collect(),
         });
     }
@@ -224,4 +285,30 @@ pub async fn calculator(
         keep_cvss4,
         keep_cwe,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_and_value_has_its_full_name() {
+        for (version, metrics) in [("3.1", v3::METRICS), ("4.0", v4::METRICS)] {
+            for (key, values) in metrics.iter() {
+                assert!(!label(version, key).is_empty(), "{version} {key}");
+                for v in values.iter() {
+                    // Provider Urgency's values are words already (Clear, Green, …).
+                    if *key != "U" {
+                        assert!(
+                            !value_name(version, key, v).is_empty(),
+                            "{version} {key}:{v}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(label("3.1", "MAV"), "Modified Attack Vector");
+        assert_eq!(value_name("4.0", "MSI", "S"), "Safety");
+        assert_eq!(value_name("3.1", "E", "U"), "Unproven");
+    }
 }

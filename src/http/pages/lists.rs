@@ -100,8 +100,44 @@ struct ApplyPage {
     incomplete_counts: bool,
     decision: Option<String>,
     needs_key: bool,
+    /// The form fields (ids) the policy requires.
+    required: Vec<&'static str>,
     form: Application,
     errors: Vec<Problem>,
+}
+
+impl ApplyPage {
+    /// " (required)" for a field the policy requires.
+    fn req(&self, field: &str) -> &'static str {
+        if self.required.contains(&field) {
+            " (required)"
+        } else {
+            ""
+        }
+    }
+
+    /// Whether `field` has an error (marked `aria-invalid`).
+    fn invalid(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+
+    /// A field's name as the form labels it, for the error summary.
+    fn label_of(field: &str) -> &'static str {
+        match field {
+            "name" => "Full name",
+            "individual" => "Organisation or individual",
+            "organisation" => "Organisation",
+            "org_role" => "Your role",
+            "group" => "Group",
+            "criteria" => "How you fit the criteria",
+            "reason" => "Why you need the notifications",
+            "email" => "Address",
+            "address_handling" => "Who reads the address",
+            "public_key" => "OpenPGP key",
+            "key_id" => "Key ID",
+            _ => "The form",
+        }
+    }
 }
 
 async fn apply_page(
@@ -133,6 +169,23 @@ async fn apply_page(
         incomplete_counts: list.incomplete_counts_against,
         decision: policy.clocks.membership_decision.map(|d| d.to_string()),
         needs_key: list.individuals_need_key,
+        required: list
+            .required_fields
+            .iter()
+            .map(|f| {
+                use crate::domain::policy::RequestField as F;
+                match f {
+                    F::FullName => "name",
+                    F::Organisation => "organisation",
+                    F::Role => "org_role",
+                    F::GroupCriteria => "criteria",
+                    F::Reason => "reason",
+                    F::Address => "email",
+                    F::AddressHandling => "address_handling",
+                    F::PublicKey => "public_key",
+                }
+            })
+            .collect(),
         form,
         errors,
     })

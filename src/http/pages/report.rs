@@ -33,7 +33,15 @@ struct ReportPage {
     attachments_allowed: bool,
     attachment_rule: String,
     form: NewReport,
-    errors: Vec<String>,
+    /// (field id, what is wrong): the summary links each to its field.
+    errors: Vec<(String, String)>,
+}
+
+impl ReportPage {
+    /// Whether `field` has an error (it is then marked `aria-invalid`).
+    fn invalid(&self, field: &str) -> bool {
+        self.errors.iter().any(|(f, _)| f == field)
+    }
 }
 
 async fn project_and_policy(
@@ -57,7 +65,7 @@ fn page(
     policy: &Policy,
     csrf: String,
     form: NewReport,
-    errors: Vec<String>,
+    errors: Vec<(String, String)>,
 ) -> ReportPage {
     use crate::domain::policy::ReportField;
     let a = &policy.reports.attachments;
@@ -194,7 +202,10 @@ pub async fn submit(
     match service::cases::submit(&state.db, &state.cfg, vault.as_ref(), &project, &policy, &report, Source::Web { ip, limiter: state.intake_limiter.clone() }).await {
         Ok(s) => Ok(Redirect::to(&format!("{}?sent=1", url::path(&["c", &s.token]))).into_response()),
         Err(IntakeError::Rules(violations)) => {
-            let errors = violations.into_iter().map(|v| v.message).collect();
+            let errors = violations
+                .into_iter()
+                .map(|v| (v.field.to_owned(), v.message))
+                .collect();
             let mut form = report;
             form.files.clear();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page(&project, &policy, csrf, form, errors))?).into_response())

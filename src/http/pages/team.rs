@@ -1082,7 +1082,25 @@ struct EventView {
     actor: String,
     action: String,
     object: String,
+    /// Where the object's page is, for a case.
+    object_link: Option<String>,
     details: String,
+}
+
+/// The audit page's filters, from the query string.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    /// `case` or `case 12`.
+    #[serde(default)]
+    object: String,
+    #[serde(default)]
+    before: Option<i64>,
 }
 
 #[derive(Template)]
@@ -1090,13 +1108,21 @@ struct EventView {
 struct AuditPage {
     nav: Nav,
     events: Vec<EventView>,
+    filter: AuditQuery,
+    projects: Vec<ProjectRow>,
+    /// The link to the next (older) page, with the same filters.
+    older: Option<String>,
 }
 
-/// `GET /team/audit`: the newest events, for administrators.
+/// How many events one audit page shows.
+const AUDIT_PAGE: i64 = 100;
+
+/// `GET /team/audit`: the events, newest first, filtered and paged, for administrators.
 pub async fn audit(
     State(state): State<AppState>,
     TeamUser(s): TeamUser,
     CsrfToken(csrf): CsrfToken,
+    Query(filter): Query<AuditQuery>,
 ) -> Result<Html<String>, PageError> {
     if !s.user.is_admin {
         return Err(ServiceError::Forbidden(
@@ -1104,10 +1130,54 @@ pub async fn audit(
         )
         .into());
     }
+    let projects = service::projects::list(&state.db).await?;
+    let project_id = match filter.project.trim() {
+        "" => None,
+        slug => Some(
+            projects
+                .iter()
+                .find(|p| p.slug == slug)
+                .map(|p| p.id)
+                .unwrap_or(-1),
+        ),
+    };
+    let mut object = filter.object.split_whitespace();
+    let (object_type, object_id) = (object.next(), object.next());
+    let some = |t: &str| {
+        Some(t.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| t.chars().take(200).collect::<String>())
+    };
+    let (actor, action) = (some(&filter.actor), some(&filter.action));
     let events = {
         let mut c = state.db.acquire().await?;
-        store::audit::recent(c.conn(), None, 200).await?
+        store::audit::search(
+            c.conn(),
+            &store::audit::AuditFilter {
+                project_id,
+                actor: actor.as_deref(),
+                action: action.as_deref(),
+                object_type,
+                object_id,
+                before: filter.before,
+            },
+            AUDIT_PAGE,
+        )
+        .await?
     };
+    let older = (events.len() as i64 == AUDIT_PAGE)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten()
+        .map(|seq| {
+            let q = url::query(&[
+                ("project", filter.project.as_str()),
+                ("actor", filter.actor.as_str()),
+                ("action", filter.action.as_str()),
+                ("object", filter.object.as_str()),
+                ("before", &seq.to_string()),
+            ]);
+            format!("/team/audit?{q}")
+        });
     let events = events
         .into_iter()
         .map(|e| EventView {
@@ -1115,6 +1185,10 @@ pub async fn audit(
             when: Timestamp(e.at).second(),
             actor: e.actor,
             action: e.action,
+            object_link: (e.object_type == "case")
+                .then(|| e.object_id.parse::<i64>().ok())
+                .flatten()
+                .map(|id| format!("/team/cases/{id}")),
             object: format!("{} {}", e.object_type, e.object_id),
             details: e.details,
         })
@@ -1122,6 +1196,9 @@ pub async fn audit(
     render(&AuditPage {
         nav: Nav::new(&s.user, csrf),
         events,
+        filter,
+        projects,
+        older,
     })
 }
 
