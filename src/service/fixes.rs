@@ -10,7 +10,7 @@ use crate::store::{self, Db, patches::PatchRow, patches::ReviewRow};
 use serde_json::json;
 
 /// A patch as the team submits it.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct NewPatch {
     /// Branch or release series (one of the policy's series, or its development branch).
     pub branch: String,

@@ -26,7 +26,7 @@ pub const ROLES: &[(&str, &str)] = &[
 ];
 
 /// An invitation as the team submits it.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct Invitation {
     /// Address.
     pub email: String,

@@ -1189,7 +1189,12 @@ async fn patches_are_checked_reviewed_by_another_member_and_superseded(kind: Kin
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("not a unified diff"));
+    // #20: refused in place — the case page, the message in the Fix section, the diff kept.
+    let page = r.text().await.unwrap();
+    assert!(page.contains("not a unified diff"), "{page}");
+    assert!(page.contains("href=\"#patch-diff\""), "{page}");
+    assert!(page.contains(">not a diff</textarea>"), "{page}");
+    assert!(page.contains("Report and conversation"), "{page}");
     let r = post(
         &alice,
         format!("/team/cases/{a}/patches"),

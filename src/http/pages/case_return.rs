@@ -82,6 +82,22 @@ pub fn to_case(id: i64, done: Done) -> Redirect {
     ))
 }
 
+/// A submitted form as field → text, to put back into the form when it is refused.
+pub fn kept_of<T: serde::Serialize>(form: &T) -> HashMap<String, String> {
+    match serde_json::to_value(form) {
+        Ok(serde_json::Value::Object(map)) => map
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                serde_json::Value::String(s) => Some((k, s)),
+                serde_json::Value::Bool(b) => Some((k, b.to_string())),
+                serde_json::Value::Number(n) => Some((k, n.to_string())),
+                _ => None,
+            })
+            .collect(),
+        _ => HashMap::new(),
+    }
+}
+
 /// A case-page form: what it does, and where a refusal of it is shown.
 #[derive(Debug, Clone, Copy)]
 pub struct Place {

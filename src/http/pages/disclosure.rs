@@ -151,19 +151,31 @@ pub async fn view(
 /// `POST /team/cases/{id}/advisory`: save the draft.
 pub async fn save_draft(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<Draft>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::advisories::save_draft(&state.db, &case, &form).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Advisory,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::advisories::save_draft(&state.db, &case, &form).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Advisory,
+            section: "disclosure",
+            field: "adv-title",
+        },
+        kept,
+    )
+    .await
 }
 
 /// The schedule form (checkbox: present when ticked).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct ScheduleForm {
     date: String,
     time: String,
@@ -178,27 +190,41 @@ pub struct ScheduleForm {
 /// `POST /team/cases/{id}/schedule`.
 pub async fn schedule(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<ScheduleForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    disclosure::schedule(
-        &state.db,
-        &state.cfg,
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> = async {
+        disclosure::schedule(
+            &state.db,
+            &state.cfg,
+            &case,
+            &ScheduleInput {
+                date: form.date,
+                time: form.time,
+                zone: form.zone,
+                exploited: form.exploited,
+                auto_publish: form.auto_publish.is_some(),
+            },
+        )
+        .await
+    }
+    .await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
         &case,
-        &ScheduleInput {
-            date: form.date,
-            time: form.time,
-            zone: form.zone,
-            exploited: form.exploited,
-            auto_publish: form.auto_publish.is_some(),
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Scheduled,
+            section: "disclosure",
+            field: "sched-date",
         },
+        kept,
     )
-    .await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Scheduled,
-    ))
+    .await
 }
 
 /// The confirmation page of a step by hand: what happens, what is skipped, who
@@ -399,13 +425,25 @@ pub async fn step(
 /// `POST /team/cases/{id}/cve`: assign a CVE ID from the pool.
 pub async fn cve(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(_form): PageForm<std::collections::HashMap<String, String>>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::advisories::assign_cve(&state.db, &case).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Cve,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = std::collections::HashMap::new();
+    let result: Result<_, ServiceError> =
+        async { service::advisories::assign_cve(&state.db, &case).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Cve,
+            section: "disclosure",
+            field: "disclosure",
+        },
+        kept,
+    )
+    .await
 }

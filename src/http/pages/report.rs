@@ -365,7 +365,7 @@ pub async fn key(
 }
 
 /// The credit form (the reporter's page and the team's case page).
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 pub struct CreditForm {
     /// `yes` to be credited, `no` not to be.
     credit: String,

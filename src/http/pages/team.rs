@@ -396,6 +396,21 @@ impl TeamCase {
             .map_or("", String::as_str)
     }
 
+    /// What was typed into `key` of the refused form whose field is `field_id`, else `saved`
+    /// (each form on the page has its own field id, so a refused reply does not fill the note).
+    fn kept_or<'a>(&'a self, field_id: &str, key: &str, saved: &'a str) -> &'a str {
+        if self.refused.as_ref().is_some_and(|r| r.field == field_id) {
+            self.kept(key)
+        } else {
+            saved
+        }
+    }
+
+    /// What was typed into `key` of the refused form `field_id` (empty if another form).
+    fn kept_in(&self, field_id: &str, key: &str) -> &str {
+        self.kept_or(field_id, key, "")
+    }
+
     /// The answer typed for a threat-model check.
     fn kept_check(&self, id: &str) -> &str {
         self.kept(&format!("check.{id}"))
@@ -991,7 +1006,7 @@ fn triage_view(
 }
 
 /// A text form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct TextForm {
     text: String,
 }
@@ -1023,15 +1038,27 @@ pub async fn case_reply(
 /// `POST /team/cases/{id}/note`: team only.
 pub async fn case_note(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    CsrfToken(csrf): CsrfToken,
     PageForm(form): PageForm<TextForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::cases::team_note(&state.db, &case, &form.text).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Note,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::cases::team_note(&state.db, &case, &form.text).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Note,
+            section: "thread",
+            field: "note",
+        },
+        kept,
+    )
+    .await
 }
 
 /// `POST /team/cases/{id}/spam`.
@@ -1217,7 +1244,7 @@ pub async fn case_confirm_reporter(
 }
 
 /// The reporter-key form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct KeyForm {
     #[serde(default)]
     key: String,
@@ -1226,41 +1253,77 @@ pub struct KeyForm {
 /// `POST /team/cases/{id}/reporter/key`: set, replace or (empty) remove the reporter's key.
 pub async fn case_reporter_key(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    CsrfToken(csrf): CsrfToken,
     PageForm(form): PageForm<KeyForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::reporter_key::set_by_team(&state.db, &case, &form.key).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::ReporterKey,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::reporter_key::set_by_team(&state.db, &case, &form.key).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::ReporterKey,
+            section: "reporter",
+            field: "reporter-key",
+        },
+        kept,
+    )
+    .await
 }
 
 /// `POST /team/cases/{id}/reporter/credit`: the team records whether and how the reporter is credited.
 pub async fn case_reporter_credit(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    CsrfToken(csrf): CsrfToken,
     PageForm(form): PageForm<super::report::CreditForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::credit::set_by_team(&state.db, &case, &form.wish()?).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Credit,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::credit::set_by_team(&state.db, &case, &form.wish()?).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Credit,
+            section: "reporter",
+            field: "credit-name",
+        },
+        kept,
+    )
+    .await
 }
 
 /// `POST /team/cases/{id}/acknowledge`: the team's acknowledgement with a personal message.
 pub async fn case_acknowledge(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    CsrfToken(csrf): CsrfToken,
     PageForm(form): PageForm<TextForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::cases::acknowledge(&state.db, &state.cfg, &case, &form.text).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Acknowledged,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::cases::acknowledge(&state.db, &state.cfg, &case, &form.text).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Acknowledged,
+            section: "thread",
+            field: "ack",
+        },
+        kept,
+    )
+    .await
 }

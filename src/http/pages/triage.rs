@@ -184,7 +184,7 @@ pub async fn severity(
 }
 
 /// The step form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct StepForm {
     action: String,
     #[serde(default)]
@@ -194,20 +194,34 @@ pub struct StepForm {
 /// `POST /team/cases/{id}/step`: start fix, unschedule, close, reopen.
 pub async fn step(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<StepForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    let action: Action = form.action.parse().map_err(ServiceError::Invalid)?;
-    triage::act(&state.db, &case, action, &form.note).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Step,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> = async {
+        let action: Action = form.action.parse().map_err(ServiceError::Invalid)?;
+        triage::act(&state.db, &case, action, &form.note).await
+    }
+    .await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Step,
+            section: "summary",
+            field: "summary",
+        },
+        kept,
+    )
+    .await
 }
 
 /// The assignment form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct AssignForm {
     #[serde(default)]
     assignee: String,
@@ -216,36 +230,62 @@ pub struct AssignForm {
 /// `POST /team/cases/{id}/assign`: a member's id, or empty for nobody.
 pub async fn assign(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<AssignForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    let assignee = match form.assignee.trim() {
-        "" => None,
-        t => Some(
-            t.parse::<i64>()
-                .map_err(|_| ServiceError::Invalid("choose a team member".into()))?,
-        ),
-    };
-    service::triage::assign(&state.db, &case, assignee).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Assigned,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> = async {
+        let assignee = match form.assignee.trim() {
+            "" => None,
+            t => Some(
+                t.parse::<i64>()
+                    .map_err(|_| ServiceError::Invalid("choose a team member".into()))?,
+            ),
+        };
+        service::triage::assign(&state.db, &case, assignee).await
+    }
+    .await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Assigned,
+            section: "triage",
+            field: "triage",
+        },
+        kept,
+    )
+    .await
 }
 
 /// `POST /team/cases/{id}/guests`: invite a collaborator.
 pub async fn invite(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<service::guests::Invitation>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::guests::invite(&state.db, &state.cfg, &case, &form).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Invited,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::guests::invite(&state.db, &state.cfg, &case, &form).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Invited,
+            section: "guests",
+            field: "guest-name",
+        },
+        kept,
+    )
+    .await
 }
 
 /// `POST /team/cases/{id}/guests/{guest}/remove`: asked first (their link stops working).
@@ -284,7 +324,7 @@ pub async fn remove_guest(
 }
 
 /// The shared-message form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct ShareForm {
     text: String,
 }
@@ -292,19 +332,31 @@ pub struct ShareForm {
 /// `POST /team/cases/{id}/shared`: a message to the case's collaborators.
 pub async fn share(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<ShareForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::guests::team_message(&state.db, &case, &form.text).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Shared,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::guests::team_message(&state.db, &case, &form.text).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Shared,
+            section: "guests",
+            field: "shared",
+        },
+        kept,
+    )
+    .await
 }
 
 /// The strike form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct StrikeForm {
     reason: String,
 }
@@ -312,15 +364,27 @@ pub struct StrikeForm {
 /// `POST /team/cases/{id}/strike`: a strike against the case's reporter.
 pub async fn strike(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<StrikeForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::conduct::strike(&state.db, &case, &form.reason).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Strike,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::conduct::strike(&state.db, &case, &form.reason).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Strike,
+            section: "conduct",
+            field: "strike",
+        },
+        kept,
+    )
+    .await
 }
 
 /// The lift form.
@@ -435,19 +499,31 @@ pub async fn freeze(
 /// `POST /team/cases/{id}/patches`.
 pub async fn attach_patch(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<service::fixes::NewPatch>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::fixes::attach(&state.db, &case, &form).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Patch,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::fixes::attach(&state.db, &case, &form).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Patch,
+            section: "fix",
+            field: "patch-diff",
+        },
+        kept,
+    )
+    .await
 }
 
 /// The review form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct ReviewForm {
     verdict: String,
     #[serde(default)]
@@ -457,15 +533,29 @@ pub struct ReviewForm {
 /// `POST /team/cases/{id}/patches/{patch}/review`.
 pub async fn review_patch(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
-    PagePath((id, patch)): PagePath<(i64, i64)>,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
+    PagePath((_, patch)): PagePath<(i64, i64)>,
     PageForm(form): PageForm<ReviewForm>,
-) -> Result<Redirect, PageError> {
-    service::fixes::review(&state.db, &case, patch, &form.verdict, &form.note).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Review,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::fixes::review(&state.db, &case, patch, &form.verdict, &form.note).await }
+            .await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Review,
+            section: "fix",
+            field: "fix",
+        },
+        kept,
+    )
+    .await
 }
 
 /// `GET /team/cases/{id}/patches/{patch}.patch`: the diff as text.
@@ -507,7 +597,7 @@ pub async fn download_patch(
 }
 
 /// The branch-link form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct BranchForm {
     #[serde(default)]
     url: String,
@@ -516,19 +606,31 @@ pub struct BranchForm {
 /// `POST /team/cases/{id}/branch`.
 pub async fn branch(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<BranchForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::fixes::set_branch_url(&state.db, &case, &form.url).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Branch,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::fixes::set_branch_url(&state.db, &case, &form.url).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Branch,
+            section: "fix",
+            field: "branch-url",
+        },
+        kept,
+    )
+    .await
 }
 
 /// The upstream form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct UpstreamForm {
     name: String,
     #[serde(default)]
@@ -538,19 +640,31 @@ pub struct UpstreamForm {
 /// `POST /team/cases/{id}/upstream`.
 pub async fn upstream(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<UpstreamForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::upstream::set(&state.db, &case, &form.name, &form.contact).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::Upstream,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::upstream::set(&state.db, &case, &form.name, &form.contact).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::Upstream,
+            section: "upstream",
+            field: "upstream-name",
+        },
+        kept,
+    )
+    .await
 }
 
 /// The upstream-entry form.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 pub struct UpstreamEventForm {
     kind: String,
     body: String,
@@ -559,13 +673,25 @@ pub struct UpstreamEventForm {
 /// `POST /team/cases/{id}/upstream/record`.
 pub async fn upstream_record(
     State(state): State<AppState>,
-    MemberCase(_, case): MemberCase,
+    MemberCase(s, case): MemberCase,
+    crate::http::security::CsrfToken(csrf): crate::http::security::CsrfToken,
     PageForm(form): PageForm<UpstreamEventForm>,
-) -> Result<Redirect, PageError> {
-    let id = case.id();
-    service::upstream::record(&state.db, &case, &form.kind, &form.body).await?;
-    Ok(super::case_return::to_case(
-        id,
-        super::case_return::Done::UpstreamEvent,
-    ))
+) -> Result<axum::response::Response, PageError> {
+    let kept = super::case_return::kept_of(&form);
+    let result: Result<_, ServiceError> =
+        async { service::upstream::record(&state.db, &case, &form.kind, &form.body).await }.await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::UpstreamEvent,
+            section: "upstream",
+            field: "upstream",
+        },
+        kept,
+    )
+    .await
 }
