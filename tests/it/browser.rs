@@ -498,6 +498,39 @@ async fn every_page_passes_axe_and_fits_a_phone() {
     .collect();
     public.push(format!("/p/demo/advisories/{adv}"));
     public.push(reporter_page.clone());
+    // A collaborator's page: an invitation on the first case, its link from the mail.
+    embargo::service::guests::invite(
+        &app.state.db,
+        &app.state.cfg,
+        &crate::support::case_for(
+            &app.state.db,
+            &embargo::domain::actor::Actor::Cli,
+            None::<i64>,
+            state_case(&app, "fixing").await,
+        )
+        .await,
+        &embargo::service::guests::Invitation {
+            email: "guest@upstream.example".into(),
+            name: "Upstream Guest".into(),
+            role: "upstream".into(),
+            note: String::new(),
+            key: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let raw = app
+        .db
+        .blobs("SELECT raw FROM outbox WHERE purpose = 'guest-invitation'")
+        .await;
+    let text = embargo::mail::inbound::parse(&raw[0], &[], &[])
+        .unwrap()
+        .text;
+    let start = text.find("/g/").unwrap();
+    let end = text[start..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |e| start + e);
+    public.push(text[start..end].to_owned());
     let mut team: Vec<String> = [
         "/team/",
         "/team/projects/demo",
@@ -524,6 +557,10 @@ async fn every_page_passes_axe_and_fits_a_phone() {
              "form": format!("form[action=\"/team/cases/{new_case}/decide\"]"),
              "set": {"input[name=verdict][value=accept]": true}, "team": true,
              "expect": "answer every threat-model check"},
+            {"name": "login-wrong-password", "page": "/team/login",
+             "form": "form[action=\"/team/login\"]",
+             "set": {"#email": "auditor@example.org", "#password": "not the password"},
+             "team": false},
             {"name": "severity-partial-vector", "page": format!("/team/cases/{new_case}"),
              "form": format!("form[action=\"/team/cases/{new_case}/severity\"]"),
              "set": {"#cvss3": "CVSS:3.1/AV:N"}, "team": true, "expect": "CVSS 3"},
