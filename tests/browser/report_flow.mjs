@@ -40,6 +40,7 @@ try {
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
   const after = await page.textContent('main');
   if (!after.includes('A second vector: the logout page too.')) fail('reply not shown in the thread');
+  if (!after.includes('Your message was sent to the security team.')) fail('no message saying the reply was sent');
   await page.screenshot({ path: `${shots}/case-page.png`, fullPage: true });
   console.log('reply shown');
   if (errors.length) fail(`console errors: ${errors.join('; ')}`);

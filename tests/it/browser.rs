@@ -531,6 +531,44 @@ async fn every_page_passes_axe_and_fits_a_phone() {
         .find(char::is_whitespace)
         .map_or(text.len(), |e| start + e);
     public.push(text[start..end].to_owned());
+    // A notification-list request: the applicant's page (its link arrives encrypted to
+    // their key) and the team's review page.
+    let gpg = crate::gpg::Gpg::new();
+    let fpr = gpg.generate("Pat Maintainer <pat@maintainer.example>", "cv25519");
+    let key = String::from_utf8(gpg.export(&fpr)).unwrap();
+    let applicant = app.client();
+    let csrf = app
+        .csrf(&applicant, "/p/demo/notification-list/apply")
+        .await;
+    let mut fields = vec![("csrf_token", csrf.as_str())];
+    fields.extend(crate::lists::individual(
+        "pat@maintainer.example",
+        &key,
+        &fpr[fpr.len() - 16..],
+    ));
+    let r = applicant
+        .post(app.url("/p/demo/notification-list/apply"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::OK,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let raw = app
+        .db
+        .blobs("SELECT raw FROM outbox WHERE recipients LIKE '%pat@maintainer.example%'")
+        .await;
+    let text = crate::lists::decrypt(&gpg, &raw[0]);
+    let start = text.find("/p/demo/notification-list/requests/").unwrap();
+    let end = text[start..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |e| start + e);
+    public.push(text[start..end].to_owned());
+    let request_id = app.db.scalar("SELECT MAX(id) FROM list_requests").await;
     let mut team: Vec<String> = [
         "/team/",
         "/team/projects/demo",
@@ -544,6 +582,7 @@ async fn every_page_passes_axe_and_fits_a_phone() {
     .map(|p| (*p).to_owned())
     .collect();
     team.extend(cases.iter().map(|c| format!("/team/cases/{c}")));
+    team.push(format!("/team/projects/demo/list/requests/{request_id}"));
     let new_case = *cases.last().unwrap();
     let plan = serde_json::json!({
         "public": public,

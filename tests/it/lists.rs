@@ -213,7 +213,11 @@ fn expired_key(gpg: &Gpg, uid: &str) -> Vec<u8> {
     gpg.export(&fpr)
 }
 
-fn individual<'a>(email: &'a str, key: &'a str, key_id: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn individual<'a>(
+    email: &'a str,
+    key: &'a str,
+    key_id: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("name", "Pat Maintainer"),
         ("individual", "true"),

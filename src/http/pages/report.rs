@@ -249,6 +249,8 @@ struct CasePage {
     credit_open: bool,
     /// The private link, to copy.
     link: String,
+    /// What was just saved, in words.
+    saved: Option<&'static str>,
     /// No e-mail address was given: the link is the only way back.
     no_address: bool,
     /// Attachments, CVE, disclosure date.
@@ -260,6 +262,9 @@ struct CasePage {
 pub struct SentQuery {
     #[serde(default)]
     sent: Option<String>,
+    /// What the reporter just saved (`key`, `credit`, `reply`): the page says so.
+    #[serde(default)]
+    saved: Option<String>,
 }
 
 /// `GET /c/{token}`: the reporter's view of their case. Unknown tokens are 404.
@@ -329,6 +334,12 @@ pub async fn case(
         credit_always,
         credit_open,
         link,
+        saved: match q.saved.as_deref() {
+            Some("key") => Some("Your key is saved: replies are encrypted to it from now on."),
+            Some("credit") => Some("Saved: how you are credited."),
+            Some("reply") => Some("Your message was sent to the security team."),
+            _ => None,
+        },
         no_address: case.reporter_email.is_none(),
         facts,
         wants_credit: case.wants_credit,
@@ -361,7 +372,11 @@ pub async fn key(
         .ok_or(PageError::NotFound)?;
     state.reply_allowed(&token)?;
     service::reporter_key::set_by_reporter(&state.db, &case, &form.key).await?;
-    Ok(Redirect::to(&url::path(&["c", &token])).into_response())
+    Ok(Redirect::to(&format!(
+        "{}?saved=key#encrypted-replies",
+        url::path(&["c", &token])
+    ))
+    .into_response())
 }
 
 /// The credit form (the reporter's page and the team's case page).
@@ -404,7 +419,11 @@ pub async fn credit(
     state.reply_allowed(&token)?;
     service::credit::set_by_reporter(&state.db, &case, &form.wish()?, service::credit::Via::Page)
         .await?;
-    Ok(Redirect::to(&url::path(&["c", &token])).into_response())
+    Ok(Redirect::to(&format!(
+        "{}?saved=credit#credit",
+        url::path(&["c", &token])
+    ))
+    .into_response())
 }
 
 /// `POST /c/{token}/reply`.
@@ -428,5 +447,9 @@ pub async fn reply(
         true,
     )
     .await?;
-    Ok(Redirect::to(&url::path(&["c", &token])).into_response())
+    Ok(Redirect::to(&format!(
+        "{}?saved=reply#conversation",
+        url::path(&["c", &token])
+    ))
+    .into_response())
 }

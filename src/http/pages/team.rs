@@ -383,6 +383,8 @@ struct TeamCase {
     show_fix: bool,
     /// The state has a disclosure (advisory, schedule, steps).
     show_disclosure: bool,
+    /// The fix is done (a date is set): its forms fold away.
+    fix_done: bool,
     /// The case is over (rejected, duplicate, spam, published, closed).
     finished: bool,
 }
@@ -825,6 +827,12 @@ pub(crate) async fn case_page(
         next,
         show_fix,
         show_disclosure,
+        fix_done: matches!(
+            case_state,
+            crate::domain::case::CaseState::Scheduled
+                | crate::domain::case::CaseState::PreAnnounced
+                | crate::domain::case::CaseState::PreNotified
+        ),
         finished,
         disclosure,
         flash,
