@@ -17,6 +17,7 @@ pub mod password;
 pub mod patch;
 pub mod policy;
 pub mod report;
+pub mod reporter_view;
 pub mod retry;
 pub mod role;
 pub mod schedule;

@@ -520,6 +520,10 @@ pub struct ReporterFacts {
     pub disclose: Option<String>,
     /// The team has written in the thread.
     pub team_spoke: bool,
+    /// The severity as the team rated it, when the team shares it.
+    pub severity: Option<String>,
+    /// The team shares how the reporter will be credited.
+    pub credit: bool,
 }
 
 /// The facts for `case` (reached only through its private link: `by_link`).
@@ -541,14 +545,53 @@ pub async fn reporter_facts(db: &Db, case: &CaseRow) -> Result<ReporterFacts, Se
         .disclose_zone
         .clone()
         .unwrap_or_else(|| "UTC".into());
+    let shown = crate::domain::reporter_view::Shown::from_stored(case.reporter_sees.as_deref());
+    use crate::domain::reporter_view::Fact;
+    let scores: Vec<String> = [case.cvss4.as_deref(), case.cvss3.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|v| crate::domain::cvss::parse(v).ok())
+        .map(|v| format!("CVSS {} {}", v.version(), v.summary().score))
+        .collect();
+    let severity = match (&case.severity, scores.is_empty()) {
+        (None, true) => None,
+        (Some(l), true) => Some(l.clone()),
+        (None, false) => Some(scores.join(", ")),
+        (Some(l), false) => Some(format!("{l} ({})", scores.join(", "))),
+    };
     Ok(ReporterFacts {
         attachments,
-        cve: schedule.cve_id,
+        cve: schedule.cve_id.filter(|_| shown.shows(Fact::Cve)),
         disclose: schedule
             .disclose_at
+            .filter(|_| shown.shows(Fact::Date))
             .map(|t| super::disclosure::show(t, &zone)),
         team_spoke,
+        severity: severity.filter(|_| shown.shows(Fact::Severity)),
+        credit: shown.shows(Fact::Credit),
     })
+}
+
+/// The team chooses what the reporter's page shows of the case (see `domain::reporter_view`).
+pub async fn set_reporter_sees(
+    db: &Db,
+    case_ref: &CaseRef,
+    facts: &[crate::domain::reporter_view::Fact],
+) -> Result<(), ServiceError> {
+    let shown = crate::domain::reporter_view::Shown::of(facts);
+    let mut tx = db.begin().await?;
+    store::cases::set_reporter_sees(tx.conn(), case_ref.id(), &shown.to_stored()).await?;
+    audit::record(
+        &mut tx,
+        case_ref.actor(),
+        "case.reporter_view_set",
+        ("case", &case_ref.id().to_string()),
+        Some(case_ref.project_id()),
+        json!({"shown": shown.to_stored()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Everything the team sees of a case.

@@ -119,9 +119,11 @@ pub struct CaseRow {
     pub signature: Option<String>,
     /// Where the reporter's key came from, and whether it names their address.
     pub reporter_key_note: Option<String>,
+    /// What the reporter's page shows (`domain::reporter_view`; NULL: the default).
+    pub reporter_sees: Option<String>,
 }
 
-const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at, state_changed_at, decide_due_at, decided_at, decision_reason, decision_note, threat_answers, duplicate_of, target_fix_due_at, disclosure_due_at, severity, cvss3, cvss4, cvss_score, cwe, assignee_user_id, affected, fix_branch_url, reporter_bound, signature, reporter_key_note";
+const COLUMNS: &str = "id, project_id, state, summary, reporter_email, reporter_name, reporter_key, wants_credit, credit_as, source, received_at, acknowledge_due_at, acknowledged_at, state_changed_at, decide_due_at, decided_at, decision_reason, decision_note, threat_answers, duplicate_of, target_fix_due_at, disclosure_due_at, severity, cvss3, cvss4, cvss_score, cwe, assignee_user_id, affected, fix_branch_url, reporter_bound, signature, reporter_key_note, reporter_sees";
 
 /// Insert a case; [`StoreError::Conflict`] if its source Message-ID is already a case.
 pub async fn insert(c: Conn<'_>, n: &NewCase<'_>) -> Result<i64, StoreError> {
@@ -817,6 +819,18 @@ pub async fn set_reporter_key(
         sqlx::query("UPDATE cases SET reporter_key = $1, reporter_key_note = $2 WHERE id = $3")
             .bind(armored)
             .bind(note)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
+
+/// What the reporter's page shows (`domain::reporter_view::Shown::to_stored`).
+pub async fn set_reporter_sees(c: Conn<'_>, id: i64, stored: &str) -> Result<(), StoreError> {
+    on_conn!(c, |c| {
+        sqlx::query("UPDATE cases SET reporter_sees = $1 WHERE id = $2")
+            .bind(stored)
             .bind(id)
             .execute(&mut *c)
             .await?;

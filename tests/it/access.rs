@@ -621,11 +621,11 @@ async fn every_route_answers_each_role_as_it_may(kind: Kind) {
             checked += 1;
         }
     }
-    // 9 team pages + the audit trail, 29 team forms, 41 API routes; the entitled roles
+    // 9 team pages + the audit trail, 30 team forms, 41 API routes; the entitled roles
     // skip the forms in ENTITLED_SKIP (the list's decide form ends in /decide too).
     assert_eq!(
         checked,
-        6 * (9 + 1 + 29 + 41) - 2 * (ENTITLED_SKIP.len() + 1),
+        6 * (9 + 1 + 30 + 41) - 2 * (ENTITLED_SKIP.len() + 1),
         "every route was asked by every role"
     );
     // The route inventory: every team page, team form and API route the router has
@@ -671,6 +671,10 @@ fn team_forms(a: i64) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
         (
             format!("/team/cases/{a}/reporter/credit"),
             vec![("credit", "no"), ("name", "")],
+        ),
+        (
+            format!("/team/cases/{a}/reporter/view"),
+            vec![("date", "yes"), ("cve", "yes"), ("credit", "yes")],
         ),
         (
             format!("/team/cases/{a}/severity"),

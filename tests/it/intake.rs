@@ -438,6 +438,52 @@ async fn the_thread_joins_reporter_and_team_and_notes_stay_private(kind: Kind) {
     .await;
     let link = location(&r).trim_end_matches("?sent=1").to_owned();
     let case_id = desk.app.db.scalar("SELECT MAX(id) FROM cases").await;
+    // #20: the team chooses what the reporter's page shows; severity only when shared.
+    let reporter_page = || async {
+        reporter
+            .get(desk.app.url(&link))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let team_csrf = csrf_in(
+        &team
+            .get(desk.app.url(&format!("/team/cases/{case_id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    let r = team
+        .post(desk.app.url(&format!("/team/cases/{case_id}/severity")))
+        .form(&[("csrf_token", team_csrf.as_str()), ("level", "High")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!reporter_page().await.contains("<dt>Severity</dt>"));
+    let r = team
+        .post(
+            desk.app
+                .url(&format!("/team/cases/{case_id}/reporter/view")),
+        )
+        .form(&[
+            ("csrf_token", team_csrf.as_str()),
+            ("date", "yes"),
+            ("severity", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = reporter_page().await;
+    assert!(page.contains("<dt>Severity</dt><dd>High</dd>"), "{page}");
+    assert!(!page.contains("<dt>Credit</dt>"), "{page}");
     // The reporter writes on the case page.
     let csrf = csrf_in(
         &reporter

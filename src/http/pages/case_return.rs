@@ -58,6 +58,7 @@ done! {
     ReporterConfirmed => ("reporter-confirmed", "summary", "Reporter confirmed; their private link is on its way."),
     ReporterKey => ("reporter-key", "reporter", "The reporter's key is saved."),
     Credit => ("credit", "reporter", "Credit recorded."),
+    ReporterView => ("reporter-view", "reporter", "Saved: what the reporter's page shows."),
     Invited => ("invited", "guests", "Invitation sent."),
     GuestRemoved => ("guest-removed", "guests", "Collaborator removed: their link no longer opens the case."),
     Shared => ("shared", "guests", "Message shared with the collaborators."),

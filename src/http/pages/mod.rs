@@ -103,6 +103,7 @@ page_routes! {
     "/team/cases/{id}/reporter/confirm" => post(team::case_confirm_reporter);
     "/team/cases/{id}/reporter/key" => post(team::case_reporter_key);
     "/team/cases/{id}/reporter/credit" => post(team::case_reporter_credit);
+    "/team/cases/{id}/reporter/view" => post(team::case_reporter_view);
     "/team/cases/{id}/decide" => post(triage::decide);
     "/team/cases/{id}/severity" => post(triage::severity);
     "/team/cases/{id}/step" => post(triage::step);

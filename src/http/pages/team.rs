@@ -385,6 +385,8 @@ struct TeamCase {
     show_disclosure: bool,
     /// The fix is done (a date is set): its forms fold away.
     fix_done: bool,
+    /// What the reporter's page shows: (key, label, shown).
+    reporter_sees: Vec<(&'static str, &'static str, bool)>,
     /// The case is over (rejected, duplicate, spam, published, closed).
     finished: bool,
 }
@@ -827,6 +829,14 @@ pub(crate) async fn case_page(
         next,
         show_fix,
         show_disclosure,
+        reporter_sees: {
+            let shown =
+                crate::domain::reporter_view::Shown::from_stored(case.reporter_sees.as_deref());
+            crate::domain::reporter_view::Fact::ALL
+                .into_iter()
+                .map(|f| (f.key(), f.label(), shown.shows(f)))
+                .collect()
+        },
         fix_done: matches!(
             case_state,
             crate::domain::case::CaseState::Scheduled
@@ -1306,6 +1316,36 @@ pub async fn case_reporter_credit(
             field: "credit-name",
         },
         kept,
+    )
+    .await
+}
+
+/// `POST /team/cases/{id}/reporter/view`: what the reporter's page shows (a checkbox per
+/// fact: `date`, `cve`, `credit`, `severity`; an unchecked box is absent from the form).
+pub async fn case_reporter_view(
+    State(state): State<AppState>,
+    MemberCase(s, case): MemberCase,
+    CsrfToken(csrf): CsrfToken,
+    PageForm(form): PageForm<HashMap<String, String>>,
+) -> Result<axum::response::Response, PageError> {
+    use crate::domain::reporter_view::Fact;
+    let facts: Vec<Fact> = Fact::ALL
+        .into_iter()
+        .filter(|f| form.contains_key(f.key()))
+        .collect();
+    let result = service::cases::set_reporter_sees(&state.db, &case, &facts).await;
+    super::case_return::finish(
+        &state,
+        &s,
+        csrf,
+        &case,
+        result,
+        super::case_return::Place {
+            done: super::case_return::Done::ReporterView,
+            section: "reporter",
+            field: "reporter-view",
+        },
+        HashMap::new(),
     )
     .await
 }
