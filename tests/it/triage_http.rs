@@ -486,6 +486,21 @@ async fn api_covers_triage_and_hides_other_projects(kind: Kind) {
         .unwrap();
     assert_eq!(list[0]["id"], a);
     assert_eq!(list[0]["project"], "demo");
+    // #21 B1: a NUL (or only query syntax) in the search is no error on either backend.
+    for q in ["%00", "%22%28zzqx%29%20OR", "..."] {
+        let r = http
+            .get(format!("{}?q={q}", api("/cases")))
+            .bearer_auth(&lead)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "q={q}");
+        assert_eq!(
+            r.json::<Value>().await.unwrap(),
+            serde_json::json!([]),
+            "q={q}"
+        );
+    }
     let list: Value = http
         .get(api("/cases"))
         .bearer_auth(&other)
