@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
 macro_rules! done {
-    ($($variant:ident => ($key:literal, $section:literal, $message:literal),)*) => {
+    ($($variant:ident => ($key:literal, $section:literal, $message:literal, $form:literal, $field:literal),)*) => {
         /// What was just done on a case.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Done { $(
@@ -38,6 +38,16 @@ macro_rules! done {
                 match self { $(Done::$variant => $message,)* }
             }
 
+            /// The section a refusal of the form is shown in (an element id).
+            pub fn form_section(self) -> &'static str {
+                match self { $(Done::$variant => $form,)* }
+            }
+
+            /// The field the error summary links to (an element id).
+            pub fn field(self) -> &'static str {
+                match self { $(Done::$variant => $field,)* }
+            }
+
             /// The kind a `?done=` key names, if any.
             pub fn parse(key: &str) -> Option<Done> {
                 match key { $($key => Some(Done::$variant),)* _ => None }
@@ -47,31 +57,31 @@ macro_rules! done {
 }
 
 done! {
-    Decided => ("decided", "summary", "Decision recorded. The reporter is told where the policy says so."),
-    Severity => ("severity", "severity", "Severity saved."),
-    Affected => ("affected", "affected", "Affected versions saved."),
-    Assigned => ("assigned", "triage", "Assignment saved."),
-    Step => ("step", "summary", "Done: the case has moved on (its state is at the top)."),
-    Reply => ("reply", "thread", "Reply sent to the reporter."),
-    Note => ("note", "thread", "Team-only note added."),
-    Acknowledged => ("acknowledged", "thread", "Acknowledgement sent."),
-    ReporterConfirmed => ("reporter-confirmed", "summary", "Reporter confirmed; their private link is on its way."),
-    ReporterKey => ("reporter-key", "reporter", "The reporter's key is saved."),
-    Credit => ("credit", "reporter", "Credit recorded."),
-    ReporterView => ("reporter-view", "reporter", "Saved: what the reporter's page shows."),
-    Invited => ("invited", "guests", "Invitation sent."),
-    GuestRemoved => ("guest-removed", "guests", "Collaborator removed: their link no longer opens the case."),
-    Shared => ("shared", "guests", "Message shared with the collaborators."),
-    Strike => ("strike", "conduct", "Strike recorded."),
-    Patch => ("patch", "fix", "Patch attached."),
-    Review => ("review", "fix", "Review recorded."),
-    Branch => ("branch", "fix", "Link to the private fork saved."),
-    Upstream => ("upstream", "upstream", "Marked as an upstream issue."),
-    UpstreamEvent => ("upstream-event", "upstream", "Recorded on the upstream track."),
-    Advisory => ("advisory", "disclosure", "Advisory draft saved."),
-    Scheduled => ("scheduled", "disclosure", "Disclosure scheduled."),
-    Cve => ("cve", "disclosure", "CVE ID assigned."),
-    DisclosureStep => ("disclosure-step", "disclosure", "Done: see the disclosure steps below."),
+    Decided => ("decided", "summary", "Decision recorded. The reporter is told where the policy says so.", "decide", "checks"),
+    Severity => ("severity", "severity", "Severity saved.", "severity", "severity"),
+    Affected => ("affected", "affected", "Affected versions saved.", "affected", "affected-text"),
+    Assigned => ("assigned", "triage", "Assignment saved.", "triage", "triage"),
+    Step => ("step", "summary", "Done: the case has moved on (its state is at the top).", "summary", "summary"),
+    Reply => ("reply", "thread", "Reply sent to the reporter.", "thread", "reply"),
+    Note => ("note", "thread", "Team-only note added.", "thread", "note"),
+    Acknowledged => ("acknowledged", "thread", "Acknowledgement sent.", "thread", "ack"),
+    ReporterConfirmed => ("reporter-confirmed", "summary", "Reporter confirmed; their private link is on its way.", "summary", "summary"),
+    ReporterKey => ("reporter-key", "reporter", "The reporter's key is saved.", "reporter", "reporter-key"),
+    Credit => ("credit", "reporter", "Credit recorded.", "reporter", "credit-name"),
+    ReporterView => ("reporter-view", "reporter", "Saved: what the reporter's page shows.", "reporter", "reporter-view"),
+    Invited => ("invited", "guests", "Invitation sent.", "guests", "guest-name"),
+    GuestRemoved => ("guest-removed", "guests", "Collaborator removed: their link no longer opens the case.", "guests", "guests"),
+    Shared => ("shared", "guests", "Message shared with the collaborators.", "guests", "shared"),
+    Strike => ("strike", "conduct", "Strike recorded.", "conduct", "strike"),
+    Patch => ("patch", "fix", "Patch attached.", "fix", "patch-diff"),
+    Review => ("review", "fix", "Review recorded.", "fix", "fix"),
+    Branch => ("branch", "fix", "Link to the private fork saved.", "fix", "branch-url"),
+    Upstream => ("upstream", "upstream", "Marked as an upstream issue.", "upstream", "upstream-name"),
+    UpstreamEvent => ("upstream-event", "upstream", "Recorded on the upstream track.", "upstream", "upstream"),
+    Advisory => ("advisory", "disclosure", "Advisory draft saved.", "disclosure", "adv-title"),
+    Scheduled => ("scheduled", "disclosure", "Disclosure scheduled.", "disclosure", "sched-date"),
+    Cve => ("cve", "disclosure", "CVE ID assigned.", "disclosure", "disclosure"),
+    DisclosureStep => ("disclosure-step", "disclosure", "Done: see the disclosure steps below.", "disclosure", "disclosure"),
 }
 
 /// Back to case `id`, at the section of `done`, saying it.
@@ -99,17 +109,6 @@ pub fn kept_of<T: serde::Serialize>(form: &T) -> HashMap<String, String> {
     }
 }
 
-/// A case-page form: what it does, and where a refusal of it is shown.
-#[derive(Debug, Clone, Copy)]
-pub struct Place {
-    /// What the form does (said after success).
-    pub done: Done,
-    /// The section (an element id the page shows the message in).
-    pub section: &'static str,
-    /// The field the error summary links to (an element id).
-    pub field: &'static str,
-}
-
 /// The end of a case-page form: on success back to the case, saying `done`; when the
 /// input is refused (invalid, or not possible in the case's state), the case page again
 /// with the message beside the form and what was typed still in it (422 / 409).
@@ -119,18 +118,18 @@ pub async fn finish<T>(
     csrf: String,
     case: &crate::service::CaseRef,
     result: Result<T, ServiceError>,
-    place: Place,
+    done: Done,
     kept: HashMap<String, String>,
 ) -> Result<Response, PageError> {
     let (status, message) = match result {
-        Ok(_) => return Ok(to_case(case.id(), place.done).into_response()),
+        Ok(_) => return Ok(to_case(case.id(), done).into_response()),
         Err(ServiceError::Invalid(m)) => (StatusCode::UNPROCESSABLE_ENTITY, m),
         Err(ServiceError::Conflict(m)) => (StatusCode::CONFLICT, m),
         Err(e) => return Err(e.into()),
     };
     let refused = Refused {
-        section: place.section,
-        field: place.field,
+        section: done.form_section(),
+        field: done.field(),
         message,
         kept,
     };

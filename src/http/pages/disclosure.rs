@@ -164,11 +164,7 @@ pub async fn save_draft(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Advisory,
-            section: "disclosure",
-            field: "adv-title",
-        },
+        super::case_return::Done::Advisory,
         kept,
     )
     .await
@@ -217,11 +213,7 @@ pub async fn schedule(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Scheduled,
-            section: "disclosure",
-            field: "sched-date",
-        },
+        super::case_return::Done::Scheduled,
         kept,
     )
     .await
@@ -438,11 +430,7 @@ pub async fn cve(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Cve,
-            section: "disclosure",
-            field: "disclosure",
-        },
+        super::case_return::Done::Cve,
         kept,
     )
     .await

@@ -1043,11 +1043,7 @@ pub async fn case_reply(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Reply,
-            section: "thread",
-            field: "reply",
-        },
+        super::case_return::Done::Reply,
         HashMap::from([("text".to_owned(), form.text)]),
     )
     .await
@@ -1069,11 +1065,7 @@ pub async fn case_note(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Note,
-            section: "thread",
-            field: "note",
-        },
+        super::case_return::Done::Note,
         kept,
     )
     .await
@@ -1284,11 +1276,7 @@ pub async fn case_reporter_key(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::ReporterKey,
-            section: "reporter",
-            field: "reporter-key",
-        },
+        super::case_return::Done::ReporterKey,
         kept,
     )
     .await
@@ -1310,11 +1298,7 @@ pub async fn case_reporter_credit(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Credit,
-            section: "reporter",
-            field: "credit-name",
-        },
+        super::case_return::Done::Credit,
         kept,
     )
     .await
@@ -1340,11 +1324,7 @@ pub async fn case_reporter_view(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::ReporterView,
-            section: "reporter",
-            field: "reporter-view",
-        },
+        super::case_return::Done::ReporterView,
         HashMap::new(),
     )
     .await
@@ -1366,11 +1346,7 @@ pub async fn case_acknowledge(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Acknowledged,
-            section: "thread",
-            field: "ack",
-        },
+        super::case_return::Done::Acknowledged,
         kept,
     )
     .await

@@ -80,11 +80,7 @@ pub async fn decide(
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
     let id = case.id();
-    let place = super::case_return::Place {
-        done: super::case_return::Done::Decided,
-        section: "decide",
-        field: "checks",
-    };
+    let place = super::case_return::Done::Decided;
     let checked = decision_from(&form).and_then(|d| {
         case.state()
             .apply(d.verdict.action())
@@ -173,11 +169,7 @@ pub async fn severity(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Severity,
-            section: "severity",
-            field: "severity",
-        },
+        super::case_return::Done::Severity,
         kept,
     )
     .await
@@ -210,11 +202,7 @@ pub async fn step(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Step,
-            section: "summary",
-            field: "summary",
-        },
+        super::case_return::Done::Step,
         kept,
     )
     .await
@@ -252,11 +240,7 @@ pub async fn assign(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Assigned,
-            section: "triage",
-            field: "triage",
-        },
+        super::case_return::Done::Assigned,
         kept,
     )
     .await
@@ -278,11 +262,7 @@ pub async fn invite(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Invited,
-            section: "guests",
-            field: "guest-name",
-        },
+        super::case_return::Done::Invited,
         kept,
     )
     .await
@@ -345,11 +325,7 @@ pub async fn share(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Shared,
-            section: "guests",
-            field: "shared",
-        },
+        super::case_return::Done::Shared,
         kept,
     )
     .await
@@ -377,11 +353,7 @@ pub async fn strike(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Strike,
-            section: "conduct",
-            field: "strike",
-        },
+        super::case_return::Done::Strike,
         kept,
     )
     .await
@@ -426,11 +398,7 @@ pub async fn affected(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Affected,
-            section: "affected",
-            field: "affected-text",
-        },
+        super::case_return::Done::Affected,
         HashMap::from([("text".to_owned(), form.text)]),
     )
     .await
@@ -512,11 +480,7 @@ pub async fn attach_patch(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Patch,
-            section: "fix",
-            field: "patch-diff",
-        },
+        super::case_return::Done::Patch,
         kept,
     )
     .await
@@ -548,11 +512,7 @@ pub async fn review_patch(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Review,
-            section: "fix",
-            field: "fix",
-        },
+        super::case_return::Done::Review,
         kept,
     )
     .await
@@ -619,11 +579,7 @@ pub async fn branch(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Branch,
-            section: "fix",
-            field: "branch-url",
-        },
+        super::case_return::Done::Branch,
         kept,
     )
     .await
@@ -653,11 +609,7 @@ pub async fn upstream(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::Upstream,
-            section: "upstream",
-            field: "upstream-name",
-        },
+        super::case_return::Done::Upstream,
         kept,
     )
     .await
@@ -686,11 +638,7 @@ pub async fn upstream_record(
         csrf,
         &case,
         result,
-        super::case_return::Place {
-            done: super::case_return::Done::UpstreamEvent,
-            section: "upstream",
-            field: "upstream",
-        },
+        super::case_return::Done::UpstreamEvent,
         kept,
     )
     .await
